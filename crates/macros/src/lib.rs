@@ -1,0 +1,1 @@
+//! The `#[ferrio::main]` and `#[ferrio::test]` attribute macros.

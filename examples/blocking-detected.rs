@@ -1,0 +1,2 @@
+//! Placeholder for the `blocking-detected` example, written by its layer.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder for the `concurrent-fetch` example, written by its layer.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder for the `create-task` example, written by its layer.
+fn main() {}

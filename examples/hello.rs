@@ -1,0 +1,2 @@
+//! Placeholder for the `hello` example, written by its layer.
+fn main() {}

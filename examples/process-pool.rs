@@ -1,0 +1,2 @@
+//! Placeholder for the `process-pool` example, written by its layer.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder for the `producer-consumer` example, written by its layer.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder for the `return-values` example, written by its layer.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder for the `runner` example, written by its layer.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder for the `sleep-sequential-vs-gather` example, written by its layer.
+fn main() {}

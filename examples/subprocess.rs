@@ -1,0 +1,2 @@
+//! Placeholder for the `subprocess` example, written by its layer.
+fn main() {}

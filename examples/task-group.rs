@@ -1,0 +1,2 @@
+//! Placeholder for the `task-group` example, written by its layer.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder for the `tcp-echo` example, written by its layer.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder for the `to-thread` example, written by its layer.
+fn main() {}

@@ -1,0 +1,2 @@
+//! `cargo xtask`: test-all, bench, loom, miri.
+fn main() {}
