@@ -5,4 +5,5 @@
 //! core depends on no other ferrio crate. It ships a plain thread-parker driver, so
 //! CPU and timer work run with no I/O layer at all.
 
+pub mod combinators;
 pub mod driver;

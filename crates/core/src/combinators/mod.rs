@@ -1,0 +1,1 @@
+//! The asyncio combinators: gather, wait, as_completed, shield, select/race, TaskGroup.
