@@ -1,7 +1,121 @@
 //! ferrio: an async runtime with Python asyncio's model and vocabulary.
+//!
+//! One event loop runs tasks; awaits are the only switch points; blocking work goes to
+//! a thread or a process pool. The names are asyncio's: [`run`], [`Runner`],
+//! [`create_task`], [`gather`], [`wait_for`], [`TaskGroup`], [`sync::Queue`] with
+//! `task_done`/`join`, [`to_thread`], [`run_in_executor`].
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//!
+//! async fn sleepy(n: u64) -> u64 {
+//!     ferrio::sleep(Duration::from_millis(10 * n)).await;
+//!     n
+//! }
+//!
+//! ferrio::run(async {
+//!     let start = Instant::now();
+//!     let results = ferrio::gather((1..=3).map(sleepy)).await;
+//!     assert_eq!(results, [1, 2, 3]);
+//!     // The three sleeps ran concurrently: about 30 ms, not 60.
+//!     assert!(start.elapsed() < Duration::from_millis(60) * 10);
+//! });
+//! ```
+//!
+//! This crate only composes the layers and adds what needs all of them: [`run`] and
+//! [`Runner`] (a runtime with the I/O reactor as its driver, Ctrl-C handling),
+//! [`Handle`]'s loop calls, and [`debug`] mode. Each layer is a crate of its own, to
+//! depend on alone: `ferrio-core` (tasks, executors, timers, combinators),
+//! `ferrio-reactor` (I/O), `ferrio-sync` (queues, locks; any executor),
+//! `ferrio-executor-pool` (thread and process pools; any executor).
 #![forbid(unsafe_code)]
 
+mod handle;
+mod runner;
+
+pub mod debug;
+pub mod prelude;
+
+pub use handle::{CallbackHandle, Handle};
+pub use runner::{run, Interrupted, Runner, RunnerBuilder};
+
+/// `#[ferrio::main]`: runs `async fn main` on a fresh [`Runner`].
+///
+/// Options: `flavor = "current_thread"` (default) or `"multi_thread"`,
+/// `worker_threads = N`, `debug = true`, `crate = "path"`.
+///
+/// ```
+/// #[ferrio::main(flavor = "multi_thread", worker_threads = 2)]
+/// async fn main() -> std::io::Result<()> {
+///     let answer = ferrio::spawn(async { 6 * 7 }).await.unwrap();
+///     assert_eq!(answer, 42);
+///     Ok(())
+/// }
+/// ```
+///
+/// It must go on an `async fn`:
+///
+/// ```compile_fail
+/// #[ferrio::main]
+/// fn main() {}
+/// ```
+pub use ferrio_macros::main;
+
+/// `#[ferrio::test]`: runs an `async fn` test on a fresh [`Runner`], one per test.
+///
+/// Takes the same options as [`macro@main`]; it adds `#[test]` itself.
+///
+/// ```
+/// #[ferrio::test(debug = true)]
+/// async fn sleeps() {
+///     ferrio::sleep(std::time::Duration::from_millis(1)).await;
+/// }
+/// ```
+pub use ferrio_macros::test;
+
+// The asyncio vocabulary, from the core.
+pub use ferrio_core::{
+    all_tasks, as_completed, create_task, current_task, gather, interval, race, select,
+    shield, sleep, sleep_until, spawn, spawn_local, timeout, timeout_at, try_gather, wait,
+    wait_for, yield_now, Either, Elapsed, Flavor, Interval, ReturnWhen, Sleep, Task,
+    TaskBuilder, TaskError, TaskGroup, TaskId, TaskSnapshot, TaskState,
+};
+pub use ferrio_core::gather;
+
+// Offload: asyncio's to_thread and run_in_executor.
+pub use ferrio_executor_pool::{run_in_executor, to_thread, ProcessPool, ThreadPool};
+
+/// Queues and synchronization primitives: asyncio's `Queue`, `PriorityQueue`,
+/// `LifoQueue`, `Lock`, `Event`, `Condition`, `Semaphore`, `BoundedSemaphore`,
+/// `Barrier`, plus `Mutex<T>` and channels. They work under any executor.
+pub mod sync {
+    pub use ferrio_sync::*;
+}
+
+/// Networking: TCP, UDP and Unix sockets (asyncio's `open_connection` and
+/// `start_server`), with `futures-io` traits so the ecosystem plugs in.
+pub mod net {
+    pub use ferrio_reactor::net::*;
+}
+
+/// Child processes with async pipes: asyncio's `create_subprocess_exec`.
+pub mod process {
+    pub use ferrio_reactor::process::*;
+}
+
+/// Signals, among them [`ctrl_c`](signal::ctrl_c).
+pub mod signal {
+    pub use ferrio_reactor::signal::*;
+}
+
+/// Futures, streams and I/O helpers from `futures-lite`, as smol offers them.
+pub use futures_lite::{future, io, pin, ready, stream};
+
+/// Runtimes and drivers below the facade, for building one by hand.
 pub use ferrio_core as core;
 pub use ferrio_executor_pool as executor_pool;
 pub use ferrio_reactor as reactor;
-pub use ferrio_sync as sync;
+
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,242 @@
+//! The debug-mode watchdog: a thread that notices a poll holding a worker thread
+//! longer than the threshold *while it happens*, not only after it returns.
+//!
+//! Every thread that polls tasks owns one [`Slot`]. The poll hook writes "task X
+//! started polling at T" into the slot before the poll and clears it after; the
+//! watchdog thread wakes a few times per threshold and reports any slot whose poll
+//! has run past the threshold. When the poll finally returns, the worker reports the
+//! total itself. With debug mode off none of this exists: no hook is installed, so
+//! the executor's poll path is untouched.
+
+use std::cell::RefCell;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use super::report::{SlowPoll, SlowPollReporter};
+use crate::TaskId;
+
+/// What the watchdog knows about the task being polled.
+#[derive(Debug, Clone)]
+pub(crate) struct PolledTask {
+    pub(crate) id: Option<TaskId>,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) location: &'static Location<'static>,
+}
+
+/// Owns the watchdog thread; stopping and joining it on drop.
+pub(crate) struct Watchdog {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    /// Tells this watchdog's slots apart from another runner's in a thread's cache.
+    id: u64,
+    threshold: Duration,
+    slots: Mutex<Vec<Arc<Slot>>>,
+    stopping: Mutex<bool>,
+    wake: Condvar,
+    reporter: SlowPollReporter,
+}
+
+/// The poll in progress on one thread, if any.
+struct Slot {
+    thread_name: Arc<str>,
+    active: Mutex<Option<ActivePoll>>,
+}
+
+struct ActivePoll {
+    task: PolledTask,
+    started: Instant,
+    reported_while_running: bool,
+}
+
+static NEXT_WATCHDOG_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's slot in each watchdog it has polled for (usually exactly one).
+    static SLOTS: RefCell<Vec<(u64, Arc<Slot>)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking reporter must not turn every later poll into a panic.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Watchdog {
+    /// Starts the watchdog thread.
+    pub(crate) fn start(threshold: Duration, reporter: SlowPollReporter) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            id: NEXT_WATCHDOG_ID.fetch_add(1, Ordering::Relaxed),
+            threshold,
+            slots: Mutex::new(Vec::new()),
+            stopping: Mutex::new(false),
+            wake: Condvar::new(),
+            reporter,
+        });
+        let thread = thread::Builder::new()
+            .name("ferrio-watchdog".into())
+            .spawn({
+                let shared = Arc::clone(&shared);
+                move || shared.watch()
+            })?;
+        Ok(Watchdog {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// A cheap handle for the poll hook, which lives inside the runtime.
+    pub(crate) fn probe(&self) -> Probe {
+        Probe {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        *lock(&self.shared.stopping) = true;
+        self.shared.wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            // The watchdog thread only panics if a reporter panicked; that was
+            // already printed, and a destructor must not panic again.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The part of the watchdog that the poll hook calls: before and after every poll.
+#[derive(Clone)]
+pub(crate) struct Probe {
+    shared: Arc<Shared>,
+}
+
+impl Probe {
+    /// Records that this thread starts polling `task`; the returned guard records
+    /// the end of the poll when dropped, even if the poll panics.
+    pub(crate) fn watch(&self, task: PolledTask) -> PollGuard<'_> {
+        self.poll_started(task);
+        PollGuard { probe: self }
+    }
+
+    /// Records that this thread starts polling `task`.
+    pub(crate) fn poll_started(&self, task: PolledTask) {
+        let slot = self.slot();
+        *lock(&slot.active) = Some(ActivePoll {
+            task,
+            started: Instant::now(),
+            reported_while_running: false,
+        });
+    }
+
+    /// Records that this thread's poll returned; reports it if it was slow.
+    pub(crate) fn poll_finished(&self) {
+        let slot = self.slot();
+        let Some(poll) = lock(&slot.active).take() else {
+            return;
+        };
+        let elapsed = poll.started.elapsed();
+        if elapsed >= self.shared.threshold {
+            (self.shared.reporter)(&SlowPoll::new(
+                poll.task,
+                Arc::clone(&slot.thread_name),
+                elapsed,
+                true,
+            ));
+        }
+    }
+
+    fn slot(&self) -> Arc<Slot> {
+        SLOTS.with(|slots| {
+            let mut slots = slots.borrow_mut();
+            if let Some((_, slot)) = slots.iter().find(|(id, _)| *id == self.shared.id) {
+                return Arc::clone(slot);
+            }
+            let slot = Arc::new(Slot {
+                thread_name: thread::current().name().unwrap_or("<unnamed>").into(),
+                active: Mutex::new(None),
+            });
+            lock(&self.shared.slots).push(Arc::clone(&slot));
+            slots.push((self.shared.id, Arc::clone(&slot)));
+            slot
+        })
+    }
+}
+
+/// Ends the watched poll when dropped. Returned by [`Probe::watch`].
+pub(crate) struct PollGuard<'a> {
+    probe: &'a Probe,
+}
+
+impl Drop for PollGuard<'_> {
+    fn drop(&mut self) {
+        self.probe.poll_finished();
+    }
+}
+
+impl Shared {
+    /// How often the watchdog looks: often enough that a slow poll is reported
+    /// within a quarter of the threshold after crossing it.
+    fn tick(&self) -> Duration {
+        (self.threshold / 4).max(Duration::from_millis(1))
+    }
+
+    fn watch(&self) {
+        let tick = self.tick();
+        let mut stopping = lock(&self.stopping);
+        loop {
+            if *stopping {
+                return;
+            }
+            stopping = self
+                .wake
+                .wait_timeout(stopping, tick)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            if *stopping {
+                return;
+            }
+            drop(stopping);
+            self.scan(Instant::now());
+            stopping = lock(&self.stopping);
+        }
+    }
+
+    /// Reports each poll that has run past the threshold and was not reported yet.
+    fn scan(&self, now: Instant) {
+        let slots: Vec<Arc<Slot>> = {
+            let mut slots = lock(&self.slots);
+            // A slot only this list still holds belongs to a thread that has exited.
+            slots.retain(|slot| Arc::strong_count(slot) > 1);
+            slots.clone()
+        };
+        for slot in slots {
+            let report = {
+                let mut active = lock(&slot.active);
+                match active.as_mut() {
+                    Some(poll)
+                        if !poll.reported_while_running
+                            && now.saturating_duration_since(poll.started) >= self.threshold =>
+                    {
+                        poll.reported_while_running = true;
+                        Some(SlowPoll::new(
+                            poll.task.clone(),
+                            Arc::clone(&slot.thread_name),
+                            now.saturating_duration_since(poll.started),
+                            false,
+                        ))
+                    }
+                    _ => None,
+                }
+            };
+            // Reported outside the slot's lock so the worker never waits on output.
+            if let Some(report) = report {
+                (self.reporter)(&report);
+            }
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! `run` and `Runner`: asyncio's `asyncio.run` and `asyncio.Runner`.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::panic::Location;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use ferrio_core::{Builder, Flavor, Runtime};
+use ferrio_reactor::Reactor;
+
+use crate::debug::watchdog::{PolledTask, Probe, Watchdog};
+use crate::debug::{self, SlowPoll, SlowPollReporter, DEFAULT_SLOW_CALLBACK_DURATION};
+use crate::Handle;
+
+/// Runs `future` to completion on a fresh single-thread event loop and returns its
+/// value: asyncio's `asyncio.run(main())`.
+///
+/// The loop has the I/O reactor as its driver, so sockets, signals and child
+/// processes work inside. When `future` finishes, the tasks it left running are
+/// cancelled and dropped (their destructors run), the loop shuts down, and the value
+/// is returned. As with asyncio's loop, `future` need not be `Send`.
+///
+/// # Ctrl-C
+///
+/// On the main thread, Ctrl-C (SIGINT) during `run` cancels the main future (it is
+/// dropped at its current await point), the runtime shuts down as above, and `run`
+/// panics with a message saying it was interrupted: the Rust form of asyncio's
+/// `KeyboardInterrupt`. To handle it instead, use
+/// [`Runner::run_until_interrupt`], which returns `Err(Interrupted)`.
+///
+/// # Panics
+///
+/// Panics when called from inside a runtime (use `.await`, or
+/// [`create_task`](crate::create_task)), when the OS refuses the runtime's resources
+/// (no descriptor for the poller), on Ctrl-C as described above, and when `future`
+/// itself panics.
+///
+/// # Examples
+///
+/// ```
+/// async fn nested() -> u32 {
+///     42
+/// }
+///
+/// let answer = ferrio::run(async { nested().await });
+/// assert_eq!(answer, 42);
+/// ```
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    Runner::new().run(future)
+}
+
+/// The error of [`Runner::run_until_interrupt`] when Ctrl-C (SIGINT) cancelled the
+/// main future: asyncio's `KeyboardInterrupt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Interrupted;
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("interrupted by Ctrl-C (SIGINT); the main task was cancelled")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// When [`Runner::run`] listens for Ctrl-C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CtrlC {
+    /// Only on the thread named `main` (asyncio: only in the main thread).
+    OnMainThread,
+    Always,
+    Never,
+}
+
+/// An event loop kept across several `run` calls: asyncio's `asyncio.Runner`.
+///
+/// [`Runner::new`] is the single-thread loop that [`run`] uses;
+/// [`Runner::builder`] chooses the multi-thread flavour, its worker count and debug
+/// mode. Tasks spawned during one `run` keep running in the next. Dropping the
+/// runner closes it: leftover tasks are cancelled and dropped, worker threads are
+/// joined, and the reactor is closed.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let runner = ferrio::Runner::builder().multi_thread().worker_threads(2).build()?;
+/// let background = runner.run(async {
+///     ferrio::spawn(async {
+///         ferrio::sleep(Duration::from_millis(10)).await;
+///         "done in the background"
+///     })
+/// });
+/// // The task kept running between the two runs.
+/// assert_eq!(runner.run(background).unwrap(), "done in the background");
+/// # std::io::Result::Ok(())
+/// ```
+pub struct Runner {
+    // Field order is drop order: the runtime (and its tasks) goes before the
+    // watchdog, so a slow destructor at shutdown is still watched.
+    runtime: Runtime,
+    watchdog: Option<Watchdog>,
+    ctrl_c: CtrlC,
+}
+
+impl fmt::Debug for Runner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runner")
+            .field("debug", &self.watchdog.is_some())
+            .field("ctrl_c", &self.ctrl_c)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Runner::new()
+    }
+}
+
+impl Runner {
+    /// A single-thread event loop with the I/O reactor, as [`run`] uses.
+    ///
+    /// # Panics
+    ///
+    /// When the OS refuses the reactor's poller (out of descriptors); use
+    /// [`Runner::builder`] and [`RunnerBuilder::build`] to get that as an error.
+    #[track_caller]
+    pub fn new() -> Runner {
+        match Runner::builder().build() {
+            Ok(runner) => runner,
+            Err(error) => panic!("ferrio: could not start the runtime: {error}"),
+        }
+    }
+
+    /// Options: flavour, worker threads, debug mode and its threshold.
+    pub fn builder() -> RunnerBuilder {
+        RunnerBuilder::new()
+    }
+
+    /// Runs `future` to completion on this runner's loop and returns its value
+    /// (asyncio's `Runner.run`). Tasks it spawned and did not wait for keep running
+    /// in later `run` calls, until the runner is dropped.
+    ///
+    /// # Panics
+    ///
+    /// When called from inside a runtime, when `future` panics, and on Ctrl-C when
+    /// this runner listens for it (see [`run`] and [`RunnerBuilder::ctrl_c`]).
+    #[track_caller]
+    pub fn run<F: Future>(&self, future: F) -> F::Output {
+        let listen = match self.ctrl_c {
+            CtrlC::Always => true,
+            CtrlC::Never => false,
+            CtrlC::OnMainThread => std::thread::current().name() == Some("main"),
+        };
+        match self.run_inner(future, listen, Location::caller()) {
+            Ok(value) => value,
+            Err(Interrupted) => panic!(
+                "ferrio: {Interrupted} and the runtime shut down (asyncio's \
+                 KeyboardInterrupt); use Runner::run_until_interrupt to handle it"
+            ),
+        }
+    }
+
+    /// Like [`run`](Runner::run), but Ctrl-C (SIGINT) is always listened for and
+    /// returned as `Err(Interrupted)` after the main future was cancelled (dropped),
+    /// instead of a panic.
+    ///
+    /// ```no_run
+    /// let runner = ferrio::Runner::new();
+    /// match runner.run_until_interrupt(ferrio::sleep(std::time::Duration::from_secs(3600))) {
+    ///     Ok(()) => println!("slept an hour"),
+    ///     Err(ferrio::Interrupted) => println!("stopped by Ctrl-C"),
+    /// }
+    /// ```
+    #[track_caller]
+    pub fn run_until_interrupt<F: Future>(&self, future: F) -> Result<F::Output, Interrupted> {
+        self.run_inner(future, true, Location::caller())
+    }
+
+    fn run_inner<F: Future>(
+        &self,
+        future: F,
+        listen_for_ctrl_c: bool,
+        caller: &'static Location<'static>,
+    ) -> Result<F::Output, Interrupted> {
+        let probe = self.watchdog.as_ref().map(Watchdog::probe);
+        let main = WatchedMain {
+            future,
+            probe,
+            task: PolledTask {
+                id: None,
+                name: Some("main".into()),
+                location: caller,
+            },
+        };
+        self.runtime.block_on(async move {
+            if !listen_for_ctrl_c {
+                return Ok(main.await);
+            }
+            // `or` polls the main future first, so a value that is ready wins over a
+            // Ctrl-C that arrives at the same moment.
+            futures_lite::future::or(async { Ok(main.await) }, async {
+                match crate::signal::ctrl_c().await {
+                    Ok(()) => Err(Interrupted),
+                    // No signal support here: run as if Ctrl-C could not arrive.
+                    Err(_) => std::future::pending().await,
+                }
+            })
+            .await
+        })
+    }
+
+    /// A handle to this runner's runtime, usable from any thread: spawn onto it or
+    /// schedule callbacks while the runner is between `run` calls or inside one.
+    pub fn handle(&self) -> Handle {
+        Handle::from(self.runtime.handle())
+    }
+
+    /// Closes the runner: cancels leftover tasks, joins the worker threads, closes
+    /// the reactor (asyncio's `Runner.close`). Dropping the runner does the same.
+    pub fn close(self) {
+        drop(self);
+    }
+}
+
+/// Options for a [`Runner`]: `Runner::builder().multi_thread().worker_threads(4)
+/// .debug(true).build()`.
+pub struct RunnerBuilder {
+    flavor: Flavor,
+    worker_threads: Option<usize>,
+    debug: bool,
+    slow_callback_duration: Duration,
+    slow_poll_reporter: Option<SlowPollReporter>,
+    ctrl_c: CtrlC,
+}
+
+impl fmt::Debug for RunnerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunnerBuilder")
+            .field("flavor", &self.flavor)
+            .field("worker_threads", &self.worker_threads)
+            .field("debug", &self.debug)
+            .field("slow_callback_duration", &self.slow_callback_duration)
+            .field("ctrl_c", &self.ctrl_c)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for RunnerBuilder {
+    fn default() -> Self {
+        RunnerBuilder::new()
+    }
+}
+
+impl RunnerBuilder {
+    /// The defaults: single-thread loop, debug mode off, 100 ms threshold, Ctrl-C
+    /// handled on the main thread.
+    pub fn new() -> Self {
+        RunnerBuilder {
+            flavor: Flavor::CurrentThread,
+            worker_threads: None,
+            debug: false,
+            slow_callback_duration: DEFAULT_SLOW_CALLBACK_DURATION,
+            slow_poll_reporter: None,
+            ctrl_c: CtrlC::OnMainThread,
+        }
+    }
+
+    /// The single-thread event loop (the default, asyncio's model): everything runs
+    /// on the thread that calls `run`, and `!Send` futures are fine there.
+    pub fn current_thread(mut self) -> Self {
+        self.flavor = Flavor::CurrentThread;
+        self
+    }
+
+    /// The multi-thread work-stealing executor: spawned tasks run on
+    /// [`worker_threads`](RunnerBuilder::worker_threads) workers.
+    pub fn multi_thread(mut self) -> Self {
+        self.flavor = Flavor::MultiThread;
+        self
+    }
+
+    /// Chooses the flavour by value.
+    pub fn flavor(mut self, flavor: Flavor) -> Self {
+        self.flavor = flavor;
+        self
+    }
+
+    /// How many workers the multi-thread flavour runs (default: the number of
+    /// available cores). Ignored by the single-thread flavour.
+    ///
+    /// # Panics
+    ///
+    /// When `n` is 0.
+    #[track_caller]
+    pub fn worker_threads(mut self, n: usize) -> Self {
+        assert!(n > 0, "worker_threads must be at least 1");
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Debug mode (asyncio's `debug=True`): a watchdog thread reports every poll
+    /// that holds a runtime thread longer than
+    /// [`slow_callback_duration`](RunnerBuilder::slow_callback_duration), while it
+    /// is happening and again when it ends. See [`debug`](crate::debug).
+    pub fn debug(mut self, enabled: bool) -> Self {
+        self.debug = enabled;
+        self
+    }
+
+    /// The slow-poll threshold of debug mode (asyncio's
+    /// `loop.slow_callback_duration`; default 100 ms). Has no effect unless
+    /// [`debug`](RunnerBuilder::debug) is on.
+    pub fn slow_callback_duration(mut self, threshold: Duration) -> Self {
+        self.slow_callback_duration = threshold;
+        self
+    }
+
+    /// Sends debug mode's slow-poll reports to `reporter` instead of stderr.
+    pub fn on_slow_poll<R>(mut self, reporter: R) -> Self
+    where
+        R: Fn(&SlowPoll) + Send + Sync + 'static,
+    {
+        self.slow_poll_reporter = Some(Arc::new(reporter));
+        self
+    }
+
+    /// Whether [`Runner::run`] turns Ctrl-C into cancellation of the main future and
+    /// an "interrupted" panic: `Some(true)` always, `Some(false)` never (SIGINT keeps
+    /// its usual effect), `None` (the default) only on the main thread, as asyncio.
+    pub fn ctrl_c(mut self, handle: Option<bool>) -> Self {
+        self.ctrl_c = match handle {
+            Some(true) => CtrlC::Always,
+            Some(false) => CtrlC::Never,
+            None => CtrlC::OnMainThread,
+        };
+        self
+    }
+
+    /// Builds the runner: the runtime with the I/O reactor as its driver, and the
+    /// watchdog thread when debug mode is on.
+    ///
+    /// # Errors
+    ///
+    /// When the OS refuses a resource: the poller's descriptor, a worker thread or
+    /// the watchdog thread.
+    pub fn build(self) -> io::Result<Runner> {
+        let reactor = Reactor::new()?;
+        let mut builder = Builder::new().flavor(self.flavor).driver(reactor);
+        if let Some(n) = self.worker_threads {
+            builder = builder.worker_threads(n);
+        }
+        let watchdog = if self.debug {
+            let reporter = self.slow_poll_reporter.unwrap_or_else(debug::to_stderr);
+            let watchdog = Watchdog::start(self.slow_callback_duration, reporter)?;
+            builder = crate::debug::install_hook(builder, watchdog.probe());
+            Some(watchdog)
+        } else {
+            None
+        };
+        Ok(Runner {
+            runtime: builder.build()?,
+            watchdog,
+            ctrl_c: self.ctrl_c,
+        })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The main future, with its polls reported to the watchdog in debug mode: a
+    /// blocking call directly in `run`'s future stalls the loop just the same.
+    struct WatchedMain<F> {
+        #[pin]
+        future: F,
+        probe: Option<Probe>,
+        task: PolledTask,
+    }
+}
+
+impl<F: Future> Future for WatchedMain<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        match this.probe {
+            None => this.future.poll(cx),
+            Some(probe) => {
+                let _watching = probe.watch(this.task.clone());
+                this.future.poll(cx)
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Ctrl-C during `run` cancels the main future, shuts down, and reports
+//! `Interrupted` (or panics, for `run`), as asyncio raises `KeyboardInterrupt`.
+//!
+//! Each scenario runs in a child process (this test binary again, selected by an
+//! environment variable) so the signal cannot reach the test harness.
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const CHILD_ENV: &str = "FERRIO_CTRL_C_CHILD";
+
+/// Prints when the main future is dropped: its cancellation.
+struct Cancelled;
+
+impl Drop for Cancelled {
+    fn drop(&mut self) {
+        println!("main future dropped");
+    }
+}
+
+/// The main future of the child: tells the parent it listens, then waits forever.
+async fn wait_for_ctrl_c() {
+    let _cancelled = Cancelled;
+    // One round of the loop, so the Ctrl-C listener is in place before "ready".
+    ferrio::yield_now().await;
+    println!("ready");
+    ferrio::sleep(Duration::from_secs(3600)).await;
+}
+
+fn child_scenario() -> Option<String> {
+    std::env::var(CHILD_ENV).ok()
+}
+
+/// The child's side: runs the scenario named in the environment.
+#[test]
+fn child() {
+    match child_scenario().as_deref() {
+        None => {}
+        Some("run_until_interrupt") => {
+            let runner = ferrio::Runner::new();
+            let result = runner.run_until_interrupt(wait_for_ctrl_c());
+            println!("result: {result:?}");
+            // The runner still works after an interrupt.
+            println!("after: {}", runner.run(async { 5 }));
+        }
+        Some("run") => {
+            let runner = ferrio::Runner::builder().ctrl_c(Some(true)).build().unwrap();
+            runner.run(wait_for_ctrl_c());
+            println!("not reached");
+        }
+        Some(other) => panic!("unknown scenario {other}"),
+    }
+}
+
+/// Starts the child on `scenario`, waits for "ready", sends SIGINT, and returns its
+/// whole output and whether it succeeded.
+fn interrupt_child(scenario: &str) -> (bool, String, String) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, scenario)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "child ended early: {seen}");
+        seen.push_str(&line);
+        if line.trim() == "ready" {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    seen.push_str(&rest);
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        seen,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn run_until_interrupt_returns_interrupted() {
+    if child_scenario().is_some() {
+        return;
+    }
+    let (success, stdout, stderr) = interrupt_child("run_until_interrupt");
+    assert!(success, "{stdout}\n{stderr}");
+    assert!(stdout.contains("main future dropped"), "{stdout}");
+    assert!(stdout.contains("result: Err(Interrupted)"), "{stdout}");
+    assert!(stdout.contains("after: 5"), "{stdout}");
+}
+
+#[test]
+fn run_panics_with_an_interrupted_message() {
+    if child_scenario().is_some() {
+        return;
+    }
+    let (success, stdout, stderr) = interrupt_child("run");
+    assert!(!success, "an interrupted run fails: {stdout}");
+    assert!(stdout.contains("main future dropped"), "{stdout}");
+    assert!(!stdout.contains("not reached"), "{stdout}");
+    assert!(stderr.contains("interrupted by Ctrl-C"), "{stderr}");
+}
