@@ -2,7 +2,7 @@
 //! [`sleep_until`], [`interval`], and [`timeout`] / [`timeout_at`] / [`wait_for`].
 //!
 //! Each runtime keeps one timer store (an indexed heap, O(log n) insert and cancel)
-//! and reads time from its [`Clock`](crate::clock::Clock), so a virtual clock drives
+//! and reads time from its clock ([`crate::clock::Clock`]), so a virtual clock drives
 //! every timer in tests. A `Sleep` registers its deadline on first poll and removes it
 //! when dropped.
 
