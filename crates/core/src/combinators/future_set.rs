@@ -124,6 +124,17 @@ impl<F: Future> FutureSet<F> {
         self.remaining = 0;
     }
 
+    /// Takes out every future that has not finished, in index order, leaving the set
+    /// empty.
+    pub(crate) fn take_unfinished(&mut self) -> Vec<F>
+    where
+        F: Unpin,
+    {
+        self.remaining = 0;
+        let futures: &mut [Option<F>] = Pin::get_mut(self.futures.as_mut());
+        futures.iter_mut().filter_map(Option::take).collect()
+    }
+
     fn next_ready_index(&mut self) -> Option<usize> {
         if self.first_poll_cursor < self.len() {
             let index = self.first_poll_cursor;
