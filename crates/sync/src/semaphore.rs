@@ -140,24 +140,33 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
         let semaphore = self.semaphore;
-        let mut state = semaphore.state();
-        match self.id {
-            None if state.permits > 0 && state.waiters.is_empty() => {
-                state.permits -= 1;
-            }
-            Some(id) if state.waiters.is_notified(id) => {
-                state.waiters.remove(id);
-                self.id = None;
-            }
-            Some(id) => {
-                state.waiters.update_waker(id, cx.waker());
-                return Poll::Pending;
-            }
-            None => {
-                self.id = Some(state.waiters.push(cx.waker()));
-                return Poll::Pending;
+        let mut wakers = Wakers::new();
+        {
+            let mut state = semaphore.state();
+            match self.id {
+                // A newcomer waits behind anyone parked, even behind waiters already
+                // handed a permit, as asyncio's does.
+                None if state.permits > 0 && state.waiters.is_empty() => {
+                    state.permits -= 1;
+                }
+                Some(id) if state.waiters.is_notified(id) => {
+                    state.waiters.remove(id);
+                    self.id = None;
+                    // Permits freed while this waiter held its place go to those who
+                    // arrived meanwhile (asyncio's `finally` in `acquire`).
+                    state.grant(&mut wakers);
+                }
+                Some(id) => {
+                    state.waiters.update_waker(id, cx.waker());
+                    return Poll::Pending;
+                }
+                None => {
+                    self.id = Some(state.waiters.push(cx.waker()));
+                    return Poll::Pending;
+                }
             }
         }
+        wakers.wake();
         Poll::Ready(SemaphorePermit { semaphore })
     }
 }
