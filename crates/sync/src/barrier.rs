@@ -172,7 +172,11 @@ pub struct BarrierWait<'a> {
 }
 
 impl BarrierWait<'_> {
-    fn park(&mut self, state: &mut State, cx: &mut Context<'_>) -> Poll<Result<usize, BrokenBarrierError>> {
+    fn park(
+        &mut self,
+        state: &mut State,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<usize, BrokenBarrierError>> {
         match self.id {
             Some(id) if state.waiters.contains(id) => state.waiters.update_waker(id, cx.waker()),
             _ => self.id = Some(state.waiters.push(cx.waker())),

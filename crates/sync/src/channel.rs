@@ -30,7 +30,10 @@ use crate::queue::{Queue, TryGetError, TryPutError};
 ///
 /// If `capacity` is 0 (use [`unbounded`] for no limit).
 pub fn bounded<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
-    assert!(capacity > 0, "a bounded channel needs a capacity of at least 1");
+    assert!(
+        capacity > 0,
+        "a bounded channel needs a capacity of at least 1"
+    );
     with_queue(Queue::new(capacity))
 }
 
@@ -89,10 +92,13 @@ impl<T> Sender<T> {
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the value.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        self.shared.queue.put_nowait(value).map_err(|err| match err {
-            TryPutError::Full(value) => TrySendError::Full(value),
-            TryPutError::ShutDown(value) => TrySendError::Closed(value),
-        })
+        self.shared
+            .queue
+            .put_nowait(value)
+            .map_err(|err| match err {
+                TryPutError::Full(value) => TrySendError::Full(value),
+                TryPutError::ShutDown(value) => TrySendError::Closed(value),
+            })
     }
 
     /// How many values wait in the channel.

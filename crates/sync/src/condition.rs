@@ -122,8 +122,8 @@ impl<'a, T: ?Sized> ConditionGuard<'a, T> {
         let condition = self.condition;
         // Park while still holding the lock, so a `notify` made once it is released
         // finds this waiter. `poll_fn` only lends the task's waker: it never suspends.
-        let id = std::future::poll_fn(|cx| Poll::Ready(lock(&condition.waiters).push(cx.waker())))
-            .await;
+        let id =
+            std::future::poll_fn(|cx| Poll::Ready(lock(&condition.waiters).push(cx.waker()))).await;
         let notified = Notified {
             condition,
             id: Some(id),

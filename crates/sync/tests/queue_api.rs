@@ -96,7 +96,10 @@ fn task_done_called_too_often_is_an_error() {
 fn join_waits_for_every_task_done() {
     let queue = Queue::new(0);
     let mut joined = common::Polled::new(queue.join());
-    assert!(joined.poll().is_ready(), "nothing unfinished: join returns at once");
+    assert!(
+        joined.poll().is_ready(),
+        "nothing unfinished: join returns at once"
+    );
 
     queue.put_nowait(1).unwrap();
     queue.put_nowait(2).unwrap();

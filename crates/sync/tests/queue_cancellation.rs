@@ -50,7 +50,11 @@ fn putter_dropped_after_wake_passes_the_slot_to_the_next() {
     drop(first);
     assert!(second.woken());
     assert_eq!(second.ready(), Ok(()));
-    assert_eq!(queue.get_nowait(), Ok(2), "the dropped put's item was never stored");
+    assert_eq!(
+        queue.get_nowait(),
+        Ok(2),
+        "the dropped put's item was never stored"
+    );
     assert_eq!(queue.unfinished_tasks(), 2);
 }
 

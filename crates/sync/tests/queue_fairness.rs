@@ -36,9 +36,8 @@ fn putters_are_served_in_arrival_order() {
     let queue = Queue::new(1);
     queue.put_nowait(0).unwrap();
     let mut putters: Vec<_> = (1..=3).map(|n| parked(queue.put(n))).collect();
-    for expected in 0..3 {
+    for (expected, next) in putters.iter_mut().enumerate() {
         assert_eq!(queue.get_nowait(), Ok(expected));
-        let next = &mut putters[expected];
         assert!(next.woken());
         assert_eq!(next.ready(), Ok(()));
     }
@@ -65,7 +64,7 @@ fn a_getter_whose_item_went_to_get_nowait_parks_again_in_place() {
     // overtook stays first in line.
     let queue = Queue::new(0);
     let mut first = parked(queue.get());
-    let mut second = parked(queue.get());
+    let second = parked(queue.get());
     queue.put_nowait(1).unwrap();
     assert_eq!(queue.get_nowait(), Ok(1));
     assert!(first.poll().is_pending());

@@ -42,7 +42,11 @@ fn shutdown_fails_parked_putters_and_gives_their_items_back() {
     queue.shutdown(false);
     assert!(putter.woken());
     assert_eq!(putter.ready(), Err(QueueShutDown("refused")));
-    assert_eq!(queue.get_nowait(), Ok("kept"), "non-immediate keeps the items");
+    assert_eq!(
+        queue.get_nowait(),
+        Ok("kept"),
+        "non-immediate keeps the items"
+    );
 }
 
 #[test]

@@ -122,7 +122,10 @@ fn a_newcomer_waits_behind_parked_waiters() {
     let sem = Semaphore::new(0);
     let mut first = parked(sem.acquire());
     sem.release();
-    assert!(sem.locked(), "the released permit belongs to the parked waiter");
+    assert!(
+        sem.locked(),
+        "the released permit belongs to the parked waiter"
+    );
     assert!(sem.try_acquire().is_none());
     let _late = parked(sem.acquire());
     let _permit = first.ready();
