@@ -39,7 +39,7 @@ fn main() -> std::io::Result<()> {
     let fast = std::env::args().skip(1).any(|arg| arg == "--fast");
     let mut builder = ferrio::Runner::builder();
     if fast {
-        builder = builder.virtual_clock();
+        builder = builder.clock(ferrio::clock::VirtualClock::auto_advance());
     }
     let runner = builder.build()?;
     runner.run(sequential());

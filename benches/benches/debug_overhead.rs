@@ -34,7 +34,7 @@ fn debug_overhead(c: &mut Criterion) {
     let mut group = c.benchmark_group("debug_overhead_spawn_many");
     group.sample_size(20);
 
-    let plain = ferrio_core::Runtime::new();
+    let plain = ferrio_core::Runtime::new().expect("the core runtime starts");
     group.bench_function("core-plain", |b| {
         b.iter(|| check(plain.block_on(spawn_many())));
     });

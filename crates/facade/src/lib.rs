@@ -75,12 +75,20 @@ pub use ferrio_macros::test;
 
 // The asyncio vocabulary, from the core.
 pub use ferrio_core::{
-    all_tasks, as_completed, create_task, current_task, gather, interval, race, select,
-    shield, sleep, sleep_until, spawn, spawn_local, timeout, timeout_at, try_gather, wait,
-    wait_for, yield_now, Either, Elapsed, Flavor, Interval, ReturnWhen, Sleep, Task,
-    TaskBuilder, TaskError, TaskGroup, TaskId, TaskSnapshot, TaskState,
+    all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
+    spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval, Sleep,
+    Task, TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
-pub use ferrio_core::gather;
+// `gather!` and `try_gather!` (macros) beside the functions of the same names.
+pub use ferrio_core::{gather, try_gather};
+pub use ferrio_core::combinators::{
+    as_completed, gather, race, try_gather, select, shield, shield_future, try_gather_tasks, try_wait, wait,
+    wait_timeout, CancelOnDrop, Either, GroupTask, ReturnWhen, TaskGroup, TaskGroupError,
+};
+
+/// Every combinator with its future types: gather, wait, as_completed, shield,
+/// select/race, TaskGroup and its error types.
+pub use ferrio_core::combinators;
 
 // Offload: asyncio's to_thread and run_in_executor.
 pub use ferrio_executor_pool::{run_in_executor, to_thread, ProcessPool, ThreadPool};
@@ -98,18 +106,14 @@ pub mod net {
     pub use ferrio_reactor::net::*;
 }
 
-/// Child processes with async pipes: asyncio's `create_subprocess_exec`.
-pub mod process {
-    pub use ferrio_reactor::process::*;
-}
-
-/// Signals, among them [`ctrl_c`](signal::ctrl_c).
-pub mod signal {
-    pub use ferrio_reactor::signal::*;
-}
+// WIRE-SIGNAL: process, signal, streams once the reactor ships them.
 
 /// Futures, streams and I/O helpers from `futures-lite`, as smol offers them.
 pub use futures_lite::{future, io, pin, ready, stream};
+
+/// Clocks: the system clock and a virtual one for tests and fast demos
+/// (see [`RunnerBuilder::clock`]).
+pub use ferrio_core::clock;
 
 /// Runtimes and drivers below the facade, for building one by hand.
 pub use ferrio_core as core;

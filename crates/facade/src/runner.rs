@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use ferrio_core::{Builder, Flavor, Runtime};
+use ferrio_core::clock::Clock;
+use ferrio_core::{Builder, Flavor, PanicReport, Runtime};
 use ferrio_reactor::Reactor;
 
 use crate::debug::watchdog::{PolledTask, Probe, Watchdog};
@@ -173,7 +174,8 @@ impl Runner {
     ///
     /// ```no_run
     /// let runner = ferrio::Runner::new();
-    /// match runner.run_until_interrupt(ferrio::sleep(std::time::Duration::from_secs(3600))) {
+    /// let an_hour = async { ferrio::sleep(std::time::Duration::from_secs(3600)).await };
+    /// match runner.run_until_interrupt(an_hour) {
     ///     Ok(()) => println!("slept an hour"),
     ///     Err(ferrio::Interrupted) => println!("stopped by Ctrl-C"),
     /// }
@@ -206,7 +208,7 @@ impl Runner {
             // `or` polls the main future first, so a value that is ready wins over a
             // Ctrl-C that arrives at the same moment.
             futures_lite::future::or(async { Ok(main.await) }, async {
-                match crate::signal::ctrl_c().await {
+                match ctrl_c().await {
                     Ok(()) => Err(Interrupted),
                     // No signal support here: run as if Ctrl-C could not arrive.
                     Err(_) => std::future::pending().await,
@@ -229,6 +231,11 @@ impl Runner {
     }
 }
 
+// WIRE-SIGNAL: the reactor's ctrl_c.
+async fn ctrl_c() -> io::Result<()> {
+    std::future::pending().await
+}
+
 /// Options for a [`Runner`]: `Runner::builder().multi_thread().worker_threads(4)
 /// .debug(true).build()`.
 pub struct RunnerBuilder {
@@ -237,8 +244,12 @@ pub struct RunnerBuilder {
     debug: bool,
     slow_callback_duration: Duration,
     slow_poll_reporter: Option<SlowPollReporter>,
+    unretrieved_panic: Option<UnretrievedPanicHook>,
+    clock: Option<Arc<dyn Clock>>,
     ctrl_c: CtrlC,
 }
+
+type UnretrievedPanicHook = Arc<dyn Fn(&PanicReport) + Send + Sync + 'static>;
 
 impl fmt::Debug for RunnerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -268,6 +279,8 @@ impl RunnerBuilder {
             debug: false,
             slow_callback_duration: DEFAULT_SLOW_CALLBACK_DURATION,
             slow_poll_reporter: None,
+            unretrieved_panic: None,
+            clock: None,
             ctrl_c: CtrlC::OnMainThread,
         }
     }
@@ -331,6 +344,58 @@ impl RunnerBuilder {
         self
     }
 
+    /// Replaces the report of a detached task's panic that nobody retrieved
+    /// (asyncio's "Task exception was never retrieved"; by default a line on
+    /// stderr).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let lost = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = Arc::clone(&lost);
+    /// let runner = ferrio::Runner::builder()
+    ///     .on_unretrieved_panic(move |report| sink.lock().unwrap().push(report.to_string()))
+    ///     .build()?;
+    /// runner.run(async {
+    ///     // Detached: nobody will await it.
+    ///     ferrio::spawn(async { panic!("lost") }).detach();
+    ///     ferrio::sleep(std::time::Duration::from_millis(5)).await;
+    /// });
+    /// drop(runner);
+    /// let lost = lost.lock().unwrap();
+    /// assert_eq!(lost.len(), 1);
+    /// assert!(lost[0].contains("never retrieved") && lost[0].contains("lost"));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn on_unretrieved_panic<H>(mut self, hook: H) -> Self
+    where
+        H: Fn(&PanicReport) + Send + Sync + 'static,
+    {
+        self.unretrieved_panic = Some(Arc::new(hook));
+        self
+    }
+
+    /// The runtime's clock: the system clock by default. A
+    /// [`VirtualClock`](crate::clock::VirtualClock) makes timers deterministic for
+    /// tests and demos; with `VirtualClock::auto_advance()` time jumps to the next
+    /// timer whenever every task waits, so an hour of sleeps takes no time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let clock = ferrio::clock::VirtualClock::auto_advance();
+    /// let runner = ferrio::Runner::builder().clock(clock.clone()).build()?;
+    /// let started = std::time::Instant::now();
+    /// runner.run(async { ferrio::sleep(Duration::from_secs(3600)).await });
+    /// assert!(clock.elapsed() >= Duration::from_secs(3600));
+    /// assert!(started.elapsed() < Duration::from_secs(60));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
     /// Whether [`Runner::run`] turns Ctrl-C into cancellation of the main future and
     /// an "interrupted" panic: `Some(true)` always, `Some(false)` never (SIGINT keeps
     /// its usual effect), `None` (the default) only on the main thread, as asyncio.
@@ -355,6 +420,12 @@ impl RunnerBuilder {
         let mut builder = Builder::new().flavor(self.flavor).driver(reactor);
         if let Some(n) = self.worker_threads {
             builder = builder.worker_threads(n);
+        }
+        if let Some(clock) = self.clock {
+            builder = builder.clock(clock);
+        }
+        if let Some(hook) = self.unretrieved_panic {
+            builder = builder.on_unretrieved_panic(move |report| hook(report));
         }
         let watchdog = if self.debug {
             let reporter = self.slow_poll_reporter.unwrap_or_else(debug::to_stderr);

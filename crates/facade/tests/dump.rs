@@ -15,12 +15,12 @@ fn dump_lists_live_tasks_with_their_details() {
         let row = table
             .tasks()
             .iter()
-            .find(|task| task.id() == sleeper.id())
+            .find(|task| task.id == sleeper.id())
             .expect("the sleeper is listed");
-        assert_eq!(row.name(), Some("sleeper"));
-        assert!(row.polls() >= 1);
-        assert!(row.location().file().ends_with("dump.rs"));
-        assert!(table.tasks().iter().any(|task| task.id() == anonymous.id()));
+        assert_eq!(row.name.as_deref(), Some("sleeper"));
+        assert!(row.polls >= 1);
+        assert!(row.location.file().ends_with("dump.rs"));
+        assert!(table.tasks().iter().any(|task| task.id == anonymous.id()));
 
         let text = table.to_string();
         let mut lines = text.lines();
@@ -37,7 +37,7 @@ fn dump_lists_live_tasks_with_their_details() {
         assert!(sleeper.await.unwrap_err().is_cancelled());
         assert!(anonymous.await.unwrap_err().is_cancelled());
         let after = ferrio::debug::dump();
-        assert!(after.tasks().iter().all(|task| task.name() != Some("sleeper")));
+        assert!(after.tasks().iter().all(|task| task.name.as_deref() != Some("sleeper")));
     });
 }
 

@@ -67,22 +67,48 @@ fn call_soon_runs_callbacks_in_order() {
 }
 
 #[test]
-fn call_later_and_call_at_run_in_deadline_order() {
-    let log = Log::default();
-    let l = Arc::clone(&log);
+fn call_later_and_call_at_run_in_deadline_order_and_not_before() {
+    let fired: Arc<Mutex<Vec<(&'static str, Duration)>>> = Arc::default();
+    let f = Arc::clone(&fired);
     ferrio::run(async move {
         let handle = ferrio::Handle::current();
-        let now = handle.time();
-        let late = handle.call_later(Duration::from_millis(30), push(&l, "30ms"));
-        handle.call_at(now + Duration::from_millis(10), push(&l, "10ms"));
-        handle.call_later(Duration::from_millis(20), push(&l, "20ms"));
-        assert!(late.when().unwrap() >= now + Duration::from_millis(30));
-        ferrio::sleep(Duration::from_millis(15)).await;
-        assert_eq!(*l.lock().unwrap(), ["10ms"], "the others are not due yet");
-        ferrio::sleep(Duration::from_millis(30)).await;
-        assert!(late.is_finished());
+        let start = handle.time();
+        let record = |word: &'static str| {
+            let (f, h) = (Arc::clone(&f), handle.clone());
+            move || f.lock().unwrap().push((word, h.time() - start))
+        };
+        let late = handle.call_later(Duration::from_millis(30), record("30ms"));
+        handle.call_at(start + Duration::from_millis(10), record("10ms"));
+        handle.call_later(Duration::from_millis(20), record("20ms"));
+        assert!(late.when().unwrap() >= start + Duration::from_millis(30));
+        assert!(!late.is_finished());
+        while !late.is_finished() {
+            ferrio::sleep(Duration::from_millis(5)).await;
+        }
     });
-    assert_eq!(*log.lock().unwrap(), ["10ms", "20ms", "30ms"]);
+    let fired = fired.lock().unwrap();
+    let words: Vec<_> = fired.iter().map(|(word, _)| *word).collect();
+    assert_eq!(words, ["10ms", "20ms", "30ms"]);
+    for (word, at) in fired.iter() {
+        let due = Duration::from_millis(word.trim_end_matches("ms").parse().unwrap());
+        assert!(*at >= due, "{word} ran early, at {at:?}");
+    }
+}
+
+#[test]
+fn callbacks_follow_a_virtual_clock() {
+    let clock = ferrio::clock::VirtualClock::auto_advance();
+    let runner = ferrio::Runner::builder().clock(clock.clone()).build().unwrap();
+    let log = Log::default();
+    let l = Arc::clone(&log);
+    runner.run(async move {
+        let handle = ferrio::Handle::current();
+        handle.call_later(Duration::from_secs(3600), push(&l, "an hour"));
+        handle.call_later(Duration::from_secs(60), push(&l, "a minute"));
+        ferrio::sleep(Duration::from_secs(7200)).await;
+    });
+    assert_eq!(*log.lock().unwrap(), ["a minute", "an hour"]);
+    assert!(clock.elapsed() >= Duration::from_secs(7200));
 }
 
 #[test]

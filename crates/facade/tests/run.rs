@@ -48,7 +48,8 @@ fn leftover_tasks_are_cancelled_and_dropped_before_run_returns() {
                 let _guard = guard;
                 s.fetch_add(1, Ordering::SeqCst);
                 ferrio::sleep(Duration::from_secs(3600)).await;
-            });
+            })
+            .detach();
         }
         ferrio::yield_now().await;
     });
@@ -64,7 +65,8 @@ fn tasks_never_polled_are_dropped_too() {
         let guard = DropCounter(d);
         ferrio::spawn(async move {
             let _guard = guard;
-        });
+        })
+        .detach();
         // Return before the task had a chance to run.
     });
     assert_eq!(drops.load(Ordering::SeqCst), 1);

@@ -22,6 +22,34 @@ pub use report::SlowPoll;
 pub(crate) use report::{to_stderr, SlowPollReporter};
 pub use table::{dump, TaskTable};
 
+/// A panic that nobody retrieved from its task, as given to
+/// [`RunnerBuilder::on_unretrieved_panic`](crate::RunnerBuilder::on_unretrieved_panic).
+pub use ferrio_core::PanicReport;
+
+/// Builds the poll hook that feeds the watchdog, for the core runtime builder.
+pub(crate) fn install_hook(builder: ferrio_core::Builder, probe: watchdog::Probe) -> ferrio_core::Builder {
+    builder.on_task_poll(std::sync::Arc::new(WatchdogHook { probe }))
+}
+
+/// Connects the core's poll hook to the watchdog.
+struct WatchdogHook {
+    probe: watchdog::Probe,
+}
+
+impl ferrio_core::PollHook for WatchdogHook {
+    fn before_poll(&self, task: &crate::TaskSnapshot) {
+        self.probe.poll_started(watchdog::PolledTask {
+            id: Some(task.id),
+            name: task.name.clone(),
+            location: task.location,
+        });
+    }
+
+    fn after_poll(&self, _id: crate::TaskId, _elapsed: std::time::Duration) {
+        self.probe.poll_finished();
+    }
+}
+
 /// The threshold above which debug mode reports a poll: 100 ms, as asyncio's
 /// `loop.slow_callback_duration`.
 pub const DEFAULT_SLOW_CALLBACK_DURATION: std::time::Duration =

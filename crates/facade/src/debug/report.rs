@@ -79,7 +79,7 @@ impl fmt::Display for SlowPoll {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ferrio debug: ")?;
         match self.task.id {
-            Some(id) => write!(f, "task {id}")?,
+            Some(id) => write!(f, "{id}")?,
             None => write!(f, "the main task")?,
         }
         if let Some(name) = &self.task.name {

@@ -17,7 +17,7 @@ use crate::TaskSnapshot;
 ///         .spawn(ferrio::sleep(std::time::Duration::from_secs(60)));
 ///     ferrio::yield_now().await;
 ///     let table = ferrio::debug::dump();
-///     assert!(table.tasks().iter().any(|t| t.name() == Some("worker")));
+///     assert!(table.tasks().iter().any(|t| t.name.as_deref() == Some("worker")));
 ///     println!("{table}");
 ///     worker.cancel();
 /// });
@@ -72,12 +72,12 @@ impl fmt::Display for TaskTable {
             .iter()
             .map(|task| {
                 [
-                    task.id().to_string(),
-                    task.name().unwrap_or("-").to_string(),
-                    format!("{:?}", task.state()),
+                    task.id.to_string(),
+                    task.name.as_deref().unwrap_or("-").to_string(),
+                    format!("{:?}", task.state),
                     format_age(task.age()),
-                    task.polls().to_string(),
-                    task.location().to_string(),
+                    task.polls.to_string(),
+                    task.location.to_string(),
                 ]
             })
             .collect();
