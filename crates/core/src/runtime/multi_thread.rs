@@ -203,7 +203,17 @@ impl Pool {
     /// A woken task.
     pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>, yielded: bool) {
         match context::with_ctx(|c| c.and_then(|c| c.worker_of(shared))) {
-            Some(index) if yielded => self.push_local(index, runnable),
+            Some(index) if yielded => {
+                // Tasks waiting in the injector are ready too: queue them ahead of
+                // the yielder so it resumes only after they ran once.
+                for _ in 0..LOCAL_QUEUE / 2 {
+                    match self.injector.pop() {
+                        Ok(r) => self.push_local(index, r),
+                        Err(_) => break,
+                    }
+                }
+                self.push_local(index, runnable)
+            }
             Some(index) => {
                 let Some(displaced) = self.workers[index].put_lifo(runnable) else {
                     return;
