@@ -17,7 +17,7 @@ fn all_tasks_lists_live_tasks_with_their_details() {
         let waiting = TaskBuilder::new()
             .name("waiter")
             .spawn(std::future::pending::<()>());
-        while waiting.snapshot().polls == 0 {
+        while waiting.snapshot().state != TaskState::Waiting {
             yield_now().await;
         }
         let tasks = all_tasks();

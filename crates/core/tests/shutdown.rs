@@ -106,6 +106,7 @@ fn a_task_spawned_after_shutdown_is_cancelled() {
 }
 
 #[test]
+#[allow(clippy::async_yields_async)] // the task is handed out on purpose
 fn leftover_tasks_survive_between_block_on_calls() {
     for flavor in FLAVORS {
         let rt = builder(flavor).build().unwrap();
