@@ -126,7 +126,10 @@ impl<E> GroupState<E> {
         if self.phase == Phase::Running {
             self.phase = Phase::Aborting;
         }
-        self.children.iter_mut().filter_map(|(_, child)| child.task.take()).collect()
+        self.children
+            .iter_mut()
+            .filter_map(|(_, child)| child.task.take())
+            .collect()
     }
 }
 
@@ -150,7 +153,10 @@ impl<T, E> Drop for ChildGuard<T, E> {
         self.slot.cancel_if_pending();
         let (handle, waker) = {
             let mut state = self.group.lock();
-            let handle = state.children.try_remove(self.key).and_then(|child| child.task);
+            let handle = state
+                .children
+                .try_remove(self.key)
+                .and_then(|child| child.task);
             state.live -= 1;
             let waker = if state.live == 0 {
                 state.join_waker.take()
@@ -237,7 +243,10 @@ impl<E: Send + 'static> TaskGroup<E> {
             let index = state.spawned;
             state.spawned += 1;
             state.live += 1;
-            (state.children.insert(ChildEntry { index, task: None }), index)
+            (
+                state.children.insert(ChildEntry { index, task: None }),
+                index,
+            )
         };
         let slot = Arc::new(ResultSlot::new());
         let guard = ChildGuard {
@@ -251,8 +260,9 @@ impl<E: Send + 'static> TaskGroup<E> {
         let id = task.id();
         let orphan = {
             let mut state = self.shared.lock();
+            let running = state.phase == Phase::Running;
             match state.children.get_mut(key) {
-                Some(child) if child.index == index && state.phase == Phase::Running => {
+                Some(child) if child.index == index && running => {
                     child.task = Some(task);
                     None
                 }
@@ -358,9 +368,11 @@ where
         Ok(Err(error)) => FailureKind::Error(error),
         Err(payload) => FailureKind::Panic(payload),
     };
-    guard.slot.finish(SlotState::Failed);
     let id = crate::current_task().map(|snapshot| snapshot.id);
+    // The group learns of the failure before the handle does, so whoever sees the
+    // handle fail also sees the group aborting.
     guard.group.fail(ChildFailure { index, id, kind });
+    guard.slot.finish(SlotState::Failed);
 }
 
 /// Lets a [`GroupTask`] cancel its child without knowing the group's error type.
@@ -705,7 +717,9 @@ impl<F> fmt::Debug for GroupClosed<F> {
 impl<F> fmt::Display for GroupClosed<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.aborting {
-            f.write_str("TaskGroup is shutting down: a child failed and the others are being cancelled")
+            f.write_str(
+                "TaskGroup is shutting down: a child failed and the others are being cancelled",
+            )
         } else {
             f.write_str("TaskGroup is finished: join() already returned")
         }
