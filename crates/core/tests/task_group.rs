@@ -190,3 +190,57 @@ fn cancelling_one_child_is_not_a_failure() {
         assert_eq!(survivor.await, Ok(9));
     });
 }
+
+#[test]
+fn children_spawn_siblings_through_a_spawner_and_join_waits_for_them() {
+    on_both_flavours(|| async {
+        let group = TaskGroup::<Oops>::new();
+        let spawner = group.spawner();
+        let finished = Tally::new();
+        let parent = group.spawn({
+            let finished = finished.clone();
+            async move {
+                let sibling = spawner.spawn({
+                    let finished = finished.clone();
+                    async move {
+                        finished.hit();
+                        Ok(2)
+                    }
+                });
+                finished.hit();
+                Ok(sibling)
+            }
+        });
+        group.join().await.unwrap();
+        assert_eq!(finished.get(), 2);
+        let sibling = parent.await.unwrap();
+        assert_eq!(sibling.index(), 1);
+        assert_eq!(sibling.await, Ok(2));
+    });
+}
+
+#[test]
+fn spawning_after_join_fails_clearly() {
+    on_both_flavours(|| async {
+        let group = TaskGroup::<Oops>::new();
+        let spawner = group.spawner();
+        group.join().await.unwrap();
+        let refused = spawner
+            .try_spawn(async { Ok::<(), Oops>(()) })
+            .expect_err("a joined group refuses new children");
+        assert!(!refused.is_aborting());
+        assert!(refused.to_string().contains("closed"), "{refused}");
+    });
+}
+
+#[test]
+fn named_children_carry_their_name() {
+    on_both_flavours(|| async {
+        let group = TaskGroup::<Oops>::new();
+        let named = group.spawn_named("fetcher", async {
+            Ok(ferrio_core::current_task().and_then(|task| task.name.map(|n| n.to_string())))
+        });
+        group.join().await.unwrap();
+        assert_eq!(named.await.unwrap().as_deref(), Some("fetcher"));
+    });
+}
