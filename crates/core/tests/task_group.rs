@@ -36,7 +36,8 @@ fn join_waits_for_every_child_and_handles_give_their_values() {
             })
             .collect();
         let text = group.spawn(async { Ok("text") });
-        assert_eq!(group.len(), 6);
+        // The five gated children cannot have finished; the sixth may have.
+        assert!((5..=6).contains(&group.len()));
         gate.open();
         group.join().await.unwrap();
         // join returned only after every child finished.
