@@ -47,7 +47,9 @@ impl<T> CancelOnDrop<T> {
 
     /// The wrapped handle.
     pub fn task(&self) -> &Task<T> {
-        self.task.as_ref().expect("the task is present until dropped")
+        self.task
+            .as_ref()
+            .expect("the task is present until dropped")
     }
 }
 
@@ -69,7 +71,10 @@ impl<T> Future for CancelOnDrop<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let task = self.task.as_mut().expect("the task is present until dropped");
+        let task = self
+            .task
+            .as_mut()
+            .expect("the task is present until dropped");
         Pin::new(task).poll(cx)
     }
 }

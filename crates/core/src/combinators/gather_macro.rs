@@ -110,7 +110,7 @@ where
 /// `await gather(a, b, c)`.
 ///
 /// Expands to a future; `.await` it. Every future runs to completion (see
-/// [`try_gather!`] for short-circuiting on the first `Err`). The futures run inside
+/// [`try_gather!`](crate::try_gather!) for short-circuiting on the first `Err`). The futures run inside
 /// the awaiting task; nothing is spawned or allocated.
 ///
 /// # Examples

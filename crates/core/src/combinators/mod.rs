@@ -53,7 +53,8 @@ pub use gather::{gather, try_gather, Gather, TryGather};
 pub use select::{race, select, Either, Race, Select};
 pub use shield::{shield, shield_future, Shield};
 pub use task_group::{
-    ChildFailure, FailureKind, GroupClosed, GroupTask, GroupTaskError, TaskGroup, TaskGroupError,
+    ChildFailure, FailureKind, GroupClosed, GroupSpawner, GroupTask, GroupTaskError, TaskGroup,
+    TaskGroupError,
 };
 pub use wait::{try_wait, wait, wait_timeout, ReturnWhen, Wait, WaitSets};
 

@@ -26,7 +26,7 @@ use std::task::{Context, Poll, Waker};
 use futures_lite::FutureExt;
 use slab::Slab;
 
-use crate::{Task, TaskId};
+use crate::{Task, TaskBuilder, TaskId};
 
 /// A group of child tasks that live no longer than the group, asyncio's `TaskGroup`.
 ///
@@ -126,7 +126,10 @@ impl<E> GroupState<E> {
         if self.phase == Phase::Running {
             self.phase = Phase::Aborting;
         }
-        self.children.iter_mut().filter_map(|(_, child)| child.task.take()).collect()
+        self.children
+            .iter_mut()
+            .filter_map(|(_, child)| child.task.take())
+            .collect()
     }
 }
 
@@ -150,7 +153,10 @@ impl<T, E> Drop for ChildGuard<T, E> {
         self.slot.cancel_if_pending();
         let (handle, waker) = {
             let mut state = self.group.lock();
-            let handle = state.children.try_remove(self.key).and_then(|child| child.task);
+            let handle = state
+                .children
+                .try_remove(self.key)
+                .and_then(|child| child.task);
             state.live -= 1;
             let waker = if state.live == 0 {
                 state.join_waker.take()
@@ -164,6 +170,122 @@ impl<T, E> Drop for ChildGuard<T, E> {
         if let Some(waker) = waker {
             waker.wake();
         }
+    }
+}
+
+impl<E: Send + 'static> GroupShared<E> {
+    #[track_caller]
+    fn try_spawn<T, F>(
+        self: &Arc<Self>,
+        builder: TaskBuilder,
+        future: F,
+    ) -> Result<GroupTask<T>, GroupClosed<F>>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (key, index) = {
+            let mut state = self.lock();
+            if state.phase != Phase::Running {
+                let aborting = state.phase == Phase::Aborting;
+                return Err(GroupClosed { future, aborting });
+            }
+            let index = state.spawned;
+            state.spawned += 1;
+            state.live += 1;
+            (
+                state.children.insert(ChildEntry { index, task: None }),
+                index,
+            )
+        };
+        let slot = Arc::new(ResultSlot::new());
+        let guard = ChildGuard {
+            group: self.clone(),
+            slot: slot.clone(),
+            key,
+        };
+        // Spawned outside the lock: a runtime that is shutting down may drop the child
+        // at once, and its guard takes the lock.
+        let task = builder.spawn(run_child(future, guard, index));
+        let id = task.id();
+        let orphan = {
+            let mut state = self.lock();
+            let running = state.phase == Phase::Running;
+            match state.children.get_mut(key) {
+                Some(child) if child.index == index && running => {
+                    child.task = Some(task);
+                    None
+                }
+                // The group started aborting (or was dropped) while this child was being
+                // spawned, or the child already finished.
+                _ => Some(task),
+            }
+        };
+        if let Some(task) = orphan {
+            task.cancel();
+        }
+        Ok(GroupTask {
+            slot,
+            group: self.clone() as Arc<dyn CancelChild>,
+            key,
+            id,
+            index,
+        })
+    }
+}
+
+/// Spawns into a [`TaskGroup`] from anywhere, typically from inside one of its
+/// children; see [`TaskGroup::spawner`].
+pub struct GroupSpawner<E> {
+    shared: Arc<GroupShared<E>>,
+}
+
+impl<E> Clone for GroupSpawner<E> {
+    fn clone(&self) -> Self {
+        GroupSpawner {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<E: Send + 'static> GroupSpawner<E> {
+    /// Starts `future` as a child of the group; see [`TaskGroup::spawn`].
+    ///
+    /// # Panics
+    ///
+    /// If the group is closing or gone; [`try_spawn`](GroupSpawner::try_spawn) returns
+    /// the future instead.
+    #[track_caller]
+    pub fn spawn<T, F>(&self, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.shared.try_spawn(TaskBuilder::new(), future) {
+            Ok(task) => task,
+            Err(closed) => panic!("{closed}; spawn into a TaskGroup only while it is running"),
+        }
+    }
+
+    /// Starts `future` as a child of the group, or hands it back if the group is
+    /// closing or gone.
+    ///
+    /// # Errors
+    ///
+    /// [`GroupClosed`] when a child failed, `join` finished, or the group was dropped.
+    #[track_caller]
+    pub fn try_spawn<T, F>(&self, future: F) -> Result<GroupTask<T>, GroupClosed<F>>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.shared.try_spawn(TaskBuilder::new(), future)
+    }
+}
+
+impl<E> fmt::Debug for GroupSpawner<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GroupSpawner").finish_non_exhaustive()
     }
 }
 
@@ -228,49 +350,35 @@ impl<E: Send + 'static> TaskGroup<E> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
-        let (key, index) = {
-            let mut state = self.shared.lock();
-            if state.phase != Phase::Running {
-                let aborting = state.phase == Phase::Aborting;
-                return Err(GroupClosed { future, aborting });
-            }
-            let index = state.spawned;
-            state.spawned += 1;
-            state.live += 1;
-            (state.children.insert(ChildEntry { index, task: None }), index)
-        };
-        let slot = Arc::new(ResultSlot::new());
-        let guard = ChildGuard {
-            group: self.shared.clone(),
-            slot: slot.clone(),
-            key,
-        };
-        // Spawned outside the lock: a runtime that is shutting down may drop the child
-        // at once, and its guard takes the lock.
-        let task = crate::spawn(run_child(future, guard, index));
-        let id = task.id();
-        let orphan = {
-            let mut state = self.shared.lock();
-            match state.children.get_mut(key) {
-                Some(child) if child.index == index && state.phase == Phase::Running => {
-                    child.task = Some(task);
-                    None
-                }
-                // The group started aborting (or was dropped) while this child was being
-                // spawned, or the child already finished.
-                _ => Some(task),
-            }
-        };
-        if let Some(task) = orphan {
-            task.cancel();
+        self.shared.try_spawn(TaskBuilder::new(), future)
+    }
+
+    /// Like [`spawn`](TaskGroup::spawn), giving the child a name for introspection and
+    /// reports (asyncio's `create_task(coro, name=...)`).
+    ///
+    /// # Panics
+    ///
+    /// As [`spawn`](TaskGroup::spawn).
+    #[track_caller]
+    pub fn spawn_named<T, F>(&self, name: impl Into<Arc<str>>, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.shared.try_spawn(TaskBuilder::new().name(name), future) {
+            Ok(task) => task,
+            Err(closed) => panic!("{closed}; spawn into a TaskGroup only while it is running"),
         }
-        Ok(GroupTask {
-            slot,
-            group: self.shared.clone() as Arc<dyn CancelChild>,
-            key,
-            id,
-            index,
-        })
+    }
+
+    /// A cloneable handle that spawns into this group, for children that start
+    /// siblings (asyncio children capture `tg` for the same purpose). It does not keep
+    /// the group open: once the group is dropped or joined, spawning through it fails
+    /// with [`GroupClosed`].
+    pub fn spawner(&self) -> GroupSpawner<E> {
+        GroupSpawner {
+            shared: self.shared.clone(),
+        }
     }
 
     /// How many children have not finished yet.
@@ -358,9 +466,11 @@ where
         Ok(Err(error)) => FailureKind::Error(error),
         Err(payload) => FailureKind::Panic(payload),
     };
-    guard.slot.finish(SlotState::Failed);
     let id = crate::current_task().map(|snapshot| snapshot.id);
+    // The group learns of the failure before the handle does, so whoever sees the
+    // handle fail also sees the group aborting.
     guard.group.fail(ChildFailure { index, id, kind });
+    guard.slot.finish(SlotState::Failed);
 }
 
 /// Lets a [`GroupTask`] cancel its child without knowing the group's error type.
@@ -688,7 +798,8 @@ impl<F> GroupClosed<F> {
         self.future
     }
 
-    /// True if the group is closing because a child failed; false if `join` finished.
+    /// True if the group is closing because a child failed; false if `join` finished
+    /// or the group was dropped.
     pub fn is_aborting(&self) -> bool {
         self.aborting
     }
@@ -705,9 +816,11 @@ impl<F> fmt::Debug for GroupClosed<F> {
 impl<F> fmt::Display for GroupClosed<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.aborting {
-            f.write_str("TaskGroup is shutting down: a child failed and the others are being cancelled")
+            f.write_str(
+                "TaskGroup is shutting down: a child failed and the others are being cancelled",
+            )
         } else {
-            f.write_str("TaskGroup is finished: join() already returned")
+            f.write_str("TaskGroup is closed: join() returned or the group was dropped")
         }
     }
 }

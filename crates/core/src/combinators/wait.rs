@@ -129,7 +129,11 @@ pub struct Wait<T> {
 }
 
 impl<T> Wait<T> {
-    fn new(tasks: impl IntoIterator<Item = Task<T>>, return_when: ReturnWhen, is_error: fn(&T) -> bool) -> Self {
+    fn new(
+        tasks: impl IntoIterator<Item = Task<T>>,
+        return_when: ReturnWhen,
+        is_error: fn(&T) -> bool,
+    ) -> Self {
         let set = FutureSet::new(tasks.into_iter().map(|task| Finished { task: Some(task) }));
         Wait {
             done: Vec::new(),
@@ -167,7 +171,12 @@ impl<T> Wait<T> {
         self.finished = true;
         let mut done = std::mem::take(&mut self.done);
         let mut pending = Vec::new();
-        for task in self.set.take_unfinished().into_iter().filter_map(|f| f.task) {
+        for task in self
+            .set
+            .take_unfinished()
+            .into_iter()
+            .filter_map(|f| f.task)
+        {
             if task.is_finished() {
                 done.push(task);
             } else {
@@ -226,7 +235,10 @@ impl<T> Future for Finished<T> {
     type Output = Task<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Task<T>> {
-        let task = self.task.as_mut().expect("`Finished` polled after it completed");
+        let task = self
+            .task
+            .as_mut()
+            .expect("`Finished` polled after it completed");
         match task.poll_ready(cx) {
             Poll::Ready(()) => Poll::Ready(self.task.take().expect("checked above")),
             Poll::Pending => Poll::Pending,
