@@ -18,8 +18,11 @@
 
 mod async_io;
 pub mod net;
+pub mod process;
 mod reactor;
+pub mod signal;
 mod source;
+pub mod streams;
 mod sys;
 
 pub use async_io::Async;

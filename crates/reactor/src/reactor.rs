@@ -16,8 +16,8 @@
 //!
 //! Edge triggering is only correct with the per-source readiness state of
 //! [`Source`]: a readiness bit stays set until an operation returns `WouldBlock`
-//! (or a short read/write proves the kernel buffer drained), and the clear is skipped
-//! when an event arrived meanwhile (the tick check). Sources start out "ready", so the
+//! (or a short write proves the send buffer full), and the clear is skipped when an
+//! event arrived meanwhile (the tick check). Sources start out "ready", so the
 //! first operation on a fresh socket is tried at once.
 //!
 //! # Parking
@@ -31,10 +31,11 @@
 //! # Syscalls per round trip
 //!
 //! An echo round trip on one connection, per side: one `write`, one `read` that
-//! finds the data (a short read clears the readiness bit, so the next read waits for
-//! an event instead of paying for an `EAGAIN`), and a share of a poller wait (which
-//! polling implements as `epoll_wait` plus the re-arming of its notifier and timer,
-//! amortised over every event the wait returns).
+//! finds the data, one `read` that finds `EAGAIN` (and clears the readiness bit), and
+//! a share of a poller wait. polling implements a wait as `epoll_wait` plus the
+//! re-arming of its notifier and timer (about five syscalls), amortised over every
+//! event the wait returns; with many connections busy, that share is small. No
+//! `epoll_ctl` is paid per operation.
 
 use std::any::Any;
 use std::fmt;
