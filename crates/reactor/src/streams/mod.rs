@@ -12,10 +12,12 @@
 
 mod error;
 mod reader;
+mod server;
 mod writer;
 
 pub use error::{IncompleteReadError, LimitOverrunError, StreamError};
 pub use reader::{StreamReader, DEFAULT_LIMIT};
+pub use server::{start_server, start_unix_server, Server};
 pub use writer::StreamWriter;
 
 use std::io;
