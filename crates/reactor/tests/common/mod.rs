@@ -53,9 +53,15 @@ pub fn is_child(name: &str) -> bool {
 /// Re-runs this test binary, only the test `name`, as a child with the marker set;
 /// returns its output (the child's assertions decide its exit status).
 pub fn run_as_child(name: &str) -> std::process::Output {
-    Command::new(std::env::current_exe().expect("test binary path"))
+    let output = Command::new(std::env::current_exe().expect("test binary path"))
         .args(["--exact", name, "--nocapture", "--test-threads=1"])
         .env(CHILD_MARKER, name)
         .output()
-        .expect("re-run the test binary")
+        .expect("re-run the test binary");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !output.status.success() || stdout.contains("1 passed"),
+        "the child did not run the test {name}:\n{stdout}"
+    );
+    output
 }
