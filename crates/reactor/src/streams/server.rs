@@ -5,13 +5,12 @@ use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use ferrio_core::Task;
 
 use super::{StreamReader, StreamWriter};
-use crate::net::{AsyncToSocketAddrs, TcpListener, UnixListener, UnixStream};
+use crate::net::{AsyncToSocketAddrs, TcpListener, TcpStream, UnixListener, UnixStream};
 
 /// How long the accept loop pauses after an accept error such as `EMFILE`, so that
 /// a persistent error does not spin the loop.
@@ -20,8 +19,9 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(10);
 /// A running server, as returned by [`start_server`]. Its accept loop runs in the
 /// background from the start; each connection's handler runs as its own task.
 ///
-/// [`close`](Self::close) (or dropping the server) stops accepting and closes the
-/// listening socket; connections already accepted keep running, as in asyncio.
+/// [`close`](Self::close) (or dropping the server) stops accepting; the listening
+/// socket is closed once [`wait_closed`](Self::wait_closed) returns. Connections
+/// already accepted keep running, as in asyncio.
 pub struct Server {
     local_addr: Option<SocketAddr>,
     shared: Arc<Shared>,
@@ -29,46 +29,34 @@ pub struct Server {
 
 #[derive(Default)]
 struct Shared {
-    accept_task: Mutex<Option<Task<()>>>,
-    state: Mutex<CloseState>,
+    state: Mutex<State>,
 }
 
 #[derive(Default)]
-struct CloseState {
+struct State {
+    /// `close` was called: the accept loop must stop.
+    closing: bool,
+    /// The accept loop ended and dropped the listener.
     closed: bool,
+    accept_waker: Option<Waker>,
     waiters: Vec<Waker>,
 }
 
-impl Server {
-    fn new(local_addr: Option<SocketAddr>, accept_task: Task<()>) -> Server {
-        let shared = Arc::new(Shared::default());
-        *shared.accept_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(accept_task);
-        Server { local_addr, shared }
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    /// The address the server listens on (`None` for a Unix-domain server).
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.local_addr
-    }
+/// Marks the server closed when the accept loop ends (normally, or because its task
+/// was cancelled when the runtime shut down).
+struct ClosedOnDrop(Arc<Shared>);
 
-    /// Whether the server still accepts connections.
-    pub fn is_serving(&self) -> bool {
-        !self.lock_state().closed
-    }
-
-    /// Stops accepting and closes the listening socket. Idempotent.
-    pub fn close(&self) {
-        if let Some(task) = self
-            .shared
-            .accept_task
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
-            task.cancel();
-        }
+impl Drop for ClosedOnDrop {
+    fn drop(&mut self) {
         let waiters = {
-            let mut state = self.lock_state();
+            let mut state = self.0.lock();
+            state.closing = true;
             state.closed = true;
             std::mem::take(&mut state.waiters)
         };
@@ -76,11 +64,37 @@ impl Server {
             waker.wake();
         }
     }
+}
 
-    /// Waits until the server is closed (asyncio's `wait_closed`).
+impl Server {
+    /// The address the server listens on (`None` for a Unix-domain server).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local_addr
+    }
+
+    /// Whether the server still accepts connections.
+    pub fn is_serving(&self) -> bool {
+        !self.shared.lock().closing
+    }
+
+    /// Stops accepting; the listening socket closes as soon as the accept loop
+    /// notices, which [`wait_closed`](Self::wait_closed) waits for. Idempotent.
+    pub fn close(&self) {
+        let waker = {
+            let mut state = self.shared.lock();
+            state.closing = true;
+            state.accept_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Waits until the server is closed and its listening socket is gone (asyncio's
+    /// `wait_closed`).
     pub async fn wait_closed(&self) {
         poll_fn(|cx| {
-            let mut state = self.lock_state();
+            let mut state = self.shared.lock();
             if state.closed {
                 return Poll::Ready(());
             }
@@ -97,10 +111,6 @@ impl Server {
     pub async fn serve_forever(&self) {
         self.wait_closed().await
     }
-
-    fn lock_state(&self) -> std::sync::MutexGuard<'_, CloseState> {
-        self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 impl Drop for Server {
@@ -116,6 +126,49 @@ impl fmt::Debug for Server {
             .field("serving", &self.is_serving())
             .finish()
     }
+}
+
+/// Starts the accept loop as a task: `poll_accept` until closed, `on_stream` for
+/// each connection, a pause after an accept error (e.g. `EMFILE`) so a persistent
+/// one does not spin the loop.
+#[track_caller]
+fn spawn_accept_loop<L, S>(
+    listener: L,
+    local_addr: Option<SocketAddr>,
+    poll_accept: fn(&L, &mut Context<'_>) -> Poll<io::Result<S>>,
+    mut on_stream: impl FnMut(S) + Send + 'static,
+) -> Server
+where
+    L: Send + Sync + 'static,
+    S: Send + 'static,
+{
+    let shared = Arc::new(Shared::default());
+    let loop_shared = shared.clone();
+    let accept_loop = async move {
+        // Declared first, dropped last: the listener is gone when `closed` is set.
+        let _closed = ClosedOnDrop(loop_shared.clone());
+        let listener = listener;
+        loop {
+            let next = poll_fn(|cx| {
+                {
+                    let mut state = loop_shared.lock();
+                    if state.closing {
+                        return Poll::Ready(None);
+                    }
+                    state.accept_waker = Some(cx.waker().clone());
+                }
+                poll_accept(&listener, cx).map(Some)
+            })
+            .await;
+            match next {
+                None => return,
+                Some(Ok(stream)) => on_stream(stream),
+                Some(Err(_)) => ferrio_core::sleep(ACCEPT_ERROR_PAUSE).await,
+            }
+        }
+    };
+    ferrio_core::spawn(accept_loop).detach();
+    Server { local_addr, shared }
 }
 
 /// Listens on `addr` and runs `handler(reader, writer)` as a new task for each
@@ -163,18 +216,15 @@ where
     async move {
         let listener = bind.await?;
         let local_addr = listener.local_addr()?;
-        let accept_loop = async move {
-            loop {
-                match listener.accept().await {
-                    Ok((stream, _)) => {
-                        let reader = StreamReader::new(stream.clone());
-                        ferrio_core::spawn(handler(reader, StreamWriter::new(stream))).detach();
-                    }
-                    Err(_) => ferrio_core::sleep(ACCEPT_ERROR_PAUSE).await,
-                }
-            }
-        };
-        Ok(Server::new(Some(local_addr), ferrio_core::spawn(accept_loop)))
+        Ok(spawn_accept_loop(
+            listener,
+            Some(local_addr),
+            |l, cx| l.poll_accept(cx).map_ok(|(stream, _)| stream),
+            move |stream: TcpStream| {
+                let reader = StreamReader::new(stream.clone());
+                ferrio_core::spawn(handler(reader, StreamWriter::new(stream))).detach();
+            },
+        ))
     }
 }
 
@@ -194,16 +244,13 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let listener = UnixListener::bind(path)?;
-    let accept_loop = async move {
-        loop {
-            match listener.accept().await {
-                Ok((stream, _)) => {
-                    let reader = StreamReader::new(stream.clone());
-                    ferrio_core::spawn(handler(reader, StreamWriter::new(stream))).detach();
-                }
-                Err(_) => ferrio_core::sleep(ACCEPT_ERROR_PAUSE).await,
-            }
-        }
-    };
-    Ok(Server::new(None, ferrio_core::spawn(accept_loop)))
+    Ok(spawn_accept_loop(
+        listener,
+        None,
+        |l, cx| l.poll_accept(cx).map_ok(|(stream, _)| stream),
+        move |stream: UnixStream| {
+            let reader = StreamReader::new(stream.clone());
+            ferrio_core::spawn(handler(reader, StreamWriter::new(stream))).detach();
+        },
+    ))
 }
