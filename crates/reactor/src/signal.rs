@@ -149,6 +149,12 @@ fn install(g: &'static Globals, signal: i32) -> io::Result<()> {
                 format!("{signal} is not a signal number"),
             )
         })?;
+    if signal_hook_registry::FORBIDDEN.contains(&signal) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("signal {signal} cannot be handled"),
+        ));
+    }
     let mut installed = g.installed.lock().unwrap_or_else(|e| e.into_inner());
     if installed[index] {
         return Ok(());
