@@ -89,13 +89,17 @@ impl<T: AsFd> Async<T> {
 
     /// The inner I/O object.
     pub fn get_ref(&self) -> &T {
-        self.io.as_ref().expect("the I/O object is present until drop")
+        self.io
+            .as_ref()
+            .expect("the I/O object is present until drop")
     }
 
     /// The inner I/O object, mutably. Replacing its descriptor breaks the
     /// registration; use it for operations only.
     pub fn get_mut(&mut self) -> &mut T {
-        self.io.as_mut().expect("the I/O object is present until drop")
+        self.io
+            .as_mut()
+            .expect("the I/O object is present until drop")
     }
 
     /// Deregisters the object and gives it back (still in non-blocking mode).
@@ -105,7 +109,10 @@ impl<T: AsFd> Async<T> {
     /// Currently infallible; kept fallible so a backend may report a failed removal.
     pub fn into_inner(mut self) -> io::Result<T> {
         self.reactor.deregister(&self.source);
-        Ok(self.io.take().expect("the I/O object is present until drop"))
+        Ok(self
+            .io
+            .take()
+            .expect("the I/O object is present until drop"))
     }
 
     /// Waits until the object may be readable. The wait may end spuriously: the next
@@ -216,9 +223,7 @@ impl<T: AsFd> Async<T> {
         loop {
             let snapshot = ready!(self.source.poll_ready(dir, cx))?;
             match op(self.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.source.clear(dir, snapshot)
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.source.clear(dir, snapshot),
                 result => return Poll::Ready(result),
             }
         }
@@ -233,19 +238,22 @@ impl<T: AsFd> Async<T> {
         loop {
             let snapshot = ready!(self.source.poll_ready(dir, cx))?;
             match op(self.io.as_mut().expect("present until drop")) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.source.clear(dir, snapshot)
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.source.clear(dir, snapshot),
                 result => return Poll::Ready(result),
             }
         }
     }
 
-    /// A byte-stream transfer (read or write of `len` bytes): like `poll_op`, and a
-    /// short transfer also clears readiness, because on a stream socket or pipe it
-    /// means the kernel buffer was drained (read) or filled (write). That saves the
-    /// `EAGAIN` syscall the next attempt would otherwise cost.
-    pub(crate) fn poll_transfer(
+    /// A byte-stream write of `len` bytes: like `poll_op`, and a short write also
+    /// clears write readiness, because on a stream socket or pipe it means the kernel
+    /// buffer is full (and the kernel signals a new edge when space frees). That
+    /// saves the `EAGAIN` syscall the next attempt would otherwise cost.
+    ///
+    /// Reads get no such shortcut: a short read does not prove that no end-of-stream
+    /// is pending, and `polling` does not report `EPOLLRDHUP`, so data and a FIN that
+    /// arrived under one edge would leave the reader waiting for an edge that never
+    /// comes.
+    pub(crate) fn poll_write_op(
         &self,
         dir: Direction,
         cx: &mut Context<'_>,
@@ -255,9 +263,7 @@ impl<T: AsFd> Async<T> {
         loop {
             let snapshot = ready!(self.source.poll_ready(dir, cx))?;
             match op(self.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.source.clear(dir, snapshot)
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.source.clear(dir, snapshot),
                 Ok(n) if n > 0 && n < len => {
                     self.source.clear(dir, snapshot);
                     return Poll::Ready(Ok(n));
@@ -267,7 +273,7 @@ impl<T: AsFd> Async<T> {
         }
     }
 
-    fn poll_transfer_mut(
+    fn poll_write_op_mut(
         &mut self,
         dir: Direction,
         cx: &mut Context<'_>,
@@ -277,9 +283,7 @@ impl<T: AsFd> Async<T> {
         loop {
             let snapshot = ready!(self.source.poll_ready(dir, cx))?;
             match op(self.io.as_mut().expect("present until drop")) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.source.clear(dir, snapshot)
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.source.clear(dir, snapshot),
                 Ok(n) if n > 0 && n < len => {
                     self.source.clear(dir, snapshot);
                     return Poll::Ready(Ok(n));
@@ -331,9 +335,7 @@ impl<T: AsFd + Read> AsyncRead for Async<T> {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.get_mut()
-            .poll_transfer_mut(READABLE, cx, len, |io| io.read(buf))
+        self.get_mut().poll_op_mut(READABLE, cx, &mut |io| io.read(buf))
     }
 
     fn poll_read_vectored(
@@ -355,8 +357,7 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.poll_transfer(READABLE, cx, len, |mut io| io.read(buf))
+        self.poll_op(READABLE, cx, &mut |mut io| io.read(buf))
     }
 
     fn poll_read_vectored(
@@ -369,10 +370,14 @@ where
 }
 
 impl<T: AsFd + Write> AsyncWrite for Async<T> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let len = buf.len();
         self.get_mut()
-            .poll_transfer_mut(WRITABLE, cx, len, |io| io.write(buf))
+            .poll_write_op_mut(WRITABLE, cx, len, |io| io.write(buf))
     }
 
     fn poll_write_vectored(
@@ -382,7 +387,7 @@ impl<T: AsFd + Write> AsyncWrite for Async<T> {
     ) -> Poll<io::Result<usize>> {
         let len = total_len(bufs);
         self.get_mut()
-            .poll_transfer_mut(WRITABLE, cx, len, |io| io.write_vectored(bufs))
+            .poll_write_op_mut(WRITABLE, cx, len, |io| io.write_vectored(bufs))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -405,9 +410,13 @@ impl<T: AsFd> AsyncWrite for &Async<T>
 where
     for<'a> &'a T: Write,
 {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let len = buf.len();
-        self.poll_transfer(WRITABLE, cx, len, |mut io| io.write(buf))
+        self.poll_write_op(WRITABLE, cx, len, |mut io| io.write(buf))
     }
 
     fn poll_write_vectored(
@@ -416,7 +425,7 @@ where
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let len = total_len(bufs);
-        self.poll_transfer(WRITABLE, cx, len, |mut io| io.write_vectored(bufs))
+        self.poll_write_op(WRITABLE, cx, len, |mut io| io.write_vectored(bufs))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

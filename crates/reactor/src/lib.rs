@@ -18,12 +18,17 @@
 
 mod async_io;
 pub mod net;
+pub mod process;
 mod reactor;
+mod runtime;
+pub mod signal;
 mod source;
+pub mod streams;
 mod sys;
 
 pub use async_io::Async;
 pub use reactor::Reactor;
+pub use runtime::{new_runtime, runtime_builder};
 
 /// Runs `future` to completion on a fresh reactor with a minimal loop; used by the
 /// documentation examples.

@@ -16,8 +16,8 @@
 //!
 //! Edge triggering is only correct with the per-source readiness state of
 //! [`Source`]: a readiness bit stays set until an operation returns `WouldBlock`
-//! (or a short read/write proves the kernel buffer drained), and the clear is skipped
-//! when an event arrived meanwhile (the tick check). Sources start out "ready", so the
+//! (or a short write proves the send buffer full), and the clear is skipped when an
+//! event arrived meanwhile (the tick check). Sources start out "ready", so the
 //! first operation on a fresh socket is tried at once.
 //!
 //! # Parking
@@ -31,10 +31,11 @@
 //! # Syscalls per round trip
 //!
 //! An echo round trip on one connection, per side: one `write`, one `read` that
-//! finds the data (a short read clears the readiness bit, so the next read waits for
-//! an event instead of paying for an `EAGAIN`), and a share of a poller wait (which
-//! polling implements as `epoll_wait` plus the re-arming of its notifier and timer,
-//! amortised over every event the wait returns).
+//! finds the data, one `read` that finds `EAGAIN` (and clears the readiness bit), and
+//! a share of a poller wait. polling implements a wait as `epoll_wait` plus the
+//! re-arming of its notifier and timer (about five syscalls), amortised over every
+//! event the wait returns; with many connections busy, that share is small. No
+//! `epoll_ctl` is paid per operation.
 
 use std::any::Any;
 use std::fmt;
@@ -197,9 +198,9 @@ impl Reactor {
         let Dispatch { events, wakers } = dispatch;
         events.clear();
         let waited = self.poller.wait(events, timeout);
-        // Whatever state the wait ends in, a NOTIFIED set meanwhile was delivered
-        // through the poller's notify, which either woke this wait or makes the next
-        // one return at once; the slot itself goes back to idle.
+        // An unpark during a blocking wait saw WAITING and went through the poller's
+        // notify, which either woke this wait or makes the next one return at once;
+        // so the slot can go back to idle. (A poll never set WAITING.)
         if timeout != Some(Duration::ZERO) {
             self.park_state.store(IDLE, Ordering::Release);
         }
@@ -235,28 +236,31 @@ impl Reactor {
 
 impl Driver for Reactor {
     fn park(&self, timeout: Option<Duration>) {
-        if self
-            .park_state
-            .compare_exchange(NOTIFIED, IDLE, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
-            return;
-        }
         // The contract allows one parker at a time; a second one just returns.
         let Ok(mut dispatch) = self.dispatch.try_lock() else {
             return;
         };
-        if timeout != Some(Duration::ZERO)
-            && self
-                .park_state
-                .compare_exchange(IDLE, WAITING, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
-        {
-            // An unpark slipped in since the first check.
-            self.park_state.store(IDLE, Ordering::Release);
+        if timeout == Some(Duration::ZERO) {
+            // A poll never blocks, so it also answers a pending unpark.
+            let _ = self.park_state.compare_exchange(
+                NOTIFIED,
+                IDLE,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+            self.wait_and_dispatch(&mut dispatch, timeout);
             return;
         }
-        self.wait_and_dispatch(&mut dispatch, timeout);
+        match self.park_state.compare_exchange(
+            IDLE,
+            WAITING,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => self.wait_and_dispatch(&mut dispatch, timeout),
+            // An unpark is pending: consume it and return at once.
+            Err(_) => self.park_state.store(IDLE, Ordering::Release),
+        }
     }
 
     fn unpark(&self) {

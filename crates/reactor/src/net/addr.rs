@@ -200,7 +200,6 @@ where
             Err(e) => last_error = Some(e),
         }
     }
-    Err(last_error.unwrap_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "no address to try")
-    }))
+    Err(last_error
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to try")))
 }

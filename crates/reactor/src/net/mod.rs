@@ -10,9 +10,9 @@ mod tcp;
 mod udp;
 mod unix;
 
-pub use addr::AsyncToSocketAddrs;
 #[doc(hidden)]
 pub use addr::AddrQuery;
+pub use addr::AsyncToSocketAddrs;
 pub use tcp::{Incoming, TcpListener, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixIncoming, UnixListener, UnixStream};

@@ -86,7 +86,11 @@ impl UdpSocket {
     /// Resolution or `connect` errors.
     pub async fn connect(&self, addr: impl AsyncToSocketAddrs) -> io::Result<()> {
         let addrs = resolve(addr).await?;
-        each_addr(addrs, |addr| async move { self.inner.get_ref().connect(addr) }).await
+        each_addr(
+            addrs,
+            |addr| async move { self.inner.get_ref().connect(addr) },
+        )
+        .await
     }
 
     /// Sends a datagram to the connected peer.
@@ -171,7 +175,9 @@ impl UdpSocket {
 
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UdpSocket").field(self.inner.get_ref()).finish()
+        f.debug_tuple("UdpSocket")
+            .field(self.inner.get_ref())
+            .finish()
     }
 }
 

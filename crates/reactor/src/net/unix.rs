@@ -83,7 +83,12 @@ impl UnixListener {
         Poll::Ready(accepted.and_then(|(stream, addr)| {
             stream.set_nonblocking(true)?;
             let inner = Async::with_reactor_nonblocking(stream, self.inner.reactor())?;
-            Ok((UnixStream { inner: Arc::new(inner) }, addr))
+            Ok((
+                UnixStream {
+                    inner: Arc::new(inner),
+                },
+                addr,
+            ))
         }))
     }
 
@@ -104,7 +109,9 @@ impl UnixListener {
 
 impl fmt::Debug for UnixListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UnixListener").field(self.inner.get_ref()).finish()
+        f.debug_tuple("UnixListener")
+            .field(self.inner.get_ref())
+            .finish()
     }
 }
 
@@ -270,7 +277,9 @@ impl UnixStream {
 
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UnixStream").field(self.inner.get_ref()).finish()
+        f.debug_tuple("UnixStream")
+            .field(self.inner.get_ref())
+            .finish()
     }
 }
 
@@ -281,19 +290,31 @@ impl AsFd for UnixStream {
 }
 
 impl AsyncRead for UnixStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut &*self.inner).poll_read(cx, buf)
     }
 }
 
 impl AsyncRead for &UnixStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut &*self.inner).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for UnixStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut &*self.inner).poll_write(cx, buf)
     }
 
@@ -307,7 +328,11 @@ impl AsyncWrite for UnixStream {
 }
 
 impl AsyncWrite for &UnixStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut &*self.inner).poll_write(cx, buf)
     }
 
@@ -475,7 +500,9 @@ impl UnixDatagram {
 
 impl fmt::Debug for UnixDatagram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UnixDatagram").field(self.inner.get_ref()).finish()
+        f.debug_tuple("UnixDatagram")
+            .field(self.inner.get_ref())
+            .finish()
     }
 }
 
