@@ -23,7 +23,10 @@ pub(crate) struct WaiterId(u64);
 #[derive(Debug)]
 struct Waiter {
     id: WaiterId,
-    waker: Waker,
+    /// Taken when the waiter is notified, so the wake-up moves it instead of cloning;
+    /// a waiter without a waker always has a wake-up on its way, and its next poll
+    /// stores a waker again.
+    waker: Option<Waker>,
 }
 
 /// A FIFO list of parked tasks whose notified members form a prefix.
@@ -59,7 +62,7 @@ impl WaitQueue {
         self.next_id += 1;
         self.waiters.push_back(Waiter {
             id,
-            waker: waker.clone(),
+            waker: Some(waker.clone()),
         });
         id
     }
@@ -81,9 +84,9 @@ impl WaitQueue {
     /// Replaces the stored waker of `id` if it would wake a different task.
     pub(crate) fn update_waker(&mut self, id: WaiterId, waker: &Waker) {
         if let Some(pos) = self.position(id) {
-            let slot = &mut self.waiters[pos].waker;
-            if !slot.will_wake(waker) {
-                slot.clone_from(waker);
+            match &mut self.waiters[pos].waker {
+                Some(slot) if slot.will_wake(waker) => {}
+                slot => *slot = Some(waker.clone()),
             }
         }
     }
@@ -102,9 +105,11 @@ impl WaitQueue {
 
     /// Notifies the oldest waiter not yet notified. Returns `false` if there was none.
     pub(crate) fn notify_one(&mut self, wakers: &mut Wakers) -> bool {
-        match self.waiters.get(self.notified) {
+        match self.waiters.get_mut(self.notified) {
             Some(waiter) => {
-                wakers.push(waiter.waker.clone());
+                if let Some(waker) = waiter.waker.take() {
+                    wakers.push(waker);
+                }
                 self.notified += 1;
                 true
             }
@@ -122,7 +127,9 @@ impl WaitQueue {
     pub(crate) fn drain_all(&mut self, wakers: &mut Wakers) {
         self.notified = 0;
         for waiter in self.waiters.drain(..) {
-            wakers.push(waiter.waker);
+            if let Some(waker) = waiter.waker {
+                wakers.push(waker);
+            }
         }
     }
 }
