@@ -30,7 +30,7 @@ fn jobs() -> Registry {
 
 /// Up to this bound, in this many chunks; debug builds do far less work.
 const LIMIT: u64 = if cfg!(debug_assertions) {
-    400_000
+    200_000
 } else {
     4_000_000
 };
