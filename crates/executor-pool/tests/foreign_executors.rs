@@ -9,6 +9,10 @@ use ferrio_executor_pool::{run_in_executor, to_thread, ProcessPool, ThreadPool};
 
 fn main() {
     ferrio_executor_pool::init(jobs);
+    if cfg!(miri) {
+        // Worker processes need fork/exec, which miri does not model.
+        return;
+    }
     run_tests(&[
         ("under_futures_lite_block_on", under_futures_lite_block_on),
         ("under_tokio_current_thread", under_tokio_current_thread),

@@ -87,6 +87,8 @@ fn encoding_past_the_limit_fails() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+
     #[test]
     fn any_input_decodes_or_fails_cleanly(input in proptest::collection::vec(any::<u8>(), 0..64), max in 0usize..64) {
         match frame::decode(&input, max) {

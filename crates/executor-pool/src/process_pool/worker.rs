@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::io::{self, BufReader, IoSlice, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
-use std::panic::{self, PanicHookInfo};
+use std::panic;
 use std::sync::{Arc, Mutex};
 
 use super::protocol::{Hello, Outcome, ToParent, ToWorker, PROTOCOL_VERSION, WORKER_MARKER};
@@ -218,7 +218,7 @@ fn send(
     let mut stream = writer
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    write_all_parts(&mut *stream, &head, payload)
+    write_all_parts(&mut stream, &head, payload)
 }
 
 fn write_all_parts(stream: &mut UnixStream, mut first: &[u8], mut second: &[u8]) -> io::Result<()> {
@@ -244,7 +244,7 @@ thread_local! {
 
 fn install_panic_hook(writer: Arc<Mutex<UnixStream>>, max_frame: usize) {
     let previous = panic::take_hook();
-    panic::set_hook(Box::new(move |info: &PanicHookInfo<'_>| {
+    panic::set_hook(Box::new(move |info| {
         let report = PanicReport {
             message: crate::error::panic_payload_message(info.payload())
                 .unwrap_or("<non-string payload>")
