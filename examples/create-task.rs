@@ -32,7 +32,9 @@ async fn make_requests_with_futures() -> Vec<u32> {
 }
 
 async fn make_requests_with_tasks() -> Vec<u32> {
-    let tasks: Vec<_> = (1..=5).map(|url| ferrio::create_task(get_request(url))).collect();
+    let tasks: Vec<_> = (1..=5)
+        .map(|url| ferrio::create_task(get_request(url)))
+        .collect();
     println!("Number of tasks: {}", ferrio::all_tasks().len());
     // The five tasks already run while this one sleeps.
     ferrio::sleep(2 * UNIT).await;

@@ -57,7 +57,10 @@ async fn main_coro() {
     let task1 = tg.create_task(sleep_coro(2));
     let task2 = tg.create_task(sleep_coro(3));
     tg.join().await.expect("no child fails");
-    println!("After running task group! ({:.1} s)", start.elapsed().as_secs_f64());
+    println!(
+        "After running task group! ({:.1} s)",
+        start.elapsed().as_secs_f64()
+    );
     let (value1, value2) = (task1.await.unwrap(), task2.await.unwrap());
     println!("task1: {value1}, task2: {value2}");
 
@@ -65,7 +68,10 @@ async fn main_coro() {
     let tg = TaskGroup::new();
     let slow = tg.create_task(sleep_coro(50));
     tg.create_task(failing_request());
-    let error = tg.join().await.expect_err("the failing child fails the group");
+    let error = tg
+        .join()
+        .await
+        .expect_err("the failing child fails the group");
     match &error.first().kind {
         FailureKind::Error(error) => println!("the group failed: {error}"),
         FailureKind::Panic(_) => unreachable!("the child returned an error"),

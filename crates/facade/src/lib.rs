@@ -76,15 +76,15 @@ pub use ferrio_macros::test;
 // The asyncio vocabulary, from the core.
 pub use ferrio_core::{
     all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
-    spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval, Sleep,
-    Task, TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
+    spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval, Sleep, Task,
+    TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
-// `gather!` and `try_gather!` (macros) beside the functions of the same names.
-pub use ferrio_core::{gather, try_gather};
+// The functions `gather` and `try_gather` and the macros `gather!` and `try_gather!`.
 pub use ferrio_core::combinators::{
-    as_completed, gather, race, try_gather, select, shield, shield_future, try_gather_tasks, try_wait, wait,
+    as_completed, race, select, shield, shield_future, try_gather_tasks, try_wait, wait,
     wait_timeout, CancelOnDrop, Either, GroupTask, ReturnWhen, TaskGroup, TaskGroupError,
 };
+pub use ferrio_core::{gather, try_gather};
 
 /// Every combinator with its future types: gather, wait, as_completed, shield,
 /// select/race, TaskGroup and its error types.
@@ -106,7 +106,23 @@ pub mod net {
     pub use ferrio_reactor::net::*;
 }
 
-// WIRE-SIGNAL: process, signal, streams once the reactor ships them.
+/// asyncio's streams: `open_connection`, `start_server`, `StreamReader`
+/// (`readline`, `readexactly`, `readuntil`), `StreamWriter`.
+pub mod streams {
+    pub use ferrio_reactor::streams::*;
+}
+
+pub use ferrio_reactor::streams::{open_connection, start_server};
+
+/// Child processes with async pipes: asyncio's `create_subprocess_exec`.
+pub mod process {
+    pub use ferrio_reactor::process::*;
+}
+
+/// Signals: [`ctrl_c`](signal::ctrl_c) and a stream of any Unix signal.
+pub mod signal {
+    pub use ferrio_reactor::signal::*;
+}
 
 /// Futures, streams and I/O helpers from `futures-lite`, as smol offers them.
 pub use futures_lite::{future, io, pin, ready, stream};

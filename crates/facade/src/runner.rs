@@ -208,7 +208,7 @@ impl Runner {
             // `or` polls the main future first, so a value that is ready wins over a
             // Ctrl-C that arrives at the same moment.
             futures_lite::future::or(async { Ok(main.await) }, async {
-                match ctrl_c().await {
+                match ferrio_reactor::signal::ctrl_c().await {
                     Ok(()) => Err(Interrupted),
                     // No signal support here: run as if Ctrl-C could not arrive.
                     Err(_) => std::future::pending().await,
@@ -229,11 +229,6 @@ impl Runner {
     pub fn close(self) {
         drop(self);
     }
-}
-
-// WIRE-SIGNAL: the reactor's ctrl_c.
-async fn ctrl_c() -> io::Result<()> {
-    std::future::pending().await
 }
 
 /// Options for a [`Runner`]: `Runner::builder().multi_thread().worker_threads(4)

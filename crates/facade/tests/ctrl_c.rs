@@ -47,7 +47,10 @@ fn child() {
             println!("after: {}", runner.run(async { 5 }));
         }
         Some("run") => {
-            let runner = ferrio::Runner::builder().ctrl_c(Some(true)).build().unwrap();
+            let runner = ferrio::Runner::builder()
+                .ctrl_c(Some(true))
+                .build()
+                .unwrap();
             runner.run(wait_for_ctrl_c());
             println!("not reached");
         }
@@ -69,9 +72,12 @@ fn interrupt_child(scenario: &str) -> (bool, String, String) {
     let mut seen = String::new();
     loop {
         let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "child ended early: {seen}");
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "child ended early: {seen}"
+        );
         seen.push_str(&line);
-        if line.trim() == "ready" {
+        if line.trim_end().ends_with("ready") {
             break;
         }
     }

@@ -42,11 +42,13 @@ fn a_blocking_task_is_reported_while_it_blocks_and_when_it_ends() {
         let reports = Arc::new(Mutex::new(reports));
         let r = Arc::clone(&reports);
         let (ongoing, line) = runner.run(async move {
-            let task = ferrio::TaskBuilder::new().name("blocker").spawn(async move {
-                let line = line!() + 1;
-                let ongoing = block_until_reported(&r);
-                (ongoing, line)
-            });
+            let task = ferrio::TaskBuilder::new()
+                .name("blocker")
+                .spawn(async move {
+                    let line = line!() + 1;
+                    let ongoing = block_until_reported(&r);
+                    (ongoing, line)
+                });
             task.await.unwrap()
         });
         assert_eq!(ongoing.task_name(), Some("blocker"));
@@ -54,9 +56,15 @@ fn a_blocking_task_is_reported_while_it_blocks_and_when_it_ends() {
         assert!(!ongoing.is_finished());
         assert!(ongoing.elapsed() >= THRESHOLD);
         assert!(ongoing.location().file().ends_with("debug_mode.rs"));
-        assert!(ongoing.location().line() < line, "the spawn site, before the block");
+        assert!(
+            ongoing.location().line() < line,
+            "the spawn site, before the block"
+        );
         let text = ongoing.to_string();
-        assert!(text.contains("\"blocker\"") && text.contains("still running"), "{text}");
+        assert!(
+            text.contains("\"blocker\"") && text.contains("still running"),
+            "{text}"
+        );
 
         let finished = reports
             .lock()
@@ -68,7 +76,10 @@ fn a_blocking_task_is_reported_while_it_blocks_and_when_it_ends() {
         assert!(finished.elapsed() >= ongoing.elapsed());
         assert!(finished.to_string().contains("in one poll"));
         drop(runner);
-        assert!(reports.lock().unwrap().try_recv().is_err(), "exactly two reports");
+        assert!(
+            reports.lock().unwrap().try_recv().is_err(),
+            "exactly two reports"
+        );
     }
 }
 
@@ -88,10 +99,12 @@ fn quick_polls_are_not_reported() {
     let (runner, reports) = debug_runner(true);
     runner.run(async {
         let tasks: Vec<_> = (0..200)
-            .map(|i| ferrio::spawn(async move {
-                ferrio::yield_now().await;
-                i
-            }))
+            .map(|i| {
+                ferrio::spawn(async move {
+                    ferrio::yield_now().await;
+                    i
+                })
+            })
             .collect();
         for task in tasks {
             task.await.unwrap();

@@ -30,14 +30,20 @@ fn dump_lists_live_tasks_with_their_details() {
         }
         let sleeper_line = text.lines().find(|l| l.contains("sleeper")).unwrap();
         assert!(sleeper_line.contains("dump.rs:"), "{sleeper_line}");
-        assert!(sleeper_line.contains(&sleeper.id().to_string()), "{sleeper_line}");
+        assert!(
+            sleeper_line.contains(&sleeper.id().to_string()),
+            "{sleeper_line}"
+        );
 
         sleeper.cancel();
         anonymous.cancel();
         assert!(sleeper.await.unwrap_err().is_cancelled());
         assert!(anonymous.await.unwrap_err().is_cancelled());
         let after = ferrio::debug::dump();
-        assert!(after.tasks().iter().all(|task| task.name.as_deref() != Some("sleeper")));
+        assert!(after
+            .tasks()
+            .iter()
+            .all(|task| task.name.as_deref() != Some("sleeper")));
     });
 }
 

@@ -98,7 +98,10 @@ fn call_later_and_call_at_run_in_deadline_order_and_not_before() {
 #[test]
 fn callbacks_follow_a_virtual_clock() {
     let clock = ferrio::clock::VirtualClock::auto_advance();
-    let runner = ferrio::Runner::builder().clock(clock.clone()).build().unwrap();
+    let runner = ferrio::Runner::builder()
+        .clock(clock.clone())
+        .build()
+        .unwrap();
     let log = Log::default();
     let l = Arc::clone(&log);
     runner.run(async move {
@@ -157,7 +160,11 @@ fn dropping_the_callback_handle_does_not_cancel() {
 fn call_soon_threadsafe_wakes_a_parked_loop() {
     for runner in [
         ferrio::Runner::new(),
-        ferrio::Runner::builder().multi_thread().worker_threads(2).build().unwrap(),
+        ferrio::Runner::builder()
+            .multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap(),
     ] {
         let handle = runner.handle();
         let flag = Arc::new(Flag::default());

@@ -5,14 +5,18 @@ use std::time::Duration;
 #[ferrio::test]
 async fn runs_on_the_current_thread_by_default() {
     let here = std::thread::current().id();
-    let there = ferrio::spawn(async { std::thread::current().id() }).await.unwrap();
+    let there = ferrio::spawn(async { std::thread::current().id() })
+        .await
+        .unwrap();
     assert_eq!(here, there);
 }
 
 #[ferrio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn multi_thread_flavour_uses_workers() {
     let here = std::thread::current().id();
-    let there = ferrio::spawn(async { std::thread::current().id() }).await.unwrap();
+    let there = ferrio::spawn(async { std::thread::current().id() })
+        .await
+        .unwrap();
     assert_ne!(here, there);
 }
 

@@ -54,7 +54,11 @@ fn leftover_tasks_are_cancelled_and_dropped_before_run_returns() {
         ferrio::yield_now().await;
     });
     assert_eq!(started.load(Ordering::SeqCst), 10);
-    assert_eq!(drops.load(Ordering::SeqCst), 10, "every leftover task was dropped");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        10,
+        "every leftover task was dropped"
+    );
 }
 
 #[test]
@@ -120,5 +124,9 @@ fn sleeps_run_concurrently() {
         ferrio::gather((0..3).map(|_| ferrio::sleep(Duration::from_millis(200)))).await;
     });
     // Three 200 ms sleeps gathered: far less than the 600 ms of running them in turn.
-    assert!(start.elapsed() < Duration::from_millis(550), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(550),
+        "{:?}",
+        start.elapsed()
+    );
 }

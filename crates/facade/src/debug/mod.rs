@@ -27,7 +27,10 @@ pub use table::{dump, TaskTable};
 pub use ferrio_core::PanicReport;
 
 /// Builds the poll hook that feeds the watchdog, for the core runtime builder.
-pub(crate) fn install_hook(builder: ferrio_core::Builder, probe: watchdog::Probe) -> ferrio_core::Builder {
+pub(crate) fn install_hook(
+    builder: ferrio_core::Builder,
+    probe: watchdog::Probe,
+) -> ferrio_core::Builder {
     builder.on_task_poll(std::sync::Arc::new(WatchdogHook { probe }))
 }
 

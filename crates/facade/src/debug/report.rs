@@ -34,7 +34,12 @@ pub struct SlowPoll {
 }
 
 impl SlowPoll {
-    pub(crate) fn new(task: PolledTask, thread: Arc<str>, elapsed: Duration, finished: bool) -> Self {
+    pub(crate) fn new(
+        task: PolledTask,
+        thread: Arc<str>,
+        elapsed: Duration,
+        finished: bool,
+    ) -> Self {
         SlowPoll {
             task,
             thread,
