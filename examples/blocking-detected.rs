@@ -45,7 +45,9 @@ async fn request(blocking_on_loop: bool) -> Duration {
     let status = if blocking_on_loop {
         blocking_http_get()
     } else {
-        ferrio::to_thread(blocking_http_get).await
+        ferrio::to_thread(blocking_http_get)
+            .await
+            .expect("the request does not panic")
     };
     println!("Got HTTP response with status {status}");
     counter.await.expect("the counter does not fail")

@@ -31,6 +31,7 @@ fn main() -> std::io::Result<()> {
         runner.run(async_sleep_for_one_tenth());
 
         // A task spawned in the first run...
+        #[allow(clippy::async_yields_async)] // returned unawaited on purpose
         let counter = runner.run(async {
             ferrio::spawn(async {
                 ferrio::sleep(Duration::from_millis(50)).await;
@@ -46,7 +47,8 @@ fn main() -> std::io::Result<()> {
             ferrio::spawn(async {
                 let _leftover = Leftover;
                 ferrio::sleep(Duration::from_secs(3600)).await;
-            });
+            })
+            .detach();
             // Let it start, so it holds its guard when the runner closes.
             ferrio::yield_now().await;
         });

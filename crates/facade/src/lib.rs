@@ -2,7 +2,7 @@
 //!
 //! One event loop runs tasks; awaits are the only switch points; blocking work goes to
 //! a thread or a process pool. The names are asyncio's: [`run`], [`Runner`],
-//! [`create_task`], [`gather`], [`wait_for`], [`TaskGroup`], [`sync::Queue`] with
+//! [`create_task`], [`gather`](gather()), [`wait_for`], [`TaskGroup`], [`sync::Queue`] with
 //! `task_done`/`join`, [`to_thread`], [`run_in_executor`].
 //!
 //! ```

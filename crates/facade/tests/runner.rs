@@ -26,6 +26,7 @@ fn flavours() -> Vec<ferrio::Runner> {
 #[test]
 fn tasks_survive_between_runs() {
     for runner in flavours() {
+        #[allow(clippy::async_yields_async)] // returned unawaited on purpose
         let task = runner.run(async {
             ferrio::spawn(async {
                 ferrio::sleep(Duration::from_millis(5)).await;
