@@ -125,44 +125,51 @@ impl Probe {
 
     /// Records that this thread starts polling `task`.
     pub(crate) fn poll_started(&self, task: PolledTask) {
-        let slot = self.slot();
-        *lock(&slot.active) = Some(ActivePoll {
-            task,
-            started: Instant::now(),
-            reported_while_running: false,
+        let started = Instant::now();
+        self.with_slot(|slot| {
+            *lock(&slot.active) = Some(ActivePoll {
+                task,
+                started,
+                reported_while_running: false,
+            });
         });
     }
 
     /// Records that this thread's poll returned; reports it if it was slow.
     pub(crate) fn poll_finished(&self) {
-        let slot = self.slot();
-        let Some(poll) = lock(&slot.active).take() else {
-            return;
-        };
-        let elapsed = poll.started.elapsed();
-        if elapsed >= self.shared.threshold {
-            (self.shared.reporter)(&SlowPoll::new(
-                poll.task,
-                Arc::clone(&slot.thread_name),
-                elapsed,
-                true,
-            ));
+        let finished = self.with_slot(|slot| {
+            let poll = lock(&slot.active).take()?;
+            let elapsed = poll.started.elapsed();
+            (elapsed >= self.shared.threshold)
+                .then(|| SlowPoll::new(poll.task, Arc::clone(&slot.thread_name), elapsed, true))
+        });
+        // Reported outside the thread-local borrow: the reporter is user code.
+        if let Some(report) = finished {
+            (self.shared.reporter)(&report);
         }
     }
 
-    fn slot(&self) -> Arc<Slot> {
+    /// Calls `f` with this thread's slot, registering the slot on first use. The
+    /// lookup is a scan of a list that holds one entry per runner this thread has
+    /// polled for: in practice one.
+    fn with_slot<R>(&self, f: impl FnOnce(&Slot) -> R) -> R {
         SLOTS.with(|slots| {
             let mut slots = slots.borrow_mut();
-            if let Some((_, slot)) = slots.iter().find(|(id, _)| *id == self.shared.id) {
-                return Arc::clone(slot);
-            }
-            let slot = Arc::new(Slot {
-                thread_name: thread::current().name().unwrap_or("<unnamed>").into(),
-                active: Mutex::new(None),
-            });
-            lock(&self.shared.slots).push(Arc::clone(&slot));
-            slots.push((self.shared.id, Arc::clone(&slot)));
-            slot
+            let index = match slots.iter().position(|(id, _)| *id == self.shared.id) {
+                Some(index) => index,
+                None => {
+                    let slot = Arc::new(Slot {
+                        thread_name: thread::current().name().unwrap_or("<unnamed>").into(),
+                        active: Mutex::new(None),
+                    });
+                    lock(&self.shared.slots).push(Arc::clone(&slot));
+                    // Forget slots of watchdogs that are gone (runners dropped).
+                    slots.retain(|(_, slot)| Arc::strong_count(slot) > 1);
+                    slots.push((self.shared.id, slot));
+                    slots.len() - 1
+                }
+            };
+            f(&slots[index].1)
         })
     }
 }
