@@ -35,6 +35,7 @@ mod runner;
 
 pub mod debug;
 pub mod prelude;
+pub mod signal;
 
 pub use handle::{CallbackHandle, Handle};
 pub use runner::{run, Interrupted, Runner, RunnerBuilder};
@@ -117,11 +118,6 @@ pub use ferrio_reactor::streams::{open_connection, start_server};
 /// Child processes with async pipes: asyncio's `create_subprocess_exec`.
 pub mod process {
     pub use ferrio_reactor::process::*;
-}
-
-/// Signals: [`ctrl_c`](signal::ctrl_c) and a stream of any Unix signal.
-pub mod signal {
-    pub use ferrio_reactor::signal::*;
 }
 
 /// Futures, streams and I/O helpers from `futures-lite`, as smol offers them.

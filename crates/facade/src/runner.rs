@@ -30,8 +30,11 @@ use crate::Handle;
 /// On the main thread, Ctrl-C (SIGINT) during `run` cancels the main future (it is
 /// dropped at its current await point), the runtime shuts down as above, and `run`
 /// panics with a message saying it was interrupted: the Rust form of asyncio's
-/// `KeyboardInterrupt`. To handle it instead, use
-/// [`Runner::run_until_interrupt`], which returns `Err(Interrupted)`.
+/// `KeyboardInterrupt`. To get it as a value instead, use
+/// [`Runner::run_until_interrupt`], which returns `Err(Interrupted)`; to handle
+/// Ctrl-C inside the program (a graceful shutdown), await
+/// [`signal::ctrl_c`](crate::signal::ctrl_c): while that future lives, `run`
+/// leaves Ctrl-C to it.
 ///
 /// # Panics
 ///
@@ -208,11 +211,8 @@ impl Runner {
             // `or` polls the main future first, so a value that is ready wins over a
             // Ctrl-C that arrives at the same moment.
             futures_lite::future::or(async { Ok(main.await) }, async {
-                match ferrio_reactor::signal::ctrl_c().await {
-                    Ok(()) => Err(Interrupted),
-                    // No signal support here: run as if Ctrl-C could not arrive.
-                    Err(_) => std::future::pending().await,
-                }
+                crate::signal::unhandled_ctrl_c().await;
+                Err(Interrupted)
             })
             .await
         })

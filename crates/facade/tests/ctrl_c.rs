@@ -54,6 +54,23 @@ fn child() {
             runner.run(wait_for_ctrl_c());
             println!("not reached");
         }
+        Some("handled_by_program") => {
+            let runner = ferrio::Runner::builder()
+                .ctrl_c(Some(true))
+                .build()
+                .unwrap();
+            let value = runner.run(async {
+                let ctrl_c = ferrio::signal::ctrl_c();
+                ferrio::yield_now().await;
+                println!("ready");
+                ctrl_c.await.unwrap();
+                println!("the program got Ctrl-C");
+                // A graceful shutdown that takes a few turns of the loop.
+                ferrio::sleep(Duration::from_millis(20)).await;
+                7
+            });
+            println!("graceful shutdown returned {value}");
+        }
         Some(other) => panic!("unknown scenario {other}"),
     }
 }
@@ -119,4 +136,15 @@ fn run_panics_with_an_interrupted_message() {
     assert!(stdout.contains("main future dropped"), "{stdout}");
     assert!(!stdout.contains("not reached"), "{stdout}");
     assert!(stderr.contains("interrupted by Ctrl-C"), "{stderr}");
+}
+
+#[test]
+fn a_program_that_handles_ctrl_c_is_not_cancelled() {
+    if child_scenario().is_some() {
+        return;
+    }
+    let (success, stdout, stderr) = interrupt_child("handled_by_program");
+    assert!(success, "{stdout}\n{stderr}");
+    assert!(stdout.contains("the program got Ctrl-C"), "{stdout}");
+    assert!(stdout.contains("graceful shutdown returned 7"), "{stdout}");
 }

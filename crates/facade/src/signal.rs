@@ -1,0 +1,89 @@
+//! Signals: [`ctrl_c`] and a stream of any Unix signal ([`Signals`]).
+//!
+//! # Ctrl-C and `run`
+//!
+//! By default [`run`](crate::run) and [`Runner::run`](crate::Runner::run) (on the
+//! main thread) turn Ctrl-C into cancellation of the main future, as `asyncio.run`
+//! does. A program that handles Ctrl-C itself takes it over, as with asyncio's
+//! `loop.add_signal_handler(SIGINT, ...)`: while a future returned by this module's
+//! [`ctrl_c`] is alive, `run` leaves Ctrl-C alone, so the program can shut down
+//! gracefully.
+//!
+//! ```no_run
+//! ferrio::run(async {
+//!     let server = ferrio::spawn(async { /* serve until cancelled */ });
+//!     // This program handles Ctrl-C: `run` does not cancel `main` for it.
+//!     ferrio::signal::ctrl_c().await.expect("Ctrl-C can be listened for");
+//!     println!("shutting down");
+//!     server.cancel();
+//! });
+//! ```
+
+use std::future::Future;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub use ferrio_reactor::signal::*;
+
+/// How many futures of [`ctrl_c`] are alive in the process: signals are
+/// process-wide, so the claim is too.
+static USER_CTRL_C_LISTENERS: AtomicUsize = AtomicUsize::new(0);
+
+/// How many Ctrl-Cs the program's own [`ctrl_c`] futures have received. A future
+/// that resolves and is dropped before the runner's listener looks still counts
+/// as having handled the signal.
+static USER_CTRL_C_DELIVERIES: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one live `ctrl_c` future.
+struct Claim;
+
+impl Claim {
+    fn new() -> Claim {
+        USER_CTRL_C_LISTENERS.fetch_add(1, Ordering::SeqCst);
+        Claim
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        USER_CTRL_C_LISTENERS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Resolves when the process receives Ctrl-C (SIGINT).
+///
+/// From the moment it is called until the future is dropped, Ctrl-C belongs to the
+/// program: [`run`](crate::run) does not cancel the main future for it. The signal
+/// is listened for from this call on, so a Ctrl-C between the call and the first
+/// poll is not lost.
+///
+/// # Errors
+///
+/// When the signal handler cannot be installed.
+pub fn ctrl_c() -> impl Future<Output = io::Result<()>> + Send {
+    let claim = Claim::new();
+    let signal = ferrio_reactor::signal::ctrl_c();
+    async move {
+        let _claim = claim;
+        let result = signal.await;
+        if result.is_ok() {
+            USER_CTRL_C_DELIVERIES.fetch_add(1, Ordering::SeqCst);
+        }
+        result
+    }
+}
+
+/// Resolves on a Ctrl-C that the program does not handle itself: the runner's own
+/// listener. Never resolves where signals cannot be listened for.
+pub(crate) async fn unhandled_ctrl_c() {
+    loop {
+        let handled_before = USER_CTRL_C_DELIVERIES.load(Ordering::SeqCst);
+        if ferrio_reactor::signal::ctrl_c().await.is_err() {
+            return std::future::pending().await;
+        }
+        let handled = USER_CTRL_C_DELIVERIES.load(Ordering::SeqCst) != handled_before;
+        if !handled && USER_CTRL_C_LISTENERS.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+    }
+}
