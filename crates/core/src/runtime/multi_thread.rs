@@ -43,7 +43,7 @@ use crate::clock::IdleAction;
 use crate::driver::{self, Driver, ThreadParker};
 use crate::task::Header;
 
-const LOCAL_QUEUE: usize = 256;
+const LOCAL_QUEUE: usize = 1024;
 const MAX_LIFO_STREAK: u32 = 3;
 
 pub(crate) struct Pool {
@@ -208,15 +208,13 @@ impl Pool {
     pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>, yielded: bool) {
         match context::with_ctx(|c| c.and_then(|c| c.worker_of(shared))) {
             Some(index) if yielded => {
-                // Tasks waiting in the injector are ready too: queue them ahead of
-                // the yielder so it resumes only after they ran once.
-                for _ in 0..LOCAL_QUEUE / 2 {
-                    match self.injector.pop() {
-                        Ok(r) => self.push_local(index, r),
-                        Err(_) => break,
-                    }
+                // Tasks waiting in the injector are ready too: when there are any,
+                // the yielder queues behind them, so it resumes only after they ran.
+                if self.injector.is_empty() {
+                    self.push_local(index, runnable);
+                } else {
+                    self.push_injector(runnable);
                 }
-                self.push_local(index, runnable)
             }
             Some(index) => {
                 let Some(displaced) = self.workers[index].put_lifo(runnable) else {
