@@ -60,6 +60,12 @@ impl Ctx {
         std::ptr::eq(self.rt_ptr.get(), shared) && self.role.get() == role
     }
 
+    /// Whether this thread's context holds (a strong reference to) `shared`.
+    #[inline]
+    pub(crate) fn holds(&self, shared: *const Shared) -> bool {
+        std::ptr::eq(self.rt_ptr.get(), shared)
+    }
+
     #[inline]
     pub(crate) fn worker_of(&self, shared: &Shared) -> Option<usize> {
         match self.role.get() {

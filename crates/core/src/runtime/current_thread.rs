@@ -51,16 +51,10 @@ impl LoopQueue {
         }
     }
 
-    pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>) {
-        let runnable = context::with_ctx(|c| match c {
-            Some(c) if c.is(shared, Role::Loop) => {
-                c.local.borrow_mut().push_back(runnable);
-                None
-            }
-            _ => Some(runnable),
-        });
-        if let Some(runnable) = runnable {
-            self.inject(shared, runnable);
+    pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>, ctx: Option<&Ctx>) {
+        match ctx {
+            Some(c) if c.is(shared, Role::Loop) => c.local.borrow_mut().push_back(runnable),
+            _ => self.inject(shared, runnable),
         }
     }
 

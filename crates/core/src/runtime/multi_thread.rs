@@ -36,7 +36,7 @@ use std::time::Duration;
 use async_task::Runnable;
 use concurrent_queue::{ConcurrentQueue, PushError};
 
-use super::context::{self, Role};
+use super::context::{self, Ctx, Role};
 use super::current_thread::MAINTENANCE_INTERVAL;
 use super::shared::Shared;
 use crate::clock::IdleAction;
@@ -196,8 +196,13 @@ impl Pool {
     }
 
     /// A newly spawned task.
-    pub(crate) fn schedule_new(&self, shared: &Shared, runnable: Runnable<Header>) {
-        match context::with_ctx(|c| c.and_then(|c| c.worker_of(shared))) {
+    pub(crate) fn schedule_new(
+        &self,
+        shared: &Shared,
+        runnable: Runnable<Header>,
+        ctx: Option<&Ctx>,
+    ) {
+        match ctx.and_then(|c| c.worker_of(shared)) {
             Some(index) => self.push_local(index, runnable),
             None => self.push_injector(runnable),
         }
@@ -205,8 +210,14 @@ impl Pool {
     }
 
     /// A woken task.
-    pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>, yielded: bool) {
-        match context::with_ctx(|c| c.and_then(|c| c.worker_of(shared))) {
+    pub(crate) fn schedule(
+        &self,
+        shared: &Shared,
+        runnable: Runnable<Header>,
+        yielded: bool,
+        ctx: Option<&Ctx>,
+    ) {
+        match ctx.and_then(|c| c.worker_of(shared)) {
             Some(index) if yielded => {
                 // Tasks waiting in the injector are ready too: when there are any,
                 // the yielder queues behind them, so it resumes only after they ran.
