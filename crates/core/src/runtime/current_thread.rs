@@ -150,6 +150,7 @@ fn run_loop<F: Future>(shared: &Arc<Shared>, queue: &LoopQueue, ctx: &Ctx, futur
             runnable.run();
             tick = tick.wrapping_add(1);
             if tick % MAINTENANCE_INTERVAL == 0 {
+                context::refresh_coarse_now();
                 shared.time.fire_due();
                 shared.driver.park(Some(Duration::ZERO));
             }
@@ -186,6 +187,7 @@ fn park(shared: &Shared, queue: &LoopQueue, ctx: &Ctx, main: &MainWaker) {
         }
     }
     queue.parked.store(false, Ordering::SeqCst);
+    context::refresh_coarse_now();
     shared.time.unparked();
     shared.time.fire_due();
 }

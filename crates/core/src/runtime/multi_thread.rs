@@ -360,6 +360,7 @@ impl Worker<'_> {
     }
 
     fn maintenance(&mut self) {
+        context::refresh_coarse_now();
         self.shared.time.fire_due();
         if !self.pool.driver_taken.swap(true, Ordering::Acquire) {
             self.shared.driver.park(Some(Duration::ZERO));
@@ -480,6 +481,7 @@ impl Worker<'_> {
             me.parker.park(None);
         }
         self.searching = !pool.leave_idle(self.index);
+        context::refresh_coarse_now();
         shared.time.fire_due();
     }
 }
@@ -534,6 +536,7 @@ impl BlockOnWaker {
         }
         thread::park();
         self.reactivate();
+        context::refresh_coarse_now();
     }
 }
 

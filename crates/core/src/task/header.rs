@@ -141,7 +141,7 @@ impl Header {
             id: TaskId::next(),
             name,
             location,
-            spawned_at: Instant::now(),
+            spawned_at: crate::runtime::context::coarse_now(),
             state: AtomicU8::new(SCHEDULED),
             polls: AtomicU64::new(0),
             cancel_requested: AtomicBool::new(false),
