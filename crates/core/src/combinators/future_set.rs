@@ -128,6 +128,8 @@ pub(crate) struct FutureSet<F> {
     /// instead of being pushed onto the queue one by one.
     first_poll_cursor: usize,
     remaining: usize,
+    /// The owner waker last stored in `shared.owner`.
+    registered: Option<Waker>,
 }
 
 impl<F: Future> FutureSet<F> {
@@ -155,6 +157,7 @@ impl<F: Future> FutureSet<F> {
             shared,
             first_poll_cursor: 0,
             remaining: len,
+            registered: None,
         }
     }
 
@@ -257,13 +260,16 @@ impl<F: Future> FutureSet<F> {
         Poll::Pending
     }
 
-    fn register_owner(&self, waker: &Waker) {
+    fn register_owner(&mut self, waker: &Waker) {
+        // The owner is nearly always the same task: compare against our own copy and
+        // skip the lock.
+        if !self
+            .registered
+            .as_ref()
+            .is_some_and(|current| current.will_wake(waker))
         {
-            let mut owner = self.shared.owner.lock().unwrap_or_else(|e| e.into_inner());
-            match owner.as_ref() {
-                Some(current) if current.will_wake(waker) => {}
-                _ => *owner = Some(waker.clone()),
-            }
+            self.registered = Some(waker.clone());
+            *self.shared.owner.lock().unwrap_or_else(|e| e.into_inner()) = Some(waker.clone());
         }
         // After the waker is in place: a child woken from now on wakes the owner again.
         // A swap, not a store: reading the flag a child set acquires that child's
