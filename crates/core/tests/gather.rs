@@ -317,3 +317,16 @@ impl From<TaskError> for Failure {
         Failure::Task(error)
     }
 }
+
+#[test]
+fn gather_macro_takes_one_future_and_names_like_its_own() {
+    on_both_flavours(|| async {
+        let (only,) = ferrio_core::gather!(async { 1 }).await;
+        assert_eq!(only, 1);
+        // Caller variables named like the macro's internals are the caller's.
+        let futures = after_polls(2, "mine");
+        let future = async { "also mine" };
+        let (a, b) = ferrio_core::gather!(futures, future).await;
+        assert_eq!((a, b), ("mine", "also mine"));
+    });
+}
