@@ -335,7 +335,8 @@ impl<T: AsFd + Read> AsyncRead for Async<T> {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_op_mut(READABLE, cx, &mut |io| io.read(buf))
+        self.get_mut()
+            .poll_op_mut(READABLE, cx, &mut |io| io.read(buf))
     }
 
     fn poll_read_vectored(

@@ -251,12 +251,10 @@ impl Driver for Reactor {
             self.wait_and_dispatch(&mut dispatch, timeout);
             return;
         }
-        match self.park_state.compare_exchange(
-            IDLE,
-            WAITING,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
+        match self
+            .park_state
+            .compare_exchange(IDLE, WAITING, Ordering::AcqRel, Ordering::Acquire)
+        {
             Ok(_) => self.wait_and_dispatch(&mut dispatch, timeout),
             // An unpark is pending: consume it and return at once.
             Err(_) => self.park_state.store(IDLE, Ordering::Release),
