@@ -32,6 +32,9 @@ mod spawn;
 pub mod task;
 pub mod time;
 
+pub use combinators::{
+    as_completed, gather, race, select, shield, try_gather, wait, Either, ReturnWhen, TaskGroup,
+};
 pub use runtime::{in_runtime, stats, Builder, Flavor, Handle, Metrics, PollHook, Runtime, Stats};
 pub use spawn::{all_tasks, create_task, current_task, spawn, spawn_local, yield_now, YieldNow};
 pub use task::{

@@ -185,6 +185,14 @@ impl<T> Task<T> {
         }
         out
     }
+
+    /// The result [`poll_ready`](Task::poll_ready) saw, without taking it: `None`
+    /// until `poll_ready` returned `Ready` (or once the result was taken). Lets
+    /// `wait(.., ReturnWhen::FirstException)` classify a finished task and still hand
+    /// it back with its result inside.
+    pub fn peek_result(&self) -> Option<&Result<T, TaskError>> {
+        self.output.as_ref()
+    }
 }
 
 /// A waker that does nothing, for polling a finished task.

@@ -1,0 +1,828 @@
+//! `TaskGroup`: structured concurrency, asyncio's `async with TaskGroup() as tg:`.
+//!
+//! # How it works
+//!
+//! Every child runs inside a wrapper future that owns a guard. The wrapper catches the
+//! child's panic, stores an `Ok` value in the child's result slot (read through its
+//! [`GroupTask`] handle) and hands an `Err` or a panic to the group. The guard, dropped
+//! when the wrapper finishes *or* is cancelled (even before its first poll), removes the
+//! child from the group's live count and wakes `join`. So `join` returns only once every
+//! child's future has been dropped: no child outlives the group.
+//!
+//! The first failure switches the group to *aborting*: the failing child's wrapper
+//! cancels every sibling through its [`Task`] handle (outside the group's lock, since a
+//! cancelled task may be dropped at once and its guard takes the lock), and spawning
+//! into the group is refused from then on.
+
+use std::any::Any;
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use futures_lite::FutureExt;
+use slab::Slab;
+
+use crate::{Task, TaskBuilder, TaskId};
+
+/// A group of child tasks that live no longer than the group, asyncio's `TaskGroup`.
+///
+/// - [`spawn`](TaskGroup::spawn) starts a child at once (on the current runtime) and
+///   returns a [`GroupTask`] handle to its value. Children return `Result<T, E>`, one
+///   error type `E` per group, any `T` per child.
+/// - [`join`](TaskGroup::join) waits until every child has finished and returns `Ok(())`,
+///   or the first failure as a [`TaskGroupError`]: which child, and whether it returned
+///   `Err` or panicked. Failures that happened afterwards (a sibling that failed before
+///   its cancellation landed) ride along in [`TaskGroupError::later`].
+/// - The first failure cancels every other child at once, whether or not `join` is being
+///   awaited; the group then refuses new children.
+/// - Dropping the group (including dropping an unfinished `join`, which owns it) cancels
+///   every child that is still running.
+/// - Cancelling one child through its handle is not a failure: the others carry on.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_core::{Runtime, combinators::TaskGroup};
+/// # let runtime = Runtime::new().unwrap();
+/// runtime.block_on(async {
+///     let group = TaskGroup::<std::io::Error>::new();
+///     let a = group.spawn(async { Ok(1) });
+///     let b = group.spawn(async { Ok("two") });
+///     group.join().await.unwrap();
+///     assert_eq!(a.await.unwrap(), 1);
+///     assert_eq!(b.await.unwrap(), "two");
+/// });
+/// ```
+pub struct TaskGroup<E> {
+    shared: Arc<GroupShared<E>>,
+}
+
+struct GroupShared<E> {
+    state: Mutex<GroupState<E>>,
+}
+
+struct GroupState<E> {
+    /// Children still running, keyed by their slot in the group.
+    children: Slab<ChildEntry>,
+    /// Children whose future has not been dropped yet (includes children whose handle
+    /// was already taken out of `children` to be cancelled).
+    live: usize,
+    /// How many children were spawned; the next child's index.
+    spawned: usize,
+    phase: Phase,
+    failure: Option<TaskGroupError<E>>,
+    join_waker: Option<Waker>,
+}
+
+struct ChildEntry {
+    /// Spawn order; tells this child from a later one that reuses its slab key.
+    index: usize,
+    /// `None` until `spawn` returned, or once the handle was taken out to cancel it.
+    task: Option<Task<()>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Running,
+    Aborting,
+    Closed,
+}
+
+impl<E> GroupShared<E> {
+    fn lock(&self) -> MutexGuard<'_, GroupState<E>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a child's failure; the first one aborts the group and cancels the rest.
+    fn fail(&self, failure: ChildFailure<E>) {
+        let to_cancel = {
+            let mut state = self.lock();
+            match &mut state.failure {
+                Some(first) => {
+                    first.later.push(failure);
+                    return;
+                }
+                None => {
+                    state.failure = Some(TaskGroupError {
+                        first: failure,
+                        later: Vec::new(),
+                    });
+                }
+            }
+            state.abort()
+        };
+        cancel_all(to_cancel);
+    }
+}
+
+impl<E> GroupState<E> {
+    /// Enters the aborting phase and takes every child handle out, to be cancelled
+    /// once the lock is released.
+    fn abort(&mut self) -> Vec<Task<()>> {
+        if self.phase == Phase::Running {
+            self.phase = Phase::Aborting;
+        }
+        self.children
+            .iter_mut()
+            .filter_map(|(_, child)| child.task.take())
+            .collect()
+    }
+}
+
+fn cancel_all(tasks: Vec<Task<()>>) {
+    for task in tasks {
+        task.cancel();
+        // Dropping the handle detaches it; the guard inside still reports the child's end.
+    }
+}
+
+/// Unregisters a child when its wrapper future is dropped, finished or cancelled, and
+/// marks its result slot cancelled if the child never finished.
+struct ChildGuard<T, E> {
+    group: Arc<GroupShared<E>>,
+    slot: Arc<ResultSlot<T>>,
+    key: usize,
+}
+
+impl<T, E> Drop for ChildGuard<T, E> {
+    fn drop(&mut self) {
+        self.slot.cancel_if_pending();
+        let (handle, waker) = {
+            let mut state = self.group.lock();
+            let handle = state
+                .children
+                .try_remove(self.key)
+                .and_then(|child| child.task);
+            state.live -= 1;
+            let waker = if state.live == 0 {
+                state.join_waker.take()
+            } else {
+                None
+            };
+            (handle, waker)
+        };
+        // Outside the lock: dropping a handle or waking may run foreign code.
+        drop(handle);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<E: Send + 'static> GroupShared<E> {
+    #[track_caller]
+    fn try_spawn<T, F>(
+        self: &Arc<Self>,
+        builder: TaskBuilder,
+        future: F,
+    ) -> Result<GroupTask<T>, GroupClosed<F>>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (key, index) = {
+            let mut state = self.lock();
+            if state.phase != Phase::Running {
+                let aborting = state.phase == Phase::Aborting;
+                return Err(GroupClosed { future, aborting });
+            }
+            let index = state.spawned;
+            state.spawned += 1;
+            state.live += 1;
+            (
+                state.children.insert(ChildEntry { index, task: None }),
+                index,
+            )
+        };
+        let slot = Arc::new(ResultSlot::new());
+        let guard = ChildGuard {
+            group: self.clone(),
+            slot: slot.clone(),
+            key,
+        };
+        // Spawned outside the lock: a runtime that is shutting down may drop the child
+        // at once, and its guard takes the lock.
+        let task = builder.spawn(run_child(future, guard, index));
+        let id = task.id();
+        let orphan = {
+            let mut state = self.lock();
+            let running = state.phase == Phase::Running;
+            match state.children.get_mut(key) {
+                Some(child) if child.index == index && running => {
+                    child.task = Some(task);
+                    None
+                }
+                // The group started aborting (or was dropped) while this child was being
+                // spawned, or the child already finished.
+                _ => Some(task),
+            }
+        };
+        if let Some(task) = orphan {
+            task.cancel();
+        }
+        Ok(GroupTask {
+            slot,
+            group: self.clone() as Arc<dyn CancelChild>,
+            key,
+            id,
+            index,
+        })
+    }
+}
+
+/// Spawns into a [`TaskGroup`] from anywhere, typically from inside one of its
+/// children; see [`TaskGroup::spawner`].
+pub struct GroupSpawner<E> {
+    shared: Arc<GroupShared<E>>,
+}
+
+impl<E> Clone for GroupSpawner<E> {
+    fn clone(&self) -> Self {
+        GroupSpawner {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<E: Send + 'static> GroupSpawner<E> {
+    /// Starts `future` as a child of the group; see [`TaskGroup::spawn`].
+    ///
+    /// # Panics
+    ///
+    /// If the group is closing or gone; [`try_spawn`](GroupSpawner::try_spawn) returns
+    /// the future instead.
+    #[track_caller]
+    pub fn spawn<T, F>(&self, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.shared.try_spawn(TaskBuilder::new(), future) {
+            Ok(task) => task,
+            Err(closed) => panic!("{closed}; spawn into a TaskGroup only while it is running"),
+        }
+    }
+
+    /// Starts `future` as a child of the group, or hands it back if the group is
+    /// closing or gone.
+    ///
+    /// # Errors
+    ///
+    /// [`GroupClosed`] when a child failed, `join` finished, or the group was dropped.
+    #[track_caller]
+    pub fn try_spawn<T, F>(&self, future: F) -> Result<GroupTask<T>, GroupClosed<F>>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.shared.try_spawn(TaskBuilder::new(), future)
+    }
+}
+
+impl<E> fmt::Debug for GroupSpawner<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GroupSpawner").finish_non_exhaustive()
+    }
+}
+
+impl<E: Send + 'static> TaskGroup<E> {
+    /// An empty group. Children are spawned onto the runtime running on the calling
+    /// thread when [`spawn`](TaskGroup::spawn) is called.
+    pub fn new() -> Self {
+        TaskGroup {
+            shared: Arc::new(GroupShared {
+                state: Mutex::new(GroupState {
+                    children: Slab::new(),
+                    live: 0,
+                    spawned: 0,
+                    phase: Phase::Running,
+                    failure: None,
+                    join_waker: None,
+                }),
+            }),
+        }
+    }
+
+    /// Starts `future` as a child task at once and returns a handle to its value
+    /// (asyncio's `tg.create_task(coro)`).
+    ///
+    /// # Panics
+    ///
+    /// If the group is closing (a child failed, or `join` finished), with a message
+    /// saying so; [`try_spawn`](TaskGroup::try_spawn) returns the future instead. Also
+    /// panics outside a runtime, like [`spawn`](crate::spawn).
+    #[track_caller]
+    pub fn spawn<T, F>(&self, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.try_spawn(future) {
+            Ok(task) => task,
+            Err(closed) => panic!("{closed}; spawn into a TaskGroup only while it is running"),
+        }
+    }
+
+    /// Alias of [`spawn`](TaskGroup::spawn), asyncio's name.
+    #[track_caller]
+    pub fn create_task<T, F>(&self, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn(future)
+    }
+
+    /// Like [`spawn`](TaskGroup::spawn), but a closing group hands the future back in
+    /// a [`GroupClosed`] error instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`GroupClosed`] if a child has failed (the group is cancelling its children) or
+    /// `join` has finished.
+    #[track_caller]
+    pub fn try_spawn<T, F>(&self, future: F) -> Result<GroupTask<T>, GroupClosed<F>>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.shared.try_spawn(TaskBuilder::new(), future)
+    }
+
+    /// Like [`spawn`](TaskGroup::spawn), giving the child a name for introspection and
+    /// reports (asyncio's `create_task(coro, name=...)`).
+    ///
+    /// # Panics
+    ///
+    /// As [`spawn`](TaskGroup::spawn).
+    #[track_caller]
+    pub fn spawn_named<T, F>(&self, name: impl Into<Arc<str>>, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.shared.try_spawn(TaskBuilder::new().name(name), future) {
+            Ok(task) => task,
+            Err(closed) => panic!("{closed}; spawn into a TaskGroup only while it is running"),
+        }
+    }
+
+    /// A cloneable handle that spawns into this group, for children that start
+    /// siblings (asyncio children capture `tg` for the same purpose). It does not keep
+    /// the group open: once the group is dropped or joined, spawning through it fails
+    /// with [`GroupClosed`].
+    pub fn spawner(&self) -> GroupSpawner<E> {
+        GroupSpawner {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// How many children have not finished yet.
+    pub fn len(&self) -> usize {
+        self.shared.lock().live
+    }
+
+    /// True when no child is running.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Waits until every child has finished, then closes the group.
+    ///
+    /// Children may still spawn into the group (through a handle they were given) while
+    /// `join` waits, as in asyncio; once a child fails, the rest are cancelled and `join`
+    /// returns after their cancellation completed.
+    ///
+    /// # Errors
+    ///
+    /// The first failure: which child, and its `Err` or panic payload; later failures in
+    /// [`TaskGroupError::later`]. A child cancelled through its own handle is not a failure.
+    pub async fn join(self) -> Result<(), TaskGroupError<E>> {
+        std::future::poll_fn(|cx| self.poll_join(cx)).await
+    }
+
+    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<(), TaskGroupError<E>>> {
+        let mut state = self.shared.lock();
+        if state.live > 0 {
+            match &state.join_waker {
+                Some(waker) if waker.will_wake(cx.waker()) => {}
+                _ => state.join_waker = Some(cx.waker().clone()),
+            }
+            return Poll::Pending;
+        }
+        state.phase = Phase::Closed;
+        Poll::Ready(match state.failure.take() {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        })
+    }
+}
+
+impl<E: Send + 'static> Default for TaskGroup<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> Drop for TaskGroup<E> {
+    fn drop(&mut self) {
+        let to_cancel = {
+            let mut state = self.shared.lock();
+            let handles = state.abort();
+            state.phase = Phase::Closed;
+            handles
+        };
+        cancel_all(to_cancel);
+    }
+}
+
+impl<E> fmt::Debug for TaskGroup<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.shared.lock();
+        f.debug_struct("TaskGroup")
+            .field("live", &state.live)
+            .field("phase", &state.phase)
+            .field("failed", &state.failure.is_some())
+            .finish()
+    }
+}
+
+/// The wrapper every child runs in. `guard` is moved in, so it is dropped with the
+/// wrapper even if the child is cancelled before its first poll.
+async fn run_child<T, E, F>(future: F, guard: ChildGuard<T, E>, index: usize)
+where
+    F: Future<Output = Result<T, E>>,
+{
+    let outcome = AssertUnwindSafe(future).catch_unwind().await;
+    let kind = match outcome {
+        Ok(Ok(value)) => {
+            guard.slot.finish(SlotState::Ready(value));
+            return;
+        }
+        Ok(Err(error)) => FailureKind::Error(error),
+        Err(payload) => FailureKind::Panic(payload),
+    };
+    let id = crate::current_task().map(|snapshot| snapshot.id);
+    // The group learns of the failure before the handle does, so whoever sees the
+    // handle fail also sees the group aborting.
+    guard.group.fail(ChildFailure { index, id, kind });
+    guard.slot.finish(SlotState::Failed);
+}
+
+/// Lets a [`GroupTask`] cancel its child without knowing the group's error type.
+trait CancelChild: Send + Sync {
+    fn cancel_child(&self, key: usize, index: usize) -> bool;
+}
+
+impl<E: Send> CancelChild for GroupShared<E> {
+    fn cancel_child(&self, key: usize, index: usize) -> bool {
+        let task = {
+            let mut state = self.lock();
+            match state.children.get_mut(key) {
+                // The key may have been reused by a later child: check the index.
+                Some(child) if child.index == index => child.task.take(),
+                _ => None,
+            }
+        };
+        // Outside the lock: the cancelled child's guard takes it.
+        task.is_some_and(|task| task.cancel())
+    }
+}
+
+/// A handle to one child of a [`TaskGroup`]. Await it for the child's `Ok` value.
+///
+/// Dropping the handle does nothing to the child; the group owns it.
+pub struct GroupTask<T> {
+    slot: Arc<ResultSlot<T>>,
+    group: Arc<dyn CancelChild>,
+    key: usize,
+    id: TaskId,
+    index: usize,
+}
+
+impl<T> GroupTask<T> {
+    /// The child's task id.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The child's position in spawn order within its group (0 for the first).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// True once the child finished, failed or was cancelled.
+    pub fn is_finished(&self) -> bool {
+        !matches!(*self.slot.lock(), SlotState::Pending(_))
+    }
+
+    /// Cancels this child only; its siblings and the group carry on (asyncio: a
+    /// cancelled child is not a failure). Returns false, a no-op, if it already ended.
+    pub fn cancel(&self) -> bool {
+        !self.is_finished() && self.group.cancel_child(self.key, self.index)
+    }
+}
+
+impl<T> Future for GroupTask<T> {
+    type Output = Result<T, GroupTaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.slot.lock();
+        match &mut *state {
+            SlotState::Pending(waker) => {
+                match waker {
+                    Some(current) if current.will_wake(cx.waker()) => {}
+                    _ => *waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            SlotState::Failed => Poll::Ready(Err(GroupTaskError::Failed)),
+            SlotState::Cancelled => Poll::Ready(Err(GroupTaskError::Cancelled)),
+            SlotState::Taken => panic!("`GroupTask` polled after it completed"),
+            SlotState::Ready(_) => match std::mem::replace(&mut *state, SlotState::Taken) {
+                SlotState::Ready(value) => Poll::Ready(Ok(value)),
+                _ => unreachable!(),
+            },
+        }
+    }
+}
+
+impl<T> fmt::Debug for GroupTask<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GroupTask")
+            .field("id", &self.id)
+            .field("index", &self.index)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// Where a child's value waits for its handle.
+struct ResultSlot<T> {
+    state: Mutex<SlotState<T>>,
+}
+
+enum SlotState<T> {
+    Pending(Option<Waker>),
+    Ready(T),
+    Failed,
+    Cancelled,
+    Taken,
+}
+
+impl<T> ResultSlot<T> {
+    fn new() -> Self {
+        ResultSlot {
+            state: Mutex::new(SlotState::Pending(None)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SlotState<T>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn finish(&self, outcome: SlotState<T>) {
+        let previous = std::mem::replace(&mut *self.lock(), outcome);
+        if let SlotState::Pending(Some(waker)) = previous {
+            waker.wake();
+        }
+    }
+
+    fn cancel_if_pending(&self) {
+        let waker = {
+            let mut state = self.lock();
+            match &mut *state {
+                SlotState::Pending(waker) => {
+                    let waker = waker.take();
+                    *state = SlotState::Cancelled;
+                    waker
+                }
+                _ => None,
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// Why awaiting a [`GroupTask`] gave no value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupTaskError {
+    /// The child returned `Err` or panicked; the error itself is reported by
+    /// [`TaskGroup::join`].
+    Failed,
+    /// The child was cancelled: by its handle, by a sibling's failure, or because the
+    /// group was dropped.
+    Cancelled,
+}
+
+impl fmt::Display for GroupTaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupTaskError::Failed => {
+                f.write_str("task group child failed; TaskGroup::join reports its error")
+            }
+            GroupTaskError::Cancelled => f.write_str("task group child was cancelled"),
+        }
+    }
+}
+
+impl Error for GroupTaskError {}
+
+/// The failure of one child of a [`TaskGroup`].
+pub struct ChildFailure<E> {
+    /// The child's position in spawn order (0 for the first child spawned).
+    pub index: usize,
+    /// The child's task id.
+    pub id: Option<TaskId>,
+    /// What went wrong: an `Err` it returned, or a panic.
+    pub kind: FailureKind<E>,
+}
+
+/// How a [`TaskGroup`] child failed.
+pub enum FailureKind<E> {
+    /// The child returned `Err`.
+    Error(E),
+    /// The child panicked; the payload as `std::panic::catch_unwind` gives it.
+    Panic(Box<dyn Any + Send>),
+}
+
+impl<E> FailureKind<E> {
+    /// The panic message, if the child panicked with a string.
+    pub fn panic_message(&self) -> Option<&str> {
+        match self {
+            FailureKind::Error(_) => None,
+            FailureKind::Panic(payload) => panic_message(payload.as_ref()),
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+impl<E: fmt::Debug> fmt::Debug for FailureKind<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailureKind::Error(error) => f.debug_tuple("Error").field(error).finish(),
+            FailureKind::Panic(payload) => f
+                .debug_tuple("Panic")
+                .field(&panic_message(payload.as_ref()).unwrap_or("<non-string payload>"))
+                .finish(),
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for ChildFailure<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildFailure")
+            .field("index", &self.index)
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for ChildFailure<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task group child #{}", self.index)?;
+        if let Some(id) = self.id {
+            write!(f, " ({id:?})")?;
+        }
+        match &self.kind {
+            FailureKind::Error(error) => write!(f, " failed: {error}"),
+            FailureKind::Panic(payload) => match panic_message(payload.as_ref()) {
+                Some(message) => write!(f, " panicked: {message}"),
+                None => f.write_str(" panicked"),
+            },
+        }
+    }
+}
+
+/// What [`TaskGroup::join`] reports when a child failed.
+pub struct TaskGroupError<E> {
+    first: ChildFailure<E>,
+    later: Vec<ChildFailure<E>>,
+}
+
+impl<E> TaskGroupError<E> {
+    /// The first failure, the one that cancelled the other children.
+    pub fn first(&self) -> &ChildFailure<E> {
+        &self.first
+    }
+
+    /// Failures of other children that happened after the first, before their
+    /// cancellation took effect (asyncio collects these into its `ExceptionGroup`).
+    pub fn later(&self) -> &[ChildFailure<E>] {
+        &self.later
+    }
+
+    /// The index of the child that failed first.
+    pub fn index(&self) -> usize {
+        self.first.index
+    }
+
+    /// The `Err` the first failing child returned, if it did not panic.
+    pub fn error(&self) -> Option<&E> {
+        match &self.first.kind {
+            FailureKind::Error(error) => Some(error),
+            FailureKind::Panic(_) => None,
+        }
+    }
+
+    /// True if the first failure was a panic.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.first.kind, FailureKind::Panic(_))
+    }
+
+    /// The first failure, by value.
+    pub fn into_first(self) -> ChildFailure<E> {
+        self.first
+    }
+
+    /// Resumes the first child's panic on this thread, or returns its `Err`.
+    pub fn into_error_or_resume_panic(self) -> E {
+        match self.first.kind {
+            FailureKind::Error(error) => error,
+            FailureKind::Panic(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for TaskGroupError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroupError")
+            .field("first", &self.first)
+            .field("later", &self.later)
+            .finish()
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for TaskGroupError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.first)?;
+        if !self.later.is_empty() {
+            write!(f, " (and {} later failure(s))", self.later.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl<E: Error + 'static> Error for TaskGroupError<E> {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match &self.first.kind {
+            FailureKind::Error(error) => Some(error),
+            FailureKind::Panic(_) => None,
+        }
+    }
+}
+
+/// Returned by [`TaskGroup::try_spawn`] when the group no longer accepts children; holds
+/// the future that was not spawned.
+pub struct GroupClosed<F> {
+    future: F,
+    aborting: bool,
+}
+
+impl<F> GroupClosed<F> {
+    /// The future that was not spawned.
+    pub fn into_inner(self) -> F {
+        self.future
+    }
+
+    /// True if the group is closing because a child failed; false if `join` finished
+    /// or the group was dropped.
+    pub fn is_aborting(&self) -> bool {
+        self.aborting
+    }
+}
+
+impl<F> fmt::Debug for GroupClosed<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GroupClosed")
+            .field("aborting", &self.aborting)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F> fmt::Display for GroupClosed<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.aborting {
+            f.write_str(
+                "TaskGroup is shutting down: a child failed and the others are being cancelled",
+            )
+        } else {
+            f.write_str("TaskGroup is closed: join() returned or the group was dropped")
+        }
+    }
+}
+
+impl<F> Error for GroupClosed<F> {}
