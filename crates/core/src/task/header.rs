@@ -126,18 +126,10 @@ pub(crate) struct Header {
     /// The task's key in its runtime's registry, written once before the task is
     /// first scheduled.
     pub(crate) registry_key: AtomicUsize,
-    /// The runtime the task belongs to. The task's schedule function owns an
-    /// `Arc<Shared>` that lives exactly as long as the task allocation, and this
-    /// header lives in that allocation, so the pointer is valid whenever the header
-    /// can be reached.
-    rt: NonNull<Shared>,
+    /// The runtime the task belongs to. The schedule function is a zero-sized fn
+    /// that finds the runtime here (no per-schedule reference-count guard).
+    pub(crate) rt: Arc<Shared>,
 }
-
-// SAFETY: every field is Sync except `rt`, a pointer to a `Shared` (which is Send +
-// Sync) kept alive by the task's schedule function; it is only used to read.
-unsafe impl Send for Header {}
-// SAFETY: as above.
-unsafe impl Sync for Header {}
 
 impl Header {
     pub(crate) fn new(
@@ -149,19 +141,17 @@ impl Header {
             id: TaskId::next(),
             name,
             location,
-            spawned_at: Instant::now(),
+            spawned_at: crate::runtime::context::coarse_now(),
             state: AtomicU8::new(SCHEDULED),
             polls: AtomicU64::new(0),
             cancel_requested: AtomicBool::new(false),
             registry_key: AtomicUsize::new(usize::MAX),
-            rt: NonNull::from(&**rt),
+            rt: rt.clone(),
         }
     }
 
     pub(crate) fn rt(&self) -> &Shared {
-        // SAFETY: see the field's comment: the runtime outlives the task allocation
-        // this header lives in.
-        unsafe { self.rt.as_ref() }
+        &self.rt
     }
 
     #[inline]
