@@ -26,7 +26,7 @@ use crate::source::{Direction, Source, READABLE, WRITABLE};
 /// use ferrio_reactor::Async;
 /// use futures_lite::{AsyncReadExt, AsyncWriteExt};
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let (a, b) = UnixStream::pair()?;
 /// let (mut a, mut b) = (Async::new(a)?, Async::new(b)?);
 /// a.write_all(b"ping").await?;
@@ -166,7 +166,7 @@ impl<T: AsFd> Async<T> {
     /// use std::net::UdpSocket;
     /// use ferrio_reactor::Async;
     ///
-    /// # ferrio_reactor::doc_block_on(async {
+    /// # ferrio_reactor::new_runtime()?.block_on(async {
     /// let socket = Async::new(UdpSocket::bind("127.0.0.1:0")?)?;
     /// socket.get_ref().send_to(b"hi", socket.get_ref().local_addr()?)?;
     /// let mut buf = [0; 8];
@@ -335,7 +335,8 @@ impl<T: AsFd + Read> AsyncRead for Async<T> {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_op_mut(READABLE, cx, &mut |io| io.read(buf))
+        self.get_mut()
+            .poll_op_mut(READABLE, cx, &mut |io| io.read(buf))
     }
 
     fn poll_read_vectored(

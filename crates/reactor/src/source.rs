@@ -9,33 +9,36 @@
 //! makes edge-triggered readiness safe: an event that arrives while the operation
 //! runs bumps the tick, the clear is skipped, and the next attempt sees the data.
 //!
+//! The items are `pub` only so that the loom models (`tests/loom.rs`) can reach
+//! them; outside `cfg(loom)` the module is private.
+//!
 //! # Wake-up protocol
 //!
 //! A task that finds its bit clear registers its waker under `wakers`' lock and then
 //! re-reads `state`. The reactor sets the bits first and takes the lock second, so
 //! either the task sees the new bits or the reactor sees the waker: no lost wake-up.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
+
 /// The readiness bit for reads.
-pub(crate) const READABLE: usize = 0b01;
+pub const READABLE: usize = 0b01;
 /// The readiness bit for writes.
-pub(crate) const WRITABLE: usize = 0b10;
+pub const WRITABLE: usize = 0b10;
 const READY_MASK: usize = READABLE | WRITABLE;
 const TICK: usize = 0b100;
 
 /// A direction of interest: [`READABLE`] or [`WRITABLE`].
-pub(crate) type Direction = usize;
+pub type Direction = usize;
 
 /// A source registered with the reactor.
 #[derive(Debug)]
-pub(crate) struct Source {
+pub struct Source {
     /// The key under which the poller reports this source.
-    pub(crate) key: usize,
+    pub key: usize,
     /// The raw descriptor, kept for deregistration.
-    pub(crate) raw: std::os::fd::RawFd,
+    pub raw: std::os::fd::RawFd,
     state: AtomicUsize,
     /// Set when the reactor shut down; waiting then fails instead of hanging.
     closed: AtomicBool,
@@ -44,7 +47,7 @@ pub(crate) struct Source {
 
 /// One waker slot per direction, plus an overflow list for the rare case of several
 /// tasks waiting on the same direction of one source (clones of a socket).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Wakers {
     read: Option<Waker>,
     write: Option<Waker>,
@@ -85,23 +88,24 @@ impl Wakers {
 impl Source {
     /// A source that starts out as ready in both directions, so the first operation
     /// is tried at once (it clears the bit itself if it would block).
-    pub(crate) fn new(key: usize, raw: std::os::fd::RawFd) -> Self {
+    pub fn new(key: usize, raw: std::os::fd::RawFd) -> Self {
         Source {
             key,
             raw,
             state: AtomicUsize::new(READY_MASK),
             closed: AtomicBool::new(false),
-            wakers: Mutex::default(),
+            wakers: Mutex::new(Wakers {
+                read: None,
+                write: None,
+                read_more: Vec::new(),
+                write_more: Vec::new(),
+            }),
         }
     }
 
     /// Ready with the state snapshot (for [`clear`](Self::clear)) when `dir` is
     /// ready; otherwise registers the waker and returns pending.
-    pub(crate) fn poll_ready(
-        &self,
-        dir: Direction,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<usize>> {
+    pub fn poll_ready(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
         let state = self.state.load(Ordering::Acquire);
         if state & dir != 0 {
             return Poll::Ready(Ok(state));
@@ -121,7 +125,7 @@ impl Source {
     }
 
     /// Clears `dir` unless an event arrived since `snapshot` was taken.
-    pub(crate) fn clear(&self, dir: Direction, snapshot: usize) {
+    pub fn clear(&self, dir: Direction, snapshot: usize) {
         let _ = self
             .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
@@ -130,7 +134,7 @@ impl Source {
     }
 
     /// Marks `dirs` ready, bumps the tick and moves the matching wakers into `out`.
-    pub(crate) fn set_ready(&self, dirs: usize, out: &mut Vec<Waker>) {
+    pub fn set_ready(&self, dirs: usize, out: &mut Vec<Waker>) {
         if dirs == 0 {
             return;
         }
@@ -143,12 +147,12 @@ impl Source {
     }
 
     /// Makes every later wait fail and moves all wakers into `out`.
-    pub(crate) fn close(&self, out: &mut Vec<Waker>) {
+    pub fn close(&self, out: &mut Vec<Waker>) {
         self.closed.store(true, Ordering::Release);
         self.lock().take(READY_MASK, out);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Wakers> {
+    fn lock(&self) -> MutexGuard<'_, Wakers> {
         // A panicking waker clone cannot leave the slots inconsistent.
         self.wakers.lock().unwrap_or_else(|e| e.into_inner())
     }

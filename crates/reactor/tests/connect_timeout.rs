@@ -14,7 +14,12 @@ fn connect_timeout_closes_the_socket() {
     common::on_each_flavor(|| async {
         let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
         listener
-            .bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into())
+            .bind(
+                &"127.0.0.1:0"
+                    .parse::<std::net::SocketAddr>()
+                    .unwrap()
+                    .into(),
+            )
             .unwrap();
         listener.listen(0).unwrap();
         let addr = listener.local_addr().unwrap().as_socket().unwrap();
@@ -25,15 +30,24 @@ fn connect_timeout_closes_the_socket() {
         let mut timed_out = false;
         for _ in 0..16 {
             let before = common::fd_count();
-            match ferrio_core::wait_for(Duration::from_millis(300), TcpStream::connect(addr)).await {
+            match ferrio_core::wait_for(Duration::from_millis(300), TcpStream::connect(addr)).await
+            {
                 Ok(stream) => filled.push(stream.unwrap()),
                 Err(ferrio_core::Elapsed { .. }) => {
-                    assert_eq!(common::fd_count(), before, "the abandoned socket stays open");
+                    assert_eq!(
+                        common::fd_count(),
+                        before,
+                        "the abandoned socket stays open"
+                    );
                     timed_out = true;
                     break;
                 }
             }
         }
-        assert!(timed_out, "no connect ever hung after {} filled the backlog", filled.len());
+        assert!(
+            timed_out,
+            "no connect ever hung after {} filled the backlog",
+            filled.len()
+        );
     });
 }

@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::os::unix::net::UnixStream as StdUnixStream;
+use std::future::Future;
 use std::io::Write;
+use std::os::unix::net::UnixStream as StdUnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Wake, Waker};
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use ferrio_core::driver::Driver;
@@ -119,7 +119,11 @@ fn creating_io_outside_a_runtime_names_the_fix() {
         Async::new(a)
     })
     .unwrap_err();
-    assert!(message(&panic).contains("ferrio::run"), "{}", message(&panic));
+    assert!(
+        message(&panic).contains("ferrio::run"),
+        "{}",
+        message(&panic)
+    );
 
     let panic = std::panic::catch_unwind(ferrio_reactor::net::UnixStream::pair).unwrap_err();
     assert!(message(&panic).contains("runtime_builder"));
@@ -131,10 +135,7 @@ fn io_left_over_after_shutdown_fails_instead_of_hanging() {
     let (a, _b) = rt.block_on(async { ferrio_reactor::net::UnixStream::pair().unwrap() });
     drop(rt);
     let mut buf = [0u8; 4];
-    let err = futures_lite::future::block_on(futures_lite::AsyncReadExt::read(
-        &mut &a,
-        &mut buf,
-    ))
-    .unwrap_err();
+    let err = futures_lite::future::block_on(futures_lite::AsyncReadExt::read(&mut &a, &mut buf))
+        .unwrap_err();
     assert!(err.to_string().contains("shut down"), "{err}");
 }

@@ -13,7 +13,9 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt};
 fn read_after_eof_returns_zero_every_time() {
     common::on_each_flavor(|| async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
         let (mut server_side, _) = listener.accept().await.unwrap();
         server_side.write_all(b"last words").await.unwrap();
         server_side.shutdown(Shutdown::Write).unwrap();
@@ -33,14 +35,19 @@ fn read_after_eof_returns_zero_every_time() {
 }
 
 fn is_closed_error(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset)
+    matches!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+    )
 }
 
 #[test]
 fn write_after_peer_closed_is_an_error() {
     common::on_each_flavor(|| async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
         let (server_side, _) = listener.accept().await.unwrap();
         drop(server_side);
         // The first write may still be accepted by the kernel (and answered by an

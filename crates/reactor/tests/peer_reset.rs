@@ -12,14 +12,18 @@ use socket2::SockRef;
 
 /// Closes `stream` with an RST instead of a FIN.
 fn reset(stream: TcpStream) {
-    SockRef::from(&stream).set_linger(Some(Duration::ZERO)).unwrap();
+    SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
     drop(stream);
 }
 
 fn is_reset_like(e: &io::Error) -> bool {
     matches!(
         e.kind(),
-        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionAborted
     )
 }
 
@@ -42,7 +46,10 @@ fn reset_mid_read_is_an_error_and_others_are_served() {
         (&victim).write_all(&[1; 10]).await.unwrap();
         reset(victim);
         let err = reader.await.unwrap().unwrap_err();
-        assert!(is_reset_like(&err) || err.kind() == io::ErrorKind::UnexpectedEof, "{err:?}");
+        assert!(
+            is_reset_like(&err) || err.kind() == io::ErrorKind::UnexpectedEof,
+            "{err:?}"
+        );
 
         // The other connection still works both ways.
         healthy.write_all(b"still here").await.unwrap();

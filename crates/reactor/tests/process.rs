@@ -40,7 +40,10 @@ fn piped_stdin_and_line_by_line_stdout() {
         let mut stdin = child.stdin.take().unwrap();
         let writer = ferrio_core::spawn(async move {
             for i in 0..100 {
-                stdin.write_all(format!("line {i}\n").as_bytes()).await.unwrap();
+                stdin
+                    .write_all(format!("line {i}\n").as_bytes())
+                    .await
+                    .unwrap();
             }
             // Dropping stdin gives cat its EOF.
         });
@@ -69,7 +72,10 @@ fn kill_ends_a_running_child() {
         assert!(child.try_wait().unwrap().is_none());
         child.kill().unwrap();
         let status = child.wait().await.unwrap();
-        assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(libc::SIGKILL));
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGKILL)
+        );
         // Killing an exited child is not an error.
         child.kill().unwrap();
     });
@@ -89,7 +95,11 @@ fn process_exists(pid: u32) -> bool {
 #[test]
 fn kill_on_drop_kills_and_reaps() {
     common::on_each_flavor(|| async {
-        let child = Command::new("sleep").arg("30").kill_on_drop(true).spawn().unwrap();
+        let child = Command::new("sleep")
+            .arg("30")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
         let pid = child.id();
         assert!(process_exists(pid));
         drop(child);
@@ -118,7 +128,13 @@ fn stdout_read_to_end_sees_eof_with_the_last_data() {
                 .spawn()
                 .unwrap();
             let mut out = String::new();
-            child.stdout.take().unwrap().read_to_string(&mut out).await.unwrap();
+            child
+                .stdout
+                .take()
+                .unwrap()
+                .read_to_string(&mut out)
+                .await
+                .unwrap();
             assert_eq!(out, "hello\n");
             assert!(child.wait().await.unwrap().success());
         }

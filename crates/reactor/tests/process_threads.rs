@@ -36,4 +36,3 @@ fn exit_is_noticed_without_a_thread_per_child() {
         }
     });
 }
-

@@ -64,7 +64,10 @@ fn unix_stream_listener_and_pair() {
             let mut writer = stream;
             while let Some(line) = lines.next().await {
                 let line = line.unwrap();
-                writer.write_all(format!("{}\n", line.len()).as_bytes()).await.unwrap();
+                writer
+                    .write_all(format!("{}\n", line.len()).as_bytes())
+                    .await
+                    .unwrap();
             }
             writer.close().await.unwrap();
         });

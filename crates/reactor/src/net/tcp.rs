@@ -25,7 +25,7 @@ use crate::source::READABLE;
 /// use ferrio_reactor::net::{TcpListener, TcpStream};
 /// use futures_lite::{AsyncReadExt, AsyncWriteExt};
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let listener = TcpListener::bind("127.0.0.1:0").await?;
 /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
 /// let (mut server_side, _peer) = listener.accept().await?;
@@ -176,7 +176,7 @@ impl Stream for Incoming<'_> {
 /// use ferrio_reactor::net::{TcpListener, TcpStream};
 /// use futures_lite::AsyncWriteExt;
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let listener = TcpListener::bind("127.0.0.1:0").await?;
 /// let mut stream = TcpStream::connect(listener.local_addr()?).await?;
 /// stream.set_nodelay(true)?;

@@ -17,7 +17,7 @@ use crate::reactor::Reactor;
 /// ```
 /// use ferrio_reactor::net::UdpSocket;
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let a = UdpSocket::bind("127.0.0.1:0").await?;
 /// let b = UdpSocket::bind("127.0.0.1:0").await?;
 /// a.send_to(b"ping", b.local_addr()?).await?;

@@ -27,7 +27,7 @@ use crate::source::READABLE;
 /// use ferrio_reactor::net::{UnixListener, UnixStream};
 /// use futures_lite::{AsyncReadExt, AsyncWriteExt};
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let path = std::env::temp_dir().join(format!("ferrio-doc-{}.sock", std::process::id()));
 /// # let _ = std::fs::remove_file(&path);
 /// let listener = UnixListener::bind(&path)?;
@@ -146,7 +146,7 @@ impl Stream for UnixIncoming<'_> {
 /// use ferrio_reactor::net::UnixStream;
 /// use futures_lite::{AsyncReadExt, AsyncWriteExt};
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let (mut a, mut b) = UnixStream::pair()?;
 /// a.write_all(b"ping").await?;
 /// drop(a);
@@ -359,7 +359,7 @@ fn shutdown_write(stream: &std_unix::UnixStream) -> io::Result<()> {
 /// ```
 /// use ferrio_reactor::net::UnixDatagram;
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let (a, b) = UnixDatagram::pair()?;
 /// a.send(b"one").await?;
 /// let mut buf = [0; 8];

@@ -31,7 +31,7 @@ use exit::ExitWatch;
 /// ```
 /// use ferrio_reactor::process::Command;
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let output = Command::new("echo").arg("hello").output().await?;
 /// assert!(output.status.success());
 /// assert_eq!(output.stdout, b"hello\n");
@@ -220,7 +220,7 @@ impl fmt::Debug for Command {
 /// use ferrio_reactor::process::Command;
 /// use futures_lite::{AsyncReadExt, AsyncWriteExt};
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let mut child = Command::new("cat")
 ///     .stdin(Stdio::piped())
 ///     .stdout(Stdio::piped())

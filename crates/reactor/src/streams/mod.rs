@@ -40,7 +40,7 @@ use crate::net::{AsyncToSocketAddrs, TcpStream, UnixStream};
 /// use ferrio_reactor::net::TcpListener;
 /// use ferrio_reactor::streams::open_connection;
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let listener = TcpListener::bind("127.0.0.1:0").await?;
 /// let (reader, mut writer) = open_connection(listener.local_addr()?).await?;
 /// writer.write(b"hello\n");

@@ -34,7 +34,7 @@ const CHUNK: usize = 16 * 1024;
 /// use ferrio_reactor::streams::StreamReader;
 /// use futures_lite::AsyncWriteExt;
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let (mut tx, rx) = UnixStream::pair()?;
 /// tx.write_all(b"HELO\r\nsize=3\nabcrest").await?;
 /// drop(tx);

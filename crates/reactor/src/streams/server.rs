@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-
 use super::{StreamReader, StreamWriter};
 use crate::net::{AsyncToSocketAddrs, TcpListener, TcpStream, UnixListener, UnixStream};
 

@@ -21,7 +21,7 @@ use crate::net::TcpStream;
 /// use ferrio_reactor::net::UnixStream;
 /// use ferrio_reactor::streams::{StreamReader, StreamWriter};
 ///
-/// # ferrio_reactor::doc_block_on(async {
+/// # ferrio_reactor::new_runtime()?.block_on(async {
 /// let (a, b) = UnixStream::pair()?;
 /// let mut writer = StreamWriter::new(a);
 /// writer.write(b"hello ");
