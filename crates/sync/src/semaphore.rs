@@ -9,7 +9,8 @@ use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
 use crate::loom::{lock, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::wait_queue::{WaitQueue, WaiterId, Wakers};
@@ -216,79 +217,180 @@ pub struct Acquire<'a> {
     id: Option<WaiterId>,
 }
 
-impl<'a> Future for Acquire<'a> {
-    type Output = SemaphorePermit<'a>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
-        let semaphore = self.semaphore;
-        if self.id.is_none() && semaphore.try_take() {
-            return Poll::Ready(SemaphorePermit { semaphore });
+impl Semaphore {
+    /// Polls one acquisition whose registration is `id`: `Ready` means a permit was
+    /// taken for the caller.
+    pub(crate) fn poll_acquire(&self, id: &mut Option<WaiterId>, cx: &mut Context<'_>) -> Poll<()> {
+        if id.is_none() && self.try_take() {
+            return Poll::Ready(());
         }
         let mut wakers = Wakers::new();
         {
-            let mut waiters = semaphore.waiters();
-            match self.id {
-                Some(id) if waiters.is_notified(id) => {
-                    waiters.remove(id);
-                    self.id = None;
+            let mut waiters = self.waiters();
+            match *id {
+                Some(registered) if waiters.is_notified(registered) => {
+                    waiters.remove(registered);
+                    *id = None;
                     // Permits freed while this waiter held its place go to those who
                     // arrived meanwhile (asyncio's `finally` in `acquire`).
-                    semaphore.grant(&mut waiters, &mut wakers);
-                    semaphore.clear_flag_if_idle(&waiters);
+                    self.grant(&mut waiters, &mut wakers);
+                    self.clear_flag_if_idle(&waiters);
                 }
-                Some(id) => {
-                    waiters.update_waker(id, cx.waker());
+                Some(registered) => {
+                    waiters.update_waker(registered, cx.waker());
                     return Poll::Pending;
                 }
                 None => {
                     // Take a permit or raise the flag, in one atomic step, so a
                     // lock-free release either is seen here or sees the flag.
-                    let mut state = semaphore.state.load(Ordering::Acquire);
+                    let mut state = self.state.load(Ordering::Acquire);
                     while state & WAITERS == 0 {
                         let (next, took) = if state >= ONE {
                             (state - ONE, true)
                         } else {
                             (state | WAITERS, false)
                         };
-                        match semaphore.state.compare_exchange_weak(
+                        match self.state.compare_exchange_weak(
                             state,
                             next,
                             Ordering::AcqRel,
                             Ordering::Acquire,
                         ) {
-                            Ok(_) if took => return Poll::Ready(SemaphorePermit { semaphore }),
+                            Ok(_) if took => return Poll::Ready(()),
                             Ok(_) => break,
                             Err(actual) => state = actual,
                         }
                     }
                     // A newcomer waits behind anyone parked, even behind waiters
                     // already handed a permit, as asyncio's does.
-                    self.id = Some(waiters.push(cx.waker()));
+                    *id = Some(waiters.push(cx.waker()));
                     return Poll::Pending;
                 }
             }
         }
         wakers.wake();
-        Poll::Ready(SemaphorePermit { semaphore })
+        Poll::Ready(())
+    }
+
+    /// Withdraws the acquisition `id`, passing on a permit it was handed.
+    pub(crate) fn cancel_acquire(&self, id: WaiterId) {
+        let mut wakers = Wakers::new();
+        {
+            let mut waiters = self.waiters();
+            if waiters.remove(id) == Some(true) {
+                // It was handed a permit it will never use: pass it on.
+                self.state.fetch_add(ONE, Ordering::AcqRel);
+                self.grant(&mut waiters, &mut wakers);
+            }
+            self.clear_flag_if_idle(&waiters);
+        }
+        wakers.wake();
+    }
+
+    /// Waits for a permit held through an `Arc`, for permits that move into spawned
+    /// tasks (tokio's `acquire_owned`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::Semaphore;
+    /// use std::sync::Arc;
+    /// # futures_lite::future::block_on(async {
+    /// let sem = Arc::new(Semaphore::new(1));
+    /// let permit = Arc::clone(&sem).acquire_owned().await;
+    /// assert_eq!(sem.available(), 0);
+    /// drop(permit);
+    /// assert_eq!(sem.available(), 1);
+    /// # });
+    /// ```
+    pub fn acquire_owned(self: Arc<Self>) -> AcquireOwned {
+        AcquireOwned {
+            semaphore: Some(self),
+            id: None,
+        }
+    }
+}
+
+impl<'a> Future for Acquire<'a> {
+    type Output = SemaphorePermit<'a>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
+        let semaphore = self.semaphore;
+        semaphore
+            .poll_acquire(&mut self.id, cx)
+            .map(|()| SemaphorePermit { semaphore })
     }
 }
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.id {
-            let semaphore = self.semaphore;
-            let mut wakers = Wakers::new();
-            {
-                let mut waiters = semaphore.waiters();
-                if waiters.remove(id) == Some(true) {
-                    // It was handed a permit it will never use: pass it on.
-                    semaphore.state.fetch_add(ONE, Ordering::AcqRel);
-                    semaphore.grant(&mut waiters, &mut wakers);
-                }
-                semaphore.clear_flag_if_idle(&waiters);
-            }
-            wakers.wake();
+            self.semaphore.cancel_acquire(id);
         }
+    }
+}
+
+/// The future of [`Semaphore::acquire_owned`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct AcquireOwned {
+    semaphore: Option<Arc<Semaphore>>,
+    id: Option<WaiterId>,
+}
+
+impl Future for AcquireOwned {
+    type Output = OwnedSemaphorePermit;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<OwnedSemaphorePermit> {
+        let this = &mut *self;
+        let semaphore = this
+            .semaphore
+            .as_ref()
+            .expect("`AcquireOwned` polled after completion");
+        ready!(semaphore.poll_acquire(&mut this.id, cx));
+        let semaphore = this.semaphore.take();
+        Poll::Ready(OwnedSemaphorePermit { semaphore })
+    }
+}
+
+impl Drop for AcquireOwned {
+    fn drop(&mut self) {
+        if let (Some(semaphore), Some(id)) = (&self.semaphore, self.id) {
+            semaphore.cancel_acquire(id);
+        }
+    }
+}
+
+impl fmt::Debug for AcquireOwned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AcquireOwned")
+    }
+}
+
+/// One permit of a [`Semaphore`] held through an `Arc`; given back when dropped.
+#[must_use = "the permit is released at once if not kept"]
+pub struct OwnedSemaphorePermit {
+    /// `None` once forgotten.
+    semaphore: Option<Arc<Semaphore>>,
+}
+
+impl OwnedSemaphorePermit {
+    /// Keeps the permit taken; see [`SemaphorePermit::forget`].
+    pub fn forget(mut self) {
+        self.semaphore = None;
+    }
+}
+
+impl Drop for OwnedSemaphorePermit {
+    fn drop(&mut self) {
+        if let Some(semaphore) = &self.semaphore {
+            semaphore.release();
+        }
+    }
+}
+
+impl fmt::Debug for OwnedSemaphorePermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OwnedSemaphorePermit")
     }
 }
 
