@@ -36,14 +36,14 @@ use std::time::Duration;
 use async_task::Runnable;
 use concurrent_queue::{ConcurrentQueue, PushError};
 
-use super::context::{self, Role};
+use super::context::{self, Ctx, Role};
 use super::current_thread::MAINTENANCE_INTERVAL;
 use super::shared::Shared;
 use crate::clock::IdleAction;
 use crate::driver::{self, Driver, ThreadParker};
 use crate::task::Header;
 
-const LOCAL_QUEUE: usize = 256;
+const LOCAL_QUEUE: usize = 1024;
 const MAX_LIFO_STREAK: u32 = 3;
 
 pub(crate) struct Pool {
@@ -196,8 +196,13 @@ impl Pool {
     }
 
     /// A newly spawned task.
-    pub(crate) fn schedule_new(&self, shared: &Shared, runnable: Runnable<Header>) {
-        match context::with_ctx(|c| c.and_then(|c| c.worker_of(shared))) {
+    pub(crate) fn schedule_new(
+        &self,
+        shared: &Shared,
+        runnable: Runnable<Header>,
+        ctx: Option<&Ctx>,
+    ) {
+        match ctx.and_then(|c| c.worker_of(shared)) {
             Some(index) => self.push_local(index, runnable),
             None => self.push_injector(runnable),
         }
@@ -205,18 +210,22 @@ impl Pool {
     }
 
     /// A woken task.
-    pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>, yielded: bool) {
-        match context::with_ctx(|c| c.and_then(|c| c.worker_of(shared))) {
+    pub(crate) fn schedule(
+        &self,
+        shared: &Shared,
+        runnable: Runnable<Header>,
+        yielded: bool,
+        ctx: Option<&Ctx>,
+    ) {
+        match ctx.and_then(|c| c.worker_of(shared)) {
             Some(index) if yielded => {
-                // Tasks waiting in the injector are ready too: queue them ahead of
-                // the yielder so it resumes only after they ran once.
-                for _ in 0..LOCAL_QUEUE / 2 {
-                    match self.injector.pop() {
-                        Ok(r) => self.push_local(index, r),
-                        Err(_) => break,
-                    }
+                // Tasks waiting in the injector are ready too: when there are any,
+                // the yielder queues behind them, so it resumes only after they ran.
+                if self.injector.is_empty() {
+                    self.push_local(index, runnable);
+                } else {
+                    self.push_injector(runnable);
                 }
-                self.push_local(index, runnable)
             }
             Some(index) => {
                 let Some(displaced) = self.workers[index].put_lifo(runnable) else {
@@ -351,6 +360,7 @@ impl Worker<'_> {
     }
 
     fn maintenance(&mut self) {
+        context::refresh_coarse_now();
         self.shared.time.fire_due();
         if !self.pool.driver_taken.swap(true, Ordering::Acquire) {
             self.shared.driver.park(Some(Duration::ZERO));
@@ -471,6 +481,7 @@ impl Worker<'_> {
             me.parker.park(None);
         }
         self.searching = !pool.leave_idle(self.index);
+        context::refresh_coarse_now();
         shared.time.fire_due();
     }
 }
@@ -525,6 +536,7 @@ impl BlockOnWaker {
         }
         thread::park();
         self.reactivate();
+        context::refresh_coarse_now();
     }
 }
 
