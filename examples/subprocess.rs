@@ -1,2 +1,4 @@
 //! Placeholder for the `subprocess` example, written by its layer.
+//!
+//! `cargo run --example subprocess`
 fn main() {}
