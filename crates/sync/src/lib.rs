@@ -55,11 +55,16 @@ mod wait_queue;
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
 pub use condition::{Condition, ConditionGuard};
 pub use event::{Event, EventWait};
-pub use lock::{Lock, LockAcquire, LockGuard, Mutex, MutexGuard, MutexLock};
+pub use lock::{
+    Lock, LockAcquire, LockGuard, Mutex, MutexGuard, MutexLock, MutexLockOwned, OwnedMutexGuard,
+};
 pub use queue::{
     LifoQueue, PriorityQueue, Queue, QueueShutDown, TaskDoneError, TryGetError, TryPutError,
 };
-pub use semaphore::{Acquire, BoundedSemaphore, Semaphore, SemaphorePermit, TooManyReleases};
+pub use semaphore::{
+    Acquire, AcquireOwned, BoundedSemaphore, OwnedSemaphorePermit, Semaphore, SemaphorePermit,
+    TooManyReleases,
+};
 
 #[cfg(test)]
 mod assert_traits {
@@ -72,6 +77,8 @@ mod assert_traits {
         send_sync::<crate::Lock>();
         send_sync::<crate::Mutex<Vec<u8>>>();
         send_sync::<crate::MutexGuard<'static, Vec<u8>>>();
+        send_sync::<crate::OwnedMutexGuard<Vec<u8>>>();
+        send_sync::<crate::OwnedSemaphorePermit>();
         send_sync::<crate::Event>();
         send_sync::<crate::Condition<u32>>();
         send_sync::<crate::Semaphore>();

@@ -9,9 +9,11 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
 use crate::semaphore::{Acquire, Semaphore, SemaphorePermit};
+use crate::wait_queue::WaiterId;
 
 /// asyncio's `Lock`: mutual exclusion with fair (FIFO) waiting, released when the
 /// guard drops.
@@ -144,6 +146,29 @@ impl<T: ?Sized> Mutex<T> {
         }
     }
 
+    /// Waits until the mutex is free and locks it, through an `Arc`, for a guard that
+    /// is `'static` and can move into a spawned task (tokio's `lock_owned`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::Mutex;
+    /// use std::sync::Arc;
+    /// # futures_lite::future::block_on(async {
+    /// let shared = Arc::new(Mutex::new(1));
+    /// let mut guard = Arc::clone(&shared).lock_owned().await;
+    /// *guard += 1;
+    /// drop(guard);
+    /// assert_eq!(*shared.lock().await, 2);
+    /// # });
+    /// ```
+    pub fn lock_owned(self: Arc<Self>) -> MutexLockOwned<T> {
+        MutexLockOwned {
+            mutex: Some(self),
+            id: None,
+        }
+    }
+
     /// Locks the mutex if it is free and nobody is waiting.
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         self.semaphore.try_acquire().map(|permit| MutexGuard {
@@ -228,6 +253,78 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 }
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// The future of [`Mutex::lock_owned`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct MutexLockOwned<T: ?Sized> {
+    mutex: Option<Arc<Mutex<T>>>,
+    id: Option<WaiterId>,
+}
+
+impl<T: ?Sized> Future for MutexLockOwned<T> {
+    type Output = OwnedMutexGuard<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<OwnedMutexGuard<T>> {
+        let this = &mut *self;
+        let mutex = this
+            .mutex
+            .as_ref()
+            .expect("`MutexLockOwned` polled after completion");
+        ready!(mutex.semaphore.poll_acquire(&mut this.id, cx));
+        let mutex = this.mutex.take().expect("checked above");
+        Poll::Ready(OwnedMutexGuard {
+            mutex,
+            _marker: PhantomData,
+        })
+    }
+}
+
+impl<T: ?Sized> Drop for MutexLockOwned<T> {
+    fn drop(&mut self) {
+        if let (Some(mutex), Some(id)) = (&self.mutex, self.id) {
+            mutex.semaphore.cancel_acquire(id);
+        }
+    }
+}
+
+/// Exclusive access to the value of a [`Mutex`] locked through an `Arc`; dropping it
+/// unlocks.
+#[must_use = "the mutex is unlocked at once if the guard is not kept"]
+pub struct OwnedMutexGuard<T: ?Sized> {
+    mutex: Arc<Mutex<T>>,
+    /// Shares the guard between threads only if `T: Sync`, as `Box<T>` would.
+    _marker: PhantomData<Box<T>>,
+}
+
+impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
+    fn drop(&mut self) {
+        self.mutex.semaphore.release();
+    }
+}
+
+impl<T: ?Sized> Deref for OwnedMutexGuard<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds the mutex's only permit, so no other guard, and so
+        // no other reference to the value, exists until it drops.
+        unsafe { &*self.mutex.value.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for OwnedMutexGuard<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`; `&mut self` makes this reference unique among the
+        // ones handed out by this guard.
+        unsafe { &mut *self.mutex.value.get() }
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedMutexGuard<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }

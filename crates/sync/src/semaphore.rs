@@ -9,12 +9,24 @@ use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
-use crate::loom::{lock, Mutex, MutexGuard};
+use crate::loom::{lock, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::wait_queue::{WaitQueue, WaiterId, Wakers};
 
+/// Set in [`Semaphore::state`] while the wait list is not empty: then every change of
+/// the count goes through the list's lock, and nobody takes a permit past the waiters.
+const WAITERS: usize = 1;
+/// One permit in [`Semaphore::state`]; the count sits above the flag bit.
+const ONE: usize = 2;
+/// The most permits a semaphore holds.
+const MAX_PERMITS: usize = usize::MAX / ONE;
+
 /// asyncio's `Semaphore`: a count of permits, with fair (FIFO) waiting.
+///
+/// Taking and giving back a permit while nobody waits is one atomic operation; only
+/// waiting goes through the wait list's lock.
 ///
 /// # Examples
 ///
@@ -30,37 +42,111 @@ use crate::wait_queue::{WaitQueue, WaiterId, Wakers};
 /// # });
 /// ```
 pub struct Semaphore {
-    state: Mutex<State>,
-}
-
-struct State {
-    /// Free permits; those handed to a notified waiter are already subtracted.
-    permits: usize,
-    waiters: WaitQueue,
-}
-
-impl State {
-    /// Hands free permits to the oldest waiters.
-    fn grant(&mut self, wakers: &mut Wakers) {
-        while self.permits > 0 && self.waiters.notify_one(wakers) {
-            self.permits -= 1;
-        }
-    }
+    /// Free permits times [`ONE`], plus [`WAITERS`]. Permits handed to a notified
+    /// waiter are already subtracted. While `WAITERS` is set, it only changes with
+    /// `waiters` locked; `WAITERS` itself only changes with `waiters` locked, and is set
+    /// exactly when the list is not empty.
+    state: AtomicUsize,
+    waiters: Mutex<WaitQueue>,
 }
 
 impl Semaphore {
     /// A semaphore with `permits` free permits.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds `usize::MAX / 2`.
     pub fn new(permits: usize) -> Self {
+        assert!(permits <= MAX_PERMITS, "too many semaphore permits");
         Self {
-            state: Mutex::new(State {
-                permits,
-                waiters: WaitQueue::new(),
-            }),
+            state: AtomicUsize::new(permits * ONE),
+            waiters: Mutex::new(WaitQueue::new()),
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        lock(&self.state)
+    fn waiters(&self) -> MutexGuard<'_, WaitQueue> {
+        lock(&self.waiters)
+    }
+
+    /// Takes a permit if one is free and nobody waits; lock-free.
+    fn try_take(&self) -> bool {
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            if state & WAITERS != 0 || state < ONE {
+                return false;
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state - ONE,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Adds `n` permits unless that makes more than `bound`; lock-free while nobody
+    /// waits. Returns whether they were added.
+    fn add(&self, n: usize, bound: usize) -> bool {
+        let mut state = self.state.load(Ordering::Acquire);
+        while state & WAITERS == 0 {
+            match (state / ONE).checked_add(n) {
+                Some(permits) if permits <= bound => {}
+                _ => return false,
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state + n * ONE,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+        let mut wakers = Wakers::new();
+        {
+            let mut waiters = self.waiters();
+            // The flag may have been cleared meanwhile, so fast paths may race: CAS.
+            let mut state = self.state.load(Ordering::Acquire);
+            loop {
+                match (state / ONE).checked_add(n) {
+                    Some(permits) if permits <= bound => {}
+                    _ => return false,
+                }
+                match self.state.compare_exchange_weak(
+                    state,
+                    state + n * ONE,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => break,
+                    Err(actual) => state = actual,
+                }
+            }
+            self.grant(&mut waiters, &mut wakers);
+        }
+        wakers.wake();
+        true
+    }
+
+    /// Hands free permits to the oldest waiters not yet served. Called with the list
+    /// locked; while the list is not empty `WAITERS` is set, so only lock holders
+    /// change the count.
+    fn grant(&self, waiters: &mut WaitQueue, wakers: &mut Wakers) {
+        while waiters.notified() < waiters.len() && self.state.load(Ordering::Acquire) >= ONE {
+            self.state.fetch_sub(ONE, Ordering::AcqRel);
+            waiters.notify_one(wakers);
+        }
+    }
+
+    /// Clears `WAITERS` once the list is empty, reopening the lock-free path.
+    fn clear_flag_if_idle(&self, waiters: &WaitQueue) {
+        if waiters.is_empty() {
+            self.state.fetch_and(!WAITERS, Ordering::AcqRel);
+        }
     }
 
     /// Waits for a permit; the permit is released when the guard drops.
@@ -75,55 +161,51 @@ impl Semaphore {
 
     /// Takes a permit if one is free and nobody is waiting.
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
-        let mut state = self.state();
-        if state.permits > 0 && state.waiters.is_empty() {
-            state.permits -= 1;
-            Some(SemaphorePermit { semaphore: self })
-        } else {
-            None
-        }
+        // Lazily: a permit built and dropped would release one.
+        self.try_take().then(|| SemaphorePermit { semaphore: self })
     }
 
     /// Adds one permit, waking the oldest waiter (asyncio's `release`).
     ///
     /// Use it to return a permit given up with [`SemaphorePermit::forget`], or to
     /// grow the semaphore.
+    ///
+    /// # Panics
+    ///
+    /// If the count would exceed `usize::MAX / 2`.
     pub fn release(&self) {
         self.add_permits(1);
     }
 
     /// Adds `n` permits, waking up to `n` waiters.
+    ///
+    /// # Panics
+    ///
+    /// If the count would exceed `usize::MAX / 2`.
     pub fn add_permits(&self, n: usize) {
-        let mut wakers = Wakers::new();
-        {
-            let mut state = self.state();
-            state.permits = state
-                .permits
-                .checked_add(n)
-                .expect("semaphore permit count overflowed usize");
-            state.grant(&mut wakers);
-        }
-        wakers.wake();
+        assert!(
+            self.add(n, MAX_PERMITS),
+            "semaphore permit count overflowed"
+        );
     }
 
     /// Whether an `acquire` would wait now: no permit is free or someone waits.
     pub fn locked(&self) -> bool {
-        let state = self.state();
-        state.permits == 0 || !state.waiters.is_empty()
+        let state = self.state.load(Ordering::Acquire);
+        state < ONE || state & WAITERS != 0
     }
 
     /// How many permits are free now.
     pub fn available(&self) -> usize {
-        self.state().permits
+        self.state.load(Ordering::Acquire) / ONE
     }
 }
 
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state();
         f.debug_struct("Semaphore")
-            .field("available", &state.permits)
-            .field("waiters", &state.waiters.len())
+            .field("available", &self.available())
+            .field("waiters", &self.waiters().len())
             .finish()
     }
 }
@@ -135,56 +217,180 @@ pub struct Acquire<'a> {
     id: Option<WaiterId>,
 }
 
-impl<'a> Future for Acquire<'a> {
-    type Output = SemaphorePermit<'a>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
-        let semaphore = self.semaphore;
+impl Semaphore {
+    /// Polls one acquisition whose registration is `id`: `Ready` means a permit was
+    /// taken for the caller.
+    pub(crate) fn poll_acquire(&self, id: &mut Option<WaiterId>, cx: &mut Context<'_>) -> Poll<()> {
+        if id.is_none() && self.try_take() {
+            return Poll::Ready(());
+        }
         let mut wakers = Wakers::new();
         {
-            let mut state = semaphore.state();
-            match self.id {
-                // A newcomer waits behind anyone parked, even behind waiters already
-                // handed a permit, as asyncio's does.
-                None if state.permits > 0 && state.waiters.is_empty() => {
-                    state.permits -= 1;
-                }
-                Some(id) if state.waiters.is_notified(id) => {
-                    state.waiters.remove(id);
-                    self.id = None;
+            let mut waiters = self.waiters();
+            match *id {
+                Some(registered) if waiters.is_notified(registered) => {
+                    waiters.remove(registered);
+                    *id = None;
                     // Permits freed while this waiter held its place go to those who
                     // arrived meanwhile (asyncio's `finally` in `acquire`).
-                    state.grant(&mut wakers);
+                    self.grant(&mut waiters, &mut wakers);
+                    self.clear_flag_if_idle(&waiters);
                 }
-                Some(id) => {
-                    state.waiters.update_waker(id, cx.waker());
+                Some(registered) => {
+                    waiters.update_waker(registered, cx.waker());
                     return Poll::Pending;
                 }
                 None => {
-                    self.id = Some(state.waiters.push(cx.waker()));
+                    // Take a permit or raise the flag, in one atomic step, so a
+                    // lock-free release either is seen here or sees the flag.
+                    let mut state = self.state.load(Ordering::Acquire);
+                    while state & WAITERS == 0 {
+                        let (next, took) = if state >= ONE {
+                            (state - ONE, true)
+                        } else {
+                            (state | WAITERS, false)
+                        };
+                        match self.state.compare_exchange_weak(
+                            state,
+                            next,
+                            Ordering::AcqRel,
+                            Ordering::Acquire,
+                        ) {
+                            Ok(_) if took => return Poll::Ready(()),
+                            Ok(_) => break,
+                            Err(actual) => state = actual,
+                        }
+                    }
+                    // A newcomer waits behind anyone parked, even behind waiters
+                    // already handed a permit, as asyncio's does.
+                    *id = Some(waiters.push(cx.waker()));
                     return Poll::Pending;
                 }
             }
         }
         wakers.wake();
-        Poll::Ready(SemaphorePermit { semaphore })
+        Poll::Ready(())
+    }
+
+    /// Withdraws the acquisition `id`, passing on a permit it was handed.
+    pub(crate) fn cancel_acquire(&self, id: WaiterId) {
+        let mut wakers = Wakers::new();
+        {
+            let mut waiters = self.waiters();
+            if waiters.remove(id) == Some(true) {
+                // It was handed a permit it will never use: pass it on.
+                self.state.fetch_add(ONE, Ordering::AcqRel);
+                self.grant(&mut waiters, &mut wakers);
+            }
+            self.clear_flag_if_idle(&waiters);
+        }
+        wakers.wake();
+    }
+
+    /// Waits for a permit held through an `Arc`, for permits that move into spawned
+    /// tasks (tokio's `acquire_owned`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::Semaphore;
+    /// use std::sync::Arc;
+    /// # futures_lite::future::block_on(async {
+    /// let sem = Arc::new(Semaphore::new(1));
+    /// let permit = Arc::clone(&sem).acquire_owned().await;
+    /// assert_eq!(sem.available(), 0);
+    /// drop(permit);
+    /// assert_eq!(sem.available(), 1);
+    /// # });
+    /// ```
+    pub fn acquire_owned(self: Arc<Self>) -> AcquireOwned {
+        AcquireOwned {
+            semaphore: Some(self),
+            id: None,
+        }
+    }
+}
+
+impl<'a> Future for Acquire<'a> {
+    type Output = SemaphorePermit<'a>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
+        let semaphore = self.semaphore;
+        semaphore
+            .poll_acquire(&mut self.id, cx)
+            .map(|()| SemaphorePermit { semaphore })
     }
 }
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.id {
-            let mut wakers = Wakers::new();
-            {
-                let mut state = self.semaphore.state();
-                if state.waiters.remove(id) == Some(true) {
-                    // It was handed a permit it will never use: pass it on.
-                    state.permits += 1;
-                    state.grant(&mut wakers);
-                }
-            }
-            wakers.wake();
+            self.semaphore.cancel_acquire(id);
         }
+    }
+}
+
+/// The future of [`Semaphore::acquire_owned`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct AcquireOwned {
+    semaphore: Option<Arc<Semaphore>>,
+    id: Option<WaiterId>,
+}
+
+impl Future for AcquireOwned {
+    type Output = OwnedSemaphorePermit;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<OwnedSemaphorePermit> {
+        let this = &mut *self;
+        let semaphore = this
+            .semaphore
+            .as_ref()
+            .expect("`AcquireOwned` polled after completion");
+        ready!(semaphore.poll_acquire(&mut this.id, cx));
+        let semaphore = this.semaphore.take();
+        Poll::Ready(OwnedSemaphorePermit { semaphore })
+    }
+}
+
+impl Drop for AcquireOwned {
+    fn drop(&mut self) {
+        if let (Some(semaphore), Some(id)) = (&self.semaphore, self.id) {
+            semaphore.cancel_acquire(id);
+        }
+    }
+}
+
+impl fmt::Debug for AcquireOwned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AcquireOwned")
+    }
+}
+
+/// One permit of a [`Semaphore`] held through an `Arc`; given back when dropped.
+#[must_use = "the permit is released at once if not kept"]
+pub struct OwnedSemaphorePermit {
+    /// `None` once forgotten.
+    semaphore: Option<Arc<Semaphore>>,
+}
+
+impl OwnedSemaphorePermit {
+    /// Keeps the permit taken; see [`SemaphorePermit::forget`].
+    pub fn forget(mut self) {
+        self.semaphore = None;
+    }
+}
+
+impl Drop for OwnedSemaphorePermit {
+    fn drop(&mut self) {
+        if let Some(semaphore) = &self.semaphore {
+            semaphore.release();
+        }
+    }
+}
+
+impl fmt::Debug for OwnedSemaphorePermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OwnedSemaphorePermit")
     }
 }
 
@@ -258,17 +464,11 @@ impl BoundedSemaphore {
     ///
     /// [`TooManyReleases`] if every permit is already free; nothing changes then.
     pub fn release(&self) -> Result<(), TooManyReleases> {
-        let mut wakers = Wakers::new();
-        {
-            let mut state = self.inner.state();
-            if state.permits >= self.bound {
-                return Err(TooManyReleases);
-            }
-            state.permits += 1;
-            state.grant(&mut wakers);
+        if self.inner.add(1, self.bound) {
+            Ok(())
+        } else {
+            Err(TooManyReleases)
         }
-        wakers.wake();
-        Ok(())
     }
 
     /// Whether an `acquire` would wait now.

@@ -79,3 +79,30 @@ fn mutex_counts_every_increment_across_threads() {
     });
     assert_eq!(*mutex.try_lock().unwrap(), threads * per_thread);
 }
+
+#[test]
+fn owned_guard_moves_into_another_thread() {
+    let mutex = std::sync::Arc::new(Mutex::new(String::from("a")));
+    let mut guard = Polled::new(std::sync::Arc::clone(&mutex).lock_owned()).ready();
+    let mut waiter = parked(std::sync::Arc::clone(&mutex).lock_owned());
+    std::thread::spawn(move || guard.push('b')).join().unwrap();
+    assert!(
+        waiter.woken(),
+        "the guard dropped on the other thread unlocks"
+    );
+    assert_eq!(*waiter.ready(), "ab");
+}
+
+#[test]
+fn owned_lock_dropped_after_wake_passes_the_mutex_on() {
+    let mutex = std::sync::Arc::new(Mutex::new(0));
+    let held = mutex.try_lock().unwrap();
+    let first = parked(std::sync::Arc::clone(&mutex).lock_owned());
+    let mut second = parked(std::sync::Arc::clone(&mutex).lock_owned());
+    drop(held);
+    assert!(first.woken());
+    drop(first);
+    assert!(second.woken());
+    *second.ready() += 1;
+    assert_eq!(*mutex.try_lock().unwrap(), 1);
+}

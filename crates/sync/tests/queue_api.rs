@@ -39,12 +39,13 @@ fn get_nowait_on_an_empty_queue_is_queue_empty() {
 #[test]
 fn unbounded_queue_is_never_full() {
     let queue = Queue::default();
-    for n in 0..10_000 {
+    let count = common::scaled(10_000);
+    for n in 0..count {
         queue.put_nowait(n).unwrap();
     }
     assert!(!queue.full());
     assert_eq!(queue.maxsize(), 0);
-    assert_eq!(queue.qsize(), 10_000);
+    assert_eq!(queue.qsize(), count);
 }
 
 #[test]

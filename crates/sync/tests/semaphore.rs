@@ -130,3 +130,24 @@ fn a_newcomer_waits_behind_parked_waiters() {
     let _late = parked(sem.acquire());
     let _permit = first.ready();
 }
+
+#[test]
+fn owned_permits_limit_spawned_work_and_pass_on_when_dropped() {
+    let sem = std::sync::Arc::new(Semaphore::new(1));
+    let permit = Polled::new(std::sync::Arc::clone(&sem).acquire_owned()).ready();
+    let first = parked(std::sync::Arc::clone(&sem).acquire_owned());
+    let mut second = parked(std::sync::Arc::clone(&sem).acquire_owned());
+    std::thread::spawn(move || drop(permit)).join().unwrap();
+    assert!(first.woken());
+    drop(first);
+    assert!(second.woken());
+    second.ready().forget();
+    assert_eq!(sem.available(), 0);
+    assert_eq!(
+        std::sync::Arc::strong_count(&sem),
+        1,
+        "forget leaks no reference"
+    );
+    sem.release();
+    assert_eq!(sem.available(), 1);
+}
