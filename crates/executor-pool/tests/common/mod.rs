@@ -26,6 +26,8 @@ pub const HOLD: Job<String, ()> = Job::new("hold");
 pub const BLOCK: Job<(), ()> = Job::new("block");
 /// Appends `"<n>\n"` to the file at the path (one atomic O_APPEND write) and returns n.
 pub const RECORD: Job<(String, u64), u64> = Job::new("record");
+/// Prints its argument on the worker's stdout and stderr.
+pub const PRINT: Job<String, ()> = Job::new("print");
 /// A name no registry knows.
 pub const MISSING: Job<u64, u64> = Job::new("missing");
 /// `square` called with the wrong types.
@@ -44,6 +46,10 @@ pub fn jobs() -> Registry {
         .register(ADD, |(a, b)| a + b)
         .register(SQUARE, |n| n * n)
         .register(ECHO, |bytes| bytes)
+        .register(PRINT, |text| {
+            println!("worker stdout: {text}");
+            eprintln!("worker stderr: {text}");
+        })
         .register(FILL, |(byte, n)| Bytes(vec![byte; n as usize]))
         .register(PID, |()| std::process::id())
         .register(PANIC, |message| panic!("{message}"))
