@@ -514,8 +514,13 @@ impl Shared {
         for job in failed {
             job.completion.complete(Err(ProcessPoolError::Shutdown));
         }
+        let me = thread::current().id();
         for thread in threads {
-            let _ = thread.join();
+            // The last claim on the pool can go away on a supervisor thread (a waker
+            // that drops its task); that thread cannot wait for itself.
+            if thread.thread().id() != me {
+                let _ = thread.join();
+            }
         }
     }
 }
