@@ -9,8 +9,7 @@ mod job;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
-use std::thread;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 pub use job::ThreadJob;
@@ -18,6 +17,7 @@ use job::{JobCell, QueuedJob};
 
 use crate::error::ThreadPoolError;
 use crate::executor::Executor;
+use crate::sync::{thread, Condvar, Mutex, MutexGuard};
 
 /// Queued jobs per idle thread above which the pool starts another thread.
 const GROWTH_RATIO: usize = 5;
@@ -74,12 +74,9 @@ struct State {
     threads: usize,
     shutdown: bool,
     next_thread_id: u64,
-}
-
-thread_local! {
-    /// The pool whose thread this is, so that `shutdown(true)` from inside a job does
-    /// not wait for its own thread.
-    static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// The live threads, so that `shutdown(true)` from inside a job does not wait
+    /// for its own thread.
+    members: Vec<thread::ThreadId>,
 }
 
 /// Options for a [`ThreadPool`]; start from [`ThreadPool::builder`].
@@ -119,6 +116,7 @@ impl ThreadPoolBuilder {
                 threads: 0,
                 shutdown: false,
                 next_thread_id: 0,
+                members: Vec::new(),
             }),
             work: Condvar::new(),
             all_exited: Condvar::new(),
@@ -134,7 +132,7 @@ impl ThreadPoolBuilder {
 
 impl Default for ThreadPoolBuilder {
     fn default() -> Self {
-        let cores = thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         ThreadPoolBuilder {
             max_threads: (cores + 4).min(32),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
@@ -307,10 +305,6 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn id(self: &Arc<Self>) -> usize {
-        Arc::as_ptr(self) as usize
-    }
-
     /// Starts threads while queued jobs greatly outnumber idle threads.
     fn grow(self: &Arc<Self>, mut state: MutexGuard<'_, State>) {
         while state.queue.len() > state.idle * GROWTH_RATIO && state.threads < self.max_threads {
@@ -341,8 +335,9 @@ impl Shared {
     }
 
     fn main_loop(self: Arc<Self>) {
-        CURRENT_POOL.with(|current| current.set(self.id()));
+        let me = thread::current().id();
         let mut state = self.lock();
+        state.members.push(me);
         loop {
             state.idle -= 1;
             while let Some(job) = state.queue.pop_front() {
@@ -366,6 +361,7 @@ impl Shared {
             }
         }
         state.threads -= 1;
+        state.members.retain(|member| *member != me);
         self.all_exited.notify_all();
     }
 
@@ -376,7 +372,7 @@ impl Shared {
         if !wait {
             return;
         }
-        let own_thread = usize::from(CURRENT_POOL.with(|current| current.get()) == self.id());
+        let own_thread = usize::from(state.members.contains(&thread::current().id()));
         while state.threads > own_thread {
             state = self
                 .all_exited
