@@ -43,7 +43,7 @@ use crate::clock::IdleAction;
 use crate::driver::{self, Driver, ThreadParker};
 use crate::task::Header;
 
-const LOCAL_QUEUE: usize = 256;
+const LOCAL_QUEUE: usize = 1024;
 const MAX_LIFO_STREAK: u32 = 3;
 
 pub(crate) struct Pool {
@@ -57,6 +57,9 @@ pub(crate) struct Pool {
     driver_taken: AtomicBool,
     shutdown: AtomicBool,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// `block_on` callers currently running their future (not parked): the runtime
+    /// is not idle while one is, so a virtual clock must not jump.
+    active_block_ons: AtomicUsize,
 }
 
 #[repr(align(128))]
@@ -114,6 +117,7 @@ impl Pool {
             driver_taken: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
+            active_block_ons: AtomicUsize::new(0),
         }
     }
 
@@ -203,7 +207,15 @@ impl Pool {
     /// A woken task.
     pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>, yielded: bool) {
         match context::with_ctx(|c| c.and_then(|c| c.worker_of(shared))) {
-            Some(index) if yielded => self.push_local(index, runnable),
+            Some(index) if yielded => {
+                // Tasks waiting in the injector are ready too: when there are any,
+                // the yielder queues behind them, so it resumes only after they ran.
+                if self.injector.is_empty() {
+                    self.push_local(index, runnable);
+                } else {
+                    self.push_injector(runnable);
+                }
+            }
             Some(index) => {
                 let Some(displaced) = self.workers[index].put_lifo(runnable) else {
                     return;
@@ -243,6 +255,11 @@ impl Pool {
             (_, true) => shared.driver.unpark(),
             (index, false) => self.workers[index].parker.unpark(),
         }
+    }
+
+    fn all_idle(&self) -> bool {
+        self.num_sleeping.load(Ordering::SeqCst) == self.workers.len()
+            && self.active_block_ons.load(Ordering::SeqCst) == 0
     }
 
     fn has_work(&self) -> bool {
@@ -422,7 +439,7 @@ impl Worker<'_> {
             pool.num_sleeping.fetch_add(1, Ordering::SeqCst);
         }
         fence(Ordering::SeqCst);
-        let all_asleep = pool.num_sleeping.load(Ordering::SeqCst) == pool.workers.len();
+        let all_asleep = pool.all_idle();
         if pool.has_work() || pool.shutdown.load(Ordering::SeqCst) {
             self.searching = !pool.leave_idle(self.index);
             if on_driver {
@@ -476,28 +493,82 @@ mod fastrand_lite {
     }
 }
 
-struct ThreadWaker(Thread);
+/// Wakes a `block_on` caller. While the caller is parked it does not count as
+/// active; whoever ends the park (this waker, or the caller on a spurious return)
+/// counts it active again, exactly once, before the caller runs, so a virtual clock
+/// never jumps while a woken caller is about to look at the time.
+struct BlockOnWaker {
+    thread: Thread,
+    parked: AtomicBool,
+    shared: Arc<Shared>,
+}
 
-impl Wake for ThreadWaker {
+impl BlockOnWaker {
+    fn reactivate(&self) {
+        if self.parked.swap(false, Ordering::SeqCst) {
+            self.shared
+                .pool()
+                .active_block_ons
+                .fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn park(&self) {
+        let pool = self.shared.pool();
+        self.parked.store(true, Ordering::SeqCst);
+        pool.active_block_ons.fetch_sub(1, Ordering::SeqCst);
+        if self.shared.auto_advance && pool.all_idle() {
+            // Everyone sleeps now: the driver holder may let the clock jump.
+            self.shared.driver.unpark();
+        }
+        thread::park();
+        self.reactivate();
+    }
+}
+
+impl Wake for BlockOnWaker {
     fn wake(self: Arc<Self>) {
-        self.0.unpark();
+        self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+        self.reactivate();
+        self.thread.unpark();
+    }
+}
+
+/// Counts a `block_on` caller as active while it runs.
+struct Active<'a>(&'a Shared);
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0
+            .pool()
+            .active_block_ons
+            .fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 pub(crate) fn block_on<F: std::future::Future>(shared: &Arc<Shared>, future: F) -> F::Output {
     let _enter = context::enter(shared, Role::BlockOn);
     let _driver = driver::enter(shared.driver.clone());
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+    shared
+        .pool()
+        .active_block_ons
+        .fetch_add(1, Ordering::SeqCst);
+    let _active = Active(shared);
+    let parker = Arc::new(BlockOnWaker {
+        thread: thread::current(),
+        parked: AtomicBool::new(false),
+        shared: shared.clone(),
+    });
+    let waker = Waker::from(parker.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = std::pin::pin!(future);
     loop {
         if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
             return v;
         }
-        thread::park();
+        parker.park();
     }
 }
 

@@ -158,3 +158,86 @@ impl TimerStore {
         self.entries[sb].heap_pos = b;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::task::Waker;
+
+    use proptest::prelude::*;
+
+    use super::{TimerKey, TimerStore};
+
+    fn waker() -> Waker {
+        struct Noop;
+        impl std::task::Wake for Noop {
+            fn wake(self: std::sync::Arc<Self>) {}
+        }
+        Waker::from(std::sync::Arc::new(Noop))
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u64),
+        Cancel(usize),
+        Advance(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u64..1_000_000).prop_map(Op::Insert),
+            1 => (0u64..u64::MAX / 2).prop_map(Op::Insert),
+            2 => any::<usize>().prop_map(Op::Cancel),
+            2 => (0u64..500_000).prop_map(Op::Advance),
+            1 => (0u64..u64::MAX / 4).prop_map(Op::Advance),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+
+        /// The store fires exactly the timers a BTreeMap model says are due, in
+        /// deadline order, across huge time jumps; cancelled timers never fire.
+        #[test]
+        fn store_matches_a_btreemap_model(ops in proptest::collection::vec(op(), 1..200)) {
+            let mut store = TimerStore::new();
+            let mut model: BTreeMap<(u64, u64), TimerKey> = BTreeMap::new();
+            let mut keys: Vec<(u64, u64, TimerKey)> = Vec::new();
+            let mut now = 0u64;
+            let mut seq = 0u64;
+            for op in ops {
+                match op {
+                    Op::Insert(delay) => {
+                        let tick = now.saturating_add(delay);
+                        let key = store.insert(tick, waker());
+                        model.insert((tick, seq), key);
+                        keys.push((tick, seq, key));
+                        seq += 1;
+                    }
+                    Op::Cancel(i) if !keys.is_empty() => {
+                        let (tick, s, key) = keys[i % keys.len()];
+                        let in_model = model.remove(&(tick, s)).is_some();
+                        prop_assert_eq!(store.remove(key).is_some(), in_model);
+                        prop_assert!(!store.contains(key));
+                    }
+                    Op::Cancel(_) => {}
+                    Op::Advance(by) => {
+                        now = now.saturating_add(by);
+                        let mut fired = Vec::new();
+                        while let Some((tick, _)) = store.pop_due(now) {
+                            fired.push(tick);
+                        }
+                        let due: Vec<u64> = model
+                            .range(..=(now, u64::MAX))
+                            .map(|(&(t, _), _)| t)
+                            .collect();
+                        model.retain(|&(t, _), _| t > now);
+                        prop_assert_eq!(fired, due);
+                    }
+                }
+                prop_assert_eq!(store.len(), model.len());
+                prop_assert_eq!(store.peek(), model.keys().next().map(|&(t, _)| t));
+            }
+        }
+    }
+}
