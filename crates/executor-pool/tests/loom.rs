@@ -58,3 +58,17 @@ fn a_job_racing_shutdown_runs_or_is_refused_never_lost() {
         assert_eq!(pool.thread_count(), 0);
     });
 }
+
+#[test]
+fn two_jobs_on_two_threads_are_never_stranded() {
+    // A skipped notification (every sleeper already has one coming) must never
+    // leave a queued job without a thread.
+    loom::model(|| {
+        let pool = ThreadPool::builder().max_threads(2).build();
+        let first = pool.run_in_executor(|| 1);
+        let second = pool.run_in_executor(|| 2);
+        assert_eq!(block_on(first).unwrap() + block_on(second).unwrap(), 3);
+        pool.shutdown(true);
+        assert_eq!(pool.thread_count(), 0);
+    });
+}

@@ -71,6 +71,11 @@ struct State {
     queue: VecDeque<Arc<dyn QueuedJob>>,
     /// Threads that wait for work, or were woken and have not yet taken a job.
     idle: usize,
+    /// Threads blocked on `work`, and notifications sent to them not yet consumed:
+    /// while every sleeper has a notification coming, another one would only cost a
+    /// system call, since each woken thread drains the whole queue.
+    sleeping: usize,
+    notified: usize,
     threads: usize,
     shutdown: bool,
     next_thread_id: u64,
@@ -113,6 +118,8 @@ impl ThreadPoolBuilder {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 idle: 0,
+                sleeping: 0,
+                notified: 0,
                 threads: 0,
                 shutdown: false,
                 next_thread_id: 0,
@@ -189,7 +196,8 @@ impl ThreadPool {
         }
         let cell = JobCell::new(f);
         state.queue.push_back(cell.clone());
-        if state.idle > 0 {
+        if state.sleeping > state.notified {
+            state.notified += 1;
             shared.work.notify_one();
         }
         shared.grow(state);
@@ -350,11 +358,14 @@ impl Shared {
                 break;
             }
             state.idle += 1;
+            state.sleeping += 1;
             let (guard, wait) = self
                 .work
                 .wait_timeout(state, self.idle_timeout)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             state = guard;
+            state.sleeping -= 1;
+            state.notified = state.notified.saturating_sub(1);
             if wait.timed_out() && state.queue.is_empty() {
                 state.idle -= 1;
                 break;
@@ -368,6 +379,7 @@ impl Shared {
     fn shutdown(self: &Arc<Self>, wait: bool) {
         let mut state = self.lock();
         state.shutdown = true;
+        state.notified = state.sleeping;
         self.work.notify_all();
         if !wait {
             return;
