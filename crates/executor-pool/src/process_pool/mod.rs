@@ -289,12 +289,15 @@ impl ProcessPool {
 
     /// Runs `job` on `args` in a worker; same as
     /// [`run_in_executor`](crate::run_in_executor)`(&pool, job.call(args))`.
-    pub fn run<A, O>(&self, job: Job<A, O>, args: A) -> ProcessJob<O>
+    ///
+    /// `job` is a [`Job`] handle, or a plain name with the types spelled out:
+    /// `pool.run::<u64, u64>("square", 12)`.
+    pub fn run<A, O>(&self, job: impl Into<Job<A, O>>, args: A) -> ProcessJob<O>
     where
         A: Serialize,
         O: DeserializeOwned,
     {
-        self.submit(job.call(args))
+        self.submit(job.into().call(args))
     }
 
     /// Queues `call`; the future resolves to the job's output.
@@ -514,8 +517,13 @@ impl Shared {
         for job in failed {
             job.completion.complete(Err(ProcessPoolError::Shutdown));
         }
+        let me = thread::current().id();
         for thread in threads {
-            let _ = thread.join();
+            // The last claim on the pool can go away on a supervisor thread (a waker
+            // that drops its task); that thread cannot wait for itself.
+            if thread.thread().id() != me {
+                let _ = thread.join();
+            }
         }
     }
 }

@@ -61,6 +61,12 @@ impl<A, O> Job<A, O> {
     }
 }
 
+impl<A, O> From<&'static str> for Job<A, O> {
+    fn from(name: &'static str) -> Self {
+        Job::new(name)
+    }
+}
+
 impl<A, O> Clone for Job<A, O> {
     fn clone(&self) -> Self {
         *self
@@ -128,18 +134,23 @@ impl Registry {
         Registry::default()
     }
 
-    /// Registers `f` as `job`. A second registration of the same name replaces the
-    /// first.
+    /// Registers `f` as `job`: a [`Job`] handle, or a plain name with the types
+    /// spelled out (`registry.register::<u64, u64>("square", |n| n * n)`). A second
+    /// registration of the same name replaces the first.
     ///
     /// A panic in `f` fails only its call, with
     /// [`ProcessPoolError::Panicked`](crate::ProcessPoolError::Panicked); the worker
     /// stays up.
-    pub fn register<A, O, F>(&mut self, job: Job<A, O>, f: F) -> &mut Self
+    pub fn register<A, O>(
+        &mut self,
+        job: impl Into<Job<A, O>>,
+        f: impl Fn(A) -> O + Send + Sync + 'static,
+    ) -> &mut Self
     where
         A: DeserializeOwned + 'static,
         O: Serialize + 'static,
-        F: Fn(A) -> O + Send + Sync + 'static,
     {
+        let job = job.into();
         let invoke = move |args: &[u8], out: &mut Vec<u8>| -> Outcome {
             let args: A = match postcard::from_bytes(args) {
                 Ok(args) => args,

@@ -92,7 +92,7 @@ pub(super) fn run_slot(shared: Arc<Shared>, slot: u64) {
                 let killed_by_close = state.closing == Some(Closing::Kill);
                 drop(state);
                 let mut dead = worker.take().expect("worker present");
-                let panic = panic.or_else(|| dead.take_last_panic());
+                let panic = panic.or_else(|| dead.take_first_panic());
                 let death = dead.reap();
                 job.completion.complete(Err(if killed_by_close {
                     ProcessPoolError::Shutdown
@@ -193,7 +193,7 @@ fn start_worker<'a>(
             let closing = state.closing == Some(Closing::Kill);
             drop(state);
             let pid = worker.pid();
-            let panic = worker.take_last_panic();
+            let panic = worker.take_first_panic();
             let death = worker.kill();
             let state = shared.lock();
             if closing {

@@ -150,7 +150,8 @@ fn serve<J: FnOnce() -> Registry>(jobs: J, marker: &OsString) -> io::Result<()> 
                     payload,
                     marker.max_frame,
                 )?;
-                if output.capacity() > 1 << 20 {
+                // Keep the buffer for the next job unless one job made it huge.
+                if output.capacity() > 16 << 20 {
                     output = Vec::new();
                 }
             }

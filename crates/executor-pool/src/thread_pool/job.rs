@@ -9,10 +9,11 @@
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::error::ThreadPoolError;
+use crate::sync::{Mutex, MutexGuard};
 
 /// What a pool thread sees of a queued job: something to run once, or to fail.
 pub(crate) trait QueuedJob: Send + Sync {

@@ -9,8 +9,7 @@ mod job;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
-use std::thread;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 pub use job::ThreadJob;
@@ -18,6 +17,7 @@ use job::{JobCell, QueuedJob};
 
 use crate::error::ThreadPoolError;
 use crate::executor::Executor;
+use crate::sync::{thread, Condvar, Mutex, MutexGuard};
 
 /// Queued jobs per idle thread above which the pool starts another thread.
 const GROWTH_RATIO: usize = 5;
@@ -71,15 +71,17 @@ struct State {
     queue: VecDeque<Arc<dyn QueuedJob>>,
     /// Threads that wait for work, or were woken and have not yet taken a job.
     idle: usize,
+    /// Threads blocked on `work`, and notifications sent to them not yet consumed:
+    /// while every sleeper has a notification coming, another one would only cost a
+    /// system call, since each woken thread drains the whole queue.
+    sleeping: usize,
+    notified: usize,
     threads: usize,
     shutdown: bool,
     next_thread_id: u64,
-}
-
-thread_local! {
-    /// The pool whose thread this is, so that `shutdown(true)` from inside a job does
-    /// not wait for its own thread.
-    static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// The live threads, so that `shutdown(true)` from inside a job does not wait
+    /// for its own thread.
+    members: Vec<thread::ThreadId>,
 }
 
 /// Options for a [`ThreadPool`]; start from [`ThreadPool::builder`].
@@ -116,9 +118,12 @@ impl ThreadPoolBuilder {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 idle: 0,
+                sleeping: 0,
+                notified: 0,
                 threads: 0,
                 shutdown: false,
                 next_thread_id: 0,
+                members: Vec::new(),
             }),
             work: Condvar::new(),
             all_exited: Condvar::new(),
@@ -134,7 +139,7 @@ impl ThreadPoolBuilder {
 
 impl Default for ThreadPoolBuilder {
     fn default() -> Self {
-        let cores = thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         ThreadPoolBuilder {
             max_threads: (cores + 4).min(32),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
@@ -191,7 +196,8 @@ impl ThreadPool {
         }
         let cell = JobCell::new(f);
         state.queue.push_back(cell.clone());
-        if state.idle > 0 {
+        if state.sleeping > state.notified {
+            state.notified += 1;
             shared.work.notify_one();
         }
         shared.grow(state);
@@ -307,10 +313,6 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn id(self: &Arc<Self>) -> usize {
-        Arc::as_ptr(self) as usize
-    }
-
     /// Starts threads while queued jobs greatly outnumber idle threads.
     fn grow(self: &Arc<Self>, mut state: MutexGuard<'_, State>) {
         while state.queue.len() > state.idle * GROWTH_RATIO && state.threads < self.max_threads {
@@ -341,8 +343,9 @@ impl Shared {
     }
 
     fn main_loop(self: Arc<Self>) {
-        CURRENT_POOL.with(|current| current.set(self.id()));
+        let me = thread::current().id();
         let mut state = self.lock();
+        state.members.push(me);
         loop {
             state.idle -= 1;
             while let Some(job) = state.queue.pop_front() {
@@ -355,28 +358,33 @@ impl Shared {
                 break;
             }
             state.idle += 1;
+            state.sleeping += 1;
             let (guard, wait) = self
                 .work
                 .wait_timeout(state, self.idle_timeout)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             state = guard;
+            state.sleeping -= 1;
+            state.notified = state.notified.saturating_sub(1);
             if wait.timed_out() && state.queue.is_empty() {
                 state.idle -= 1;
                 break;
             }
         }
         state.threads -= 1;
+        state.members.retain(|member| *member != me);
         self.all_exited.notify_all();
     }
 
     fn shutdown(self: &Arc<Self>, wait: bool) {
         let mut state = self.lock();
         state.shutdown = true;
+        state.notified = state.sleeping;
         self.work.notify_all();
         if !wait {
             return;
         }
-        let own_thread = usize::from(CURRENT_POOL.with(|current| current.get()) == self.id());
+        let own_thread = usize::from(state.members.contains(&thread::current().id()));
         while state.threads > own_thread {
             state = self
                 .all_exited

@@ -19,6 +19,8 @@ pub const FILL: Job<(u8, u32), Bytes> = Job::new("fill");
 pub const PID: Job<(), u32> = Job::new("pid");
 pub const PANIC: Job<String, ()> = Job::new("panic");
 pub const ABORT: Job<(), ()> = Job::new("abort");
+/// Panics, and panics again in a destructor while unwinding: the process aborts.
+pub const DOUBLE_PANIC: Job<(), ()> = Job::new("double_panic");
 pub const EXIT: Job<i32, ()> = Job::new("exit");
 /// Writes the worker's pid into the fifo at the given path, then blocks forever.
 pub const HOLD: Job<String, ()> = Job::new("hold");
@@ -26,6 +28,8 @@ pub const HOLD: Job<String, ()> = Job::new("hold");
 pub const BLOCK: Job<(), ()> = Job::new("block");
 /// Appends `"<n>\n"` to the file at the path (one atomic O_APPEND write) and returns n.
 pub const RECORD: Job<(String, u64), u64> = Job::new("record");
+/// Prints its argument on the worker's stdout and stderr.
+pub const PRINT: Job<String, ()> = Job::new("print");
 /// A name no registry knows.
 pub const MISSING: Job<u64, u64> = Job::new("missing");
 /// `square` called with the wrong types.
@@ -44,10 +48,24 @@ pub fn jobs() -> Registry {
         .register(ADD, |(a, b)| a + b)
         .register(SQUARE, |n| n * n)
         .register(ECHO, |bytes| bytes)
+        .register(PRINT, |text| {
+            println!("worker stdout: {text}");
+            eprintln!("worker stderr: {text}");
+        })
         .register(FILL, |(byte, n)| Bytes(vec![byte; n as usize]))
         .register(PID, |()| std::process::id())
         .register(PANIC, |message| panic!("{message}"))
         .register(ABORT, |()| std::process::abort())
+        .register(DOUBLE_PANIC, |()| {
+            struct PanicsOnDrop;
+            impl Drop for PanicsOnDrop {
+                fn drop(&mut self) {
+                    panic!("destructor panicked during unwinding");
+                }
+            }
+            let _guard = PanicsOnDrop;
+            panic!("first panic");
+        })
         .register(EXIT, |code| std::process::exit(code))
         .register(HOLD, |fifo| {
             let mut started = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
