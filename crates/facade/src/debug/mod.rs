@@ -48,8 +48,8 @@ impl ferrio_core::PollHook for WatchdogHook {
         });
     }
 
-    fn after_poll(&self, _id: crate::TaskId, _elapsed: std::time::Duration) {
-        self.probe.poll_finished();
+    fn after_poll(&self, _id: crate::TaskId, elapsed: std::time::Duration) {
+        self.probe.poll_finished(elapsed);
     }
 }
 

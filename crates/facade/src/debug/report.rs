@@ -69,7 +69,9 @@ impl SlowPoll {
         &self.thread
     }
 
-    /// How long the poll has held the thread: so far, or in total once finished.
+    /// How long the poll has held the thread: in total once finished; while it runs,
+    /// a lower bound (the watchdog stamps a poll when it first sees it, at most a
+    /// quarter of the threshold after it began).
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }
@@ -101,7 +103,7 @@ impl fmt::Display for SlowPoll {
         } else {
             write!(
                 f,
-                " has held thread {:?} for {secs:.3} s and is still running: \
+                " has held thread {:?} for at least {secs:.3} s and is still running: \
                  a blocking call stalls every task on that thread \
                  (move it to ferrio::to_thread)",
                 &*self.thread

@@ -1,12 +1,15 @@
 //! The debug-mode watchdog: a thread that notices a poll holding a worker thread
 //! longer than the threshold *while it happens*, not only after it returns.
 //!
-//! Every thread that polls tasks owns one [`Slot`]. The poll hook writes "task X
-//! started polling at T" into the slot before the poll and clears it after; the
-//! watchdog thread wakes a few times per threshold and reports any slot whose poll
-//! has run past the threshold. When the poll finally returns, the worker reports the
-//! total itself. With debug mode off none of this exists: no hook is installed, so
-//! the executor's poll path is untouched.
+//! Every thread that polls tasks owns one [`Slot`]. The poll hook writes "task X is
+//! being polled" into the slot before the poll and clears it after; it reads no
+//! clock, so watching costs a lock and a store per poll. The watchdog thread wakes
+//! four times per threshold: the first time it sees a poll it stamps it with the
+//! time, and once a poll it stamped is still there a threshold later, it reports
+//! it, with that time as a lower bound of how long it has run. When the poll
+//! returns, the worker reports the exact total (measured by the executor) itself.
+//! With debug mode off none of this exists: no hook is installed, so the
+//! executor's poll path is untouched.
 
 use std::cell::RefCell;
 use std::panic::Location;
@@ -50,7 +53,8 @@ struct Slot {
 
 struct ActivePoll {
     task: PolledTask,
-    started: Instant,
+    /// When the watchdog first saw this poll: a lower bound of its start.
+    first_seen: Option<Instant>,
     reported_while_running: bool,
 }
 
@@ -117,29 +121,32 @@ pub(crate) struct Probe {
 
 impl Probe {
     /// Records that this thread starts polling `task`; the returned guard records
-    /// the end of the poll when dropped, even if the poll panics.
+    /// the end of the poll, with its duration, when dropped (even if the poll
+    /// panics). For polls the executor does not time itself (the main future).
     pub(crate) fn watch(&self, task: PolledTask) -> PollGuard<'_> {
         self.poll_started(task);
-        PollGuard { probe: self }
+        PollGuard {
+            probe: self,
+            started: Instant::now(),
+        }
     }
 
     /// Records that this thread starts polling `task`.
     pub(crate) fn poll_started(&self, task: PolledTask) {
-        let started = Instant::now();
         self.with_slot(|slot| {
             *lock(&slot.active) = Some(ActivePoll {
                 task,
-                started,
+                first_seen: None,
                 reported_while_running: false,
             });
         });
     }
 
-    /// Records that this thread's poll returned; reports it if it was slow.
-    pub(crate) fn poll_finished(&self) {
+    /// Records that this thread's poll returned after `elapsed`; reports it if it
+    /// was slow.
+    pub(crate) fn poll_finished(&self, elapsed: Duration) {
         let finished = self.with_slot(|slot| {
             let poll = lock(&slot.active).take()?;
-            let elapsed = poll.started.elapsed();
             (elapsed >= self.shared.threshold)
                 .then(|| SlowPoll::new(poll.task, Arc::clone(&slot.thread_name), elapsed, true))
         });
@@ -177,17 +184,18 @@ impl Probe {
 /// Ends the watched poll when dropped. Returned by [`Probe::watch`].
 pub(crate) struct PollGuard<'a> {
     probe: &'a Probe,
+    started: Instant,
 }
 
 impl Drop for PollGuard<'_> {
     fn drop(&mut self) {
-        self.probe.poll_finished();
+        self.probe.poll_finished(self.started.elapsed());
     }
 }
 
 impl Shared {
-    /// How often the watchdog looks: often enough that a slow poll is reported
-    /// within a quarter of the threshold after crossing it.
+    /// How often the watchdog looks: a slow poll is reported at most half a
+    /// threshold after crossing it (one tick to be first seen, one to be reported).
     fn tick(&self) -> Duration {
         (self.threshold / 4).max(Duration::from_millis(1))
     }
@@ -225,17 +233,18 @@ impl Shared {
             let report = {
                 let mut active = lock(&slot.active);
                 match active.as_mut() {
-                    Some(poll)
-                        if !poll.reported_while_running
-                            && now.saturating_duration_since(poll.started) >= self.threshold =>
-                    {
-                        poll.reported_while_running = true;
-                        Some(SlowPoll::new(
-                            poll.task.clone(),
-                            Arc::clone(&slot.thread_name),
-                            now.saturating_duration_since(poll.started),
-                            false,
-                        ))
+                    Some(poll) if !poll.reported_while_running => {
+                        let first_seen = *poll.first_seen.get_or_insert(now);
+                        let so_far = now.saturating_duration_since(first_seen);
+                        (so_far >= self.threshold).then(|| {
+                            poll.reported_while_running = true;
+                            SlowPoll::new(
+                                poll.task.clone(),
+                                Arc::clone(&slot.thread_name),
+                                so_far,
+                                false,
+                            )
+                        })
                     }
                     _ => None,
                 }
