@@ -1,0 +1,223 @@
+//! `cargo xtask bench [--quick] [BENCH...]`: runs the criterion benches, then prints
+//! one table (workload, each runtime's median, ferrio's ratio to the best peer of the
+//! same flavour) and writes `target/ferrio-bench.tsv` (`workload`, `runtime`,
+//! `median_ns`).
+//!
+//! Criterion stores each result in `target/criterion/<group>/<id>/new/estimates.json`;
+//! groups are workloads and ids are runtime names, so the table is read back from
+//! there, keeping only what this run wrote.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::SystemTime;
+
+use crate::cmd::root;
+
+/// Runtime names in table order; single-thread ones first, then multi-thread ones.
+const SINGLE: [&str; 3] = ["ferrio-st", "tokio-ct", "smol-1t"];
+const MULTI: [&str; 3] = ["ferrio-mt", "tokio-mt", "smol-2t"];
+const BASELINE: &str = "std-blocking";
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let quick = args.iter().any(|a| a == "--quick");
+    let benches: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let started = SystemTime::now();
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(root())
+        .args(["bench", "-p", "ferrio-benches"]);
+    for bench in &benches {
+        command.args(["--bench", bench]);
+    }
+    command.arg("--");
+    if quick {
+        command.args([
+            "--warm-up-time",
+            "0.5",
+            "--measurement-time",
+            "1.5",
+            "--sample-size",
+            "10",
+        ]);
+    }
+    let status = command.status().map_err(|e| format!("cargo bench: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo bench failed: {status}"));
+    }
+
+    let results = collect(&root().join("target/criterion"), started);
+    if results.is_empty() {
+        return Err("no criterion results were written".to_string());
+    }
+    print_table(&results);
+    write_tsv(&results)?;
+    Ok(())
+}
+
+/// workload -> runtime (or other id) -> median in nanoseconds.
+type Results = BTreeMap<String, BTreeMap<String, f64>>;
+
+fn collect(dir: &Path, since: SystemTime) -> Results {
+    let mut results = Results::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&path) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n != "report" && n != "base") {
+                    stack.push(p);
+                }
+                continue;
+            }
+            if p.file_name().is_none_or(|n| n != "estimates.json")
+                || p.parent()
+                    .and_then(|d| d.file_name())
+                    .is_none_or(|n| n != "new")
+            {
+                continue;
+            }
+            let fresh = p
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|m| m >= since);
+            if !fresh {
+                continue;
+            }
+            let Some(median) = std::fs::read_to_string(&p).ok().and_then(|t| median_ns(&t)) else {
+                continue;
+            };
+            // <dir>/<group>/<id...>/new/estimates.json
+            let Ok(rel) = p.parent().unwrap().parent().unwrap().strip_prefix(dir) else {
+                continue;
+            };
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if parts.len() < 2 {
+                continue;
+            }
+            results
+                .entry(parts[0].clone())
+                .or_default()
+                .insert(parts[1..].join("/"), median);
+        }
+    }
+    results
+}
+
+/// The median's point estimate from criterion's `estimates.json`, read without a
+/// JSON dependency: the file's shape is fixed by criterion.
+fn median_ns(json: &str) -> Option<f64> {
+    let at = json.find("\"median\"")?;
+    let rest = &json[at..];
+    let at = rest.find("\"point_estimate\":")? + "\"point_estimate\":".len();
+    let rest = rest[at..].trim_start();
+    let end = rest.find([',', '}'])?;
+    rest[..end].trim().parse().ok()
+}
+
+fn human(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+/// ferrio's time divided by the best peer's time of the same flavour (below 1.00:
+/// ferrio is faster).
+fn ratio(row: &BTreeMap<String, f64>, group: &[&str; 3]) -> String {
+    let ferrio = row.get(group[0]);
+    let best = group[1..]
+        .iter()
+        .filter_map(|r| row.get(*r))
+        .copied()
+        .reduce(f64::min);
+    match (ferrio, best) {
+        (Some(f), Some(b)) if b > 0.0 => format!("{:.2}", f / b),
+        _ => "-".to_string(),
+    }
+}
+
+fn print_table(results: &Results) {
+    let cell =
+        |row: &BTreeMap<String, f64>, r: &str| row.get(r).map(|v| human(*v)).unwrap_or("-".into());
+    let mut header = vec!["workload".to_string()];
+    header.extend(SINGLE.iter().map(|s| s.to_string()));
+    header.push("st ratio".into());
+    header.extend(MULTI.iter().map(|s| s.to_string()));
+    header.push("mt ratio".into());
+    header.push(BASELINE.into());
+    let mut rows = vec![header];
+    let mut others = Vec::new();
+    for (workload, row) in results {
+        let known = row
+            .keys()
+            .any(|k| SINGLE.contains(&k.as_str()) || MULTI.contains(&k.as_str()) || k == BASELINE);
+        if !known {
+            for (id, v) in row {
+                others.push(format!("{workload}/{id}\t{}", human(*v)));
+            }
+            continue;
+        }
+        let mut line = vec![workload.clone()];
+        line.extend(SINGLE.iter().map(|r| cell(row, r)));
+        line.push(ratio(row, &SINGLE));
+        line.extend(MULTI.iter().map(|r| cell(row, r)));
+        line.push(ratio(row, &MULTI));
+        line.push(cell(row, BASELINE));
+        rows.push(line);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    println!();
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("| {} |", cells.join(" | "));
+        if i == 0 {
+            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+            println!("|-{}-|", rule.join("-|-"));
+        }
+    }
+    println!("\nratio = ferrio / best peer of the same flavour (below 1.00: ferrio is faster)");
+    if !others.is_empty() {
+        println!("\nother measurements (median):");
+        for line in others {
+            println!("  {line}");
+        }
+    }
+}
+
+fn write_tsv(results: &Results) -> Result<(), String> {
+    let mut tsv = String::from("workload\truntime\tmedian_ns\n");
+    for (workload, row) in results {
+        for (runtime, v) in row {
+            if SINGLE.contains(&runtime.as_str())
+                || MULTI.contains(&runtime.as_str())
+                || runtime == BASELINE
+            {
+                tsv.push_str(&format!("{workload}\t{runtime}\t{v:.0}\n"));
+            }
+        }
+    }
+    let path = root().join("target/ferrio-bench.tsv");
+    std::fs::write(&path, tsv).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("\nwrote {}", path.display());
+    Ok(())
+}
