@@ -88,6 +88,17 @@ impl Ctx {
         std::ptr::eq(self.rt_ptr.get(), shared)
     }
 
+    /// The registry shard of this thread's spawns: its own as a worker or as the
+    /// loop thread; the shared external one otherwise.
+    #[inline]
+    pub(crate) fn registry_shard(&self) -> usize {
+        match self.role.get() {
+            Role::Worker(i) => i,
+            Role::Loop => 0,
+            _ => usize::MAX,
+        }
+    }
+
     #[inline]
     pub(crate) fn worker_of(&self, shared: &Shared) -> Option<usize> {
         match self.role.get() {

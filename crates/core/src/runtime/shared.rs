@@ -96,18 +96,24 @@ impl Shared {
     }
 
     fn start(&self, runnable: Runnable<Header>) {
-        let header = runnable.metadata();
-        self.registry.insert(header, runnable.waker());
-        if self.closed.load(Ordering::Acquire) {
-            header.request_cancel();
-        }
-        if self.finished.load(Ordering::Acquire) {
-            runnable.run();
-            return;
-        }
-        context::with_ctx(|ctx| match &self.scheduler {
-            Scheduler::Current(q) => q.schedule(self, runnable, ctx),
-            Scheduler::Multi(p) => p.schedule_new(self, runnable, ctx),
+        context::with_ctx(|ctx| {
+            let header = runnable.metadata();
+            let shard = match ctx {
+                Some(c) if c.holds(self) => c.registry_shard(),
+                _ => self.registry.external_shard(),
+            };
+            self.registry.insert(shard, header, runnable.waker());
+            if self.closed.load(Ordering::Acquire) {
+                header.request_cancel();
+            }
+            if self.finished.load(Ordering::Acquire) {
+                runnable.run();
+                return;
+            }
+            match &self.scheduler {
+                Scheduler::Current(q) => q.schedule(self, runnable, ctx),
+                Scheduler::Multi(p) => p.schedule_new(self, runnable, ctx),
+            }
         })
     }
 

@@ -27,7 +27,8 @@
 //!   completes with [`TaskError::Panicked`]. The payload reports itself when dropped
 //!   unretrieved.
 //! - The task leaves the registry when the wrapper is dropped, which async-task does
-//!   right after the last poll; so `all_tasks()` lists exactly the live futures.
+//!   right after the last poll (it only clears its `alive` flag; the registry
+//!   sweeps), so `all_tasks()` lists exactly the live futures.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -123,6 +124,8 @@ pub(crate) struct Header {
     state: AtomicU8,
     polls: AtomicU64,
     cancel_requested: AtomicBool,
+    /// The future has not been dropped yet.
+    alive: AtomicBool,
     /// The task's key in its runtime's registry, written once before the task is
     /// first scheduled.
     pub(crate) registry_key: AtomicUsize,
@@ -145,6 +148,7 @@ impl Header {
             state: AtomicU8::new(SCHEDULED),
             polls: AtomicU64::new(0),
             cancel_requested: AtomicBool::new(false),
+            alive: AtomicBool::new(true),
             registry_key: AtomicUsize::new(usize::MAX),
             rt: rt.clone(),
         }
@@ -161,6 +165,11 @@ impl Header {
 
     pub(crate) fn state(&self) -> TaskState {
         TaskState::from_u8(self.state.load(Ordering::Relaxed))
+    }
+
+    /// Whether the task's future still exists.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::Acquire)
     }
 
     /// Asks the task to stop at its next poll.
@@ -219,7 +228,8 @@ pin_project! {
             // SAFETY: the header lives in the task allocation that also holds this
             // future, so it outlives it.
             let header = unsafe { this.header.as_ref() };
-            header.rt().registry.remove(header);
+            header.state.store(FINISHED, Ordering::Relaxed);
+            header.alive.store(false, Ordering::Release);
         }
     }
 }
