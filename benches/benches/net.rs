@@ -49,7 +49,7 @@ fn ferrio(flavor: ferrio_core::Flavor) -> Ferrio {
         .expect("reactor")
         .flavor(flavor);
     let builder = match flavor {
-        ferrio_core::Flavor::MultiThread => builder.worker_threads(2),
+        ferrio_core::Flavor::MultiThread => builder.worker_threads(ferrio_benches::MT_WORKERS),
         ferrio_core::Flavor::CurrentThread => builder,
     };
     Ferrio(builder.build().expect("runtime"))
@@ -68,25 +68,17 @@ impl Exec for Tokio {
 }
 
 fn tokio_ct() -> Tokio {
-    Tokio(
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio"),
-    )
+    Tokio(ferrio_benches::tokio_ct())
 }
 
 fn tokio_mt() -> Tokio {
-    Tokio(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio"),
-    )
+    Tokio(ferrio_benches::tokio_mt())
 }
 
-/// smol with `threads` executor threads (the caller's plus `threads - 1` helpers).
+/// smol's executor, as the shared bench helpers run it: `smol-1t` drives it on the
+/// bench thread; `smol-2t` runs it on two threads while the bench thread only
+/// blocks. (An `Executor` rather than a `LocalExecutor` for `smol-1t`, because the
+/// workloads here are shared by both and spawn from inside tasks.)
 struct Smol {
     executor: Arc<async_executor::Executor<'static>>,
     /// Dropping it closes the channel the helper threads wait on.
@@ -98,7 +90,7 @@ impl Smol {
     fn new(threads: usize) -> Smol {
         let executor = Arc::new(async_executor::Executor::new());
         let (stop, stopped) = async_channel::bounded::<()>(1);
-        let helpers = (1..threads)
+        let helpers = (0..if threads == 1 { 0 } else { threads })
             .map(|_| {
                 let executor = executor.clone();
                 let stopped = stopped.clone();
@@ -121,7 +113,11 @@ impl Exec for Smol {
         F::Output: Send,
     {
         let task = self.executor.spawn(f);
-        smol::block_on(self.executor.run(task))
+        if self.helpers.is_empty() {
+            smol::block_on(self.executor.run(task))
+        } else {
+            smol::block_on(task)
+        }
     }
 }
 
@@ -401,14 +397,18 @@ fn std_bulk() {
 
 // ---------------------------------------------------------------- groups
 
+/// One run of a workload, as a boxed future.
+type Work = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The smol variant gets the executor to spawn on.
+type SmolExecutor = Arc<async_executor::Executor<'static>>;
+
 fn bench_workload(
     c: &mut Criterion,
     name: &str,
-    ferrio_work: fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
-    tokio_work: fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
-    smol_work: fn(
-        Arc<async_executor::Executor<'static>>,
-    ) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+    ferrio_work: fn() -> Work,
+    tokio_work: fn() -> Work,
+    smol_work: fn(SmolExecutor) -> Work,
     std_work: fn(),
 ) {
     let mut group = c.benchmark_group(name);
@@ -428,7 +428,7 @@ fn bench_workload(
     let tmt = tokio_mt();
     group.bench_function("tokio-mt", |b| b.iter(|| tmt.block_on(tokio_work())));
     drop(tmt);
-    for (id, threads) in [("smol-1t", 1), ("smol-2t", 2)] {
+    for (id, threads) in [("smol-1t", 1), ("smol-2t", ferrio_benches::MT_WORKERS)] {
         let smol = Smol::new(threads);
         group.bench_function(id, |b| {
             b.iter(|| smol.block_on(smol_work(smol.executor.clone())))
