@@ -26,8 +26,14 @@ const JOBS: u64 = 12;
 /// Puts `JOBS` jobs on the queue, waiting whenever the queue is full.
 async fn producer(queue: Queue<u64>) {
     for job in 1..=JOBS {
-        queue.put(job).await.expect("the queue is open while producing");
-        println!("producer  put job {job:>2}        (queue size {})", queue.qsize());
+        queue
+            .put(job)
+            .await
+            .expect("the queue is open while producing");
+        println!(
+            "producer  put job {job:>2}        (queue size {})",
+            queue.qsize()
+        );
         sleep(Duration::from_millis(1)).await;
     }
 }
@@ -39,7 +45,10 @@ async fn consumer(id: usize, queue: Queue<u64>) -> Vec<u64> {
     while let Ok(job) = queue.get().await {
         // Pretend to work: longer jobs take longer.
         sleep(Duration::from_millis(4 + job % 4)).await;
-        println!("consumer {id} handled job {job:>2} (queue size {})", queue.qsize());
+        println!(
+            "consumer {id} handled job {job:>2} (queue size {})",
+            queue.qsize()
+        );
         handled.push(job);
         queue.task_done().expect("one task_done per job got");
     }

@@ -374,11 +374,8 @@ fn mutex(primitives: Primitives, spawner: Spawner) -> BoxFuture<()> {
 
 type Workload = fn(Primitives, Spawner) -> BoxFuture<()>;
 
-const WORKLOADS: [(&str, Workload); 3] = [
-    ("ping_pong", ping_pong),
-    ("mpmc", mpmc),
-    ("mutex", mutex),
-];
+const WORKLOADS: [(&str, Workload); 3] =
+    [("ping_pong", ping_pong), ("mpmc", mpmc), ("mutex", mutex)];
 
 /// Each runtime with its own primitives.
 const NATIVE: [(&str, Primitives); 6] = [
