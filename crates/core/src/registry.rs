@@ -1,9 +1,12 @@
-//! The registry of a runtime's live tasks: what `all_tasks()` lists, what `cancel()`
+//! The registry of a runtime's tasks: what `all_tasks()` lists, what `cancel()`
 //! wakes, and what shutdown cancels.
 //!
-//! Sharded by task id, so spawning never takes one global lock: each shard is a
-//! small mutex over a slab, and two workers contend only when their tasks' ids
-//! share a shard.
+//! One shard per thread that spawns (each worker, the loop thread, and one shared
+//! by every other thread), so spawning takes only its own thread's uncontended
+//! lock. A finished task is not removed by whichever thread finishes it (that would
+//! bounce the shard between threads); it only clears its `alive` flag, and the
+//! shard's owner sweeps dead entries when the shard has doubled since the last
+//! sweep, so the cost stays O(1) amortized and memory at most twice the live set.
 
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
@@ -13,6 +16,9 @@ use std::task::Waker;
 use slab::Slab;
 
 use crate::task::{Header, TaskSnapshot};
+
+const MIN_SWEEP: usize = 64;
+const SLOT_BITS: u32 = 40;
 
 struct Entry {
     header: NonNull<Header>,
@@ -24,67 +30,89 @@ struct Entry {
 // SAFETY: the header is Sync and kept alive by the waker next to it.
 unsafe impl Send for Entry {}
 
+impl Entry {
+    fn header(&self) -> &Header {
+        // SAFETY: the waker next to it keeps the task allocation alive.
+        unsafe { self.header.as_ref() }
+    }
+}
+
+struct ShardInner {
+    entries: Slab<Entry>,
+    sweep_at: usize,
+}
+
 #[repr(align(128))]
 struct Shard {
-    entries: Mutex<Slab<Entry>>,
+    inner: Mutex<ShardInner>,
 }
 
 pub(crate) struct Registry {
     shards: Box<[Shard]>,
-    mask: usize,
 }
 
 impl Registry {
     pub(crate) fn new(shards: usize) -> Registry {
-        let n = shards.max(1).next_power_of_two();
         Registry {
-            shards: (0..n)
+            shards: (0..shards.max(1))
                 .map(|_| Shard {
-                    entries: Mutex::new(Slab::new()),
+                    inner: Mutex::new(ShardInner {
+                        entries: Slab::new(),
+                        sweep_at: MIN_SWEEP,
+                    }),
                 })
                 .collect(),
-            mask: n - 1,
         }
     }
 
-    fn shard(&self, header: &Header) -> &Mutex<Slab<Entry>> {
-        &self.shards[header.id.as_u64() as usize & self.mask].entries
+    /// The shard for threads that are not the runtime's own.
+    pub(crate) fn external_shard(&self) -> usize {
+        self.shards.len() - 1
     }
 
-    /// Adds a freshly spawned task; `waker` is its own waker.
-    pub(crate) fn insert(&self, header: &Header, waker: Waker) {
-        let key = lock(self.shard(header)).insert(Entry {
-            header: NonNull::from(header),
-            waker,
-        });
-        header.registry_key.store(key, Ordering::Relaxed);
-    }
-
-    /// Removes a task whose future was dropped.
-    pub(crate) fn remove(&self, header: &Header) {
-        let key = header.registry_key.load(Ordering::Relaxed);
-        let entry = {
-            let mut shard = lock(self.shard(header));
-            match shard.get(key) {
-                Some(e) if std::ptr::eq(e.header.as_ptr(), header) => Some(shard.remove(key)),
-                _ => None,
+    /// Adds a freshly spawned task to `shard`; `waker` is its own waker.
+    pub(crate) fn insert(&self, shard: usize, header: &Header, waker: Waker) {
+        let shard = shard.min(self.shards.len() - 1);
+        let mut dead = Vec::new();
+        {
+            let mut inner = lock(&self.shards[shard].inner);
+            if inner.entries.len() >= inner.sweep_at {
+                let keys: Vec<usize> = inner
+                    .entries
+                    .iter()
+                    .filter(|(_, e)| !e.header().is_alive())
+                    .map(|(k, _)| k)
+                    .collect();
+                dead.extend(keys.into_iter().map(|k| inner.entries.remove(k)));
+                inner.sweep_at = (inner.entries.len() * 2).max(MIN_SWEEP);
             }
-        };
-        // The waker may hold the last reference but one: drop it outside the lock.
-        drop(entry);
+            let slot = inner.entries.insert(Entry {
+                header: NonNull::from(header),
+                waker,
+            });
+            header
+                .registry_key
+                .store(shard << SLOT_BITS | slot, Ordering::Relaxed);
+        }
+        // Dropping a waker may free a task and run user destructors: not under the
+        // lock.
+        drop(dead);
     }
 
-    /// Wakes a live task; `false` when it is no longer live.
+    fn with_entry<R>(&self, header: &Header, f: impl FnOnce(&Entry) -> R) -> Option<R> {
+        let key = header.registry_key.load(Ordering::Relaxed);
+        let shard = self.shards.get(key >> SLOT_BITS)?;
+        let inner = lock(&shard.inner);
+        let entry = inner.entries.get(key & ((1 << SLOT_BITS) - 1))?;
+        std::ptr::eq(entry.header.as_ptr(), header).then(|| f(entry))
+    }
+
+    /// Wakes a live task; `false` when its future is gone.
     pub(crate) fn wake(&self, header: &Header) -> bool {
-        let key = header.registry_key.load(Ordering::Relaxed);
-        let waker = {
-            let shard = lock(self.shard(header));
-            match shard.get(key) {
-                Some(e) if std::ptr::eq(e.header.as_ptr(), header) => Some(e.waker.clone()),
-                _ => None,
-            }
-        };
-        match waker {
+        if !header.is_alive() {
+            return false;
+        }
+        match self.with_entry(header, |e| e.waker.clone()) {
             Some(w) => {
                 w.wake();
                 true
@@ -98,11 +126,13 @@ impl Registry {
     pub(crate) fn cancel_all(&self) -> usize {
         let mut wakers = Vec::new();
         for shard in self.shards.iter() {
-            let shard = lock(&shard.entries);
-            for (_, e) in shard.iter() {
-                // SAFETY: the entry's waker keeps the header alive.
-                unsafe { e.header.as_ref() }.request_cancel();
-                wakers.push(e.waker.clone());
+            let inner = lock(&shard.inner);
+            for (_, e) in inner.entries.iter() {
+                let header = e.header();
+                if header.is_alive() {
+                    header.request_cancel();
+                    wakers.push(e.waker.clone());
+                }
             }
         }
         let n = wakers.len();
@@ -112,19 +142,41 @@ impl Registry {
         n
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| lock(&s.entries).len()).sum()
+    /// Forgets every task (end of shutdown).
+    pub(crate) fn clear(&self) {
+        for shard in self.shards.iter() {
+            let entries = std::mem::take(&mut lock(&shard.inner).entries);
+            drop(entries);
+        }
     }
 
+    /// How many tasks still have their future.
+    pub(crate) fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                let inner = lock(&s.inner);
+                inner
+                    .entries
+                    .iter()
+                    .filter(|(_, e)| e.header().is_alive())
+                    .count()
+            })
+            .sum()
+    }
+
+    /// Snapshots of the live tasks, by id.
     pub(crate) fn snapshots(&self) -> Vec<TaskSnapshot> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            let shard = lock(&shard.entries);
-            // SAFETY: the entry's waker keeps the header alive.
+            let inner = lock(&shard.inner);
             out.extend(
-                shard
+                inner
+                    .entries
                     .iter()
-                    .map(|(_, e)| unsafe { e.header.as_ref() }.snapshot()),
+                    .map(|(_, e)| e.header())
+                    .filter(|h| h.is_alive())
+                    .map(Header::snapshot),
             );
         }
         out.sort_by_key(|s| s.id);

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_task::Runnable;
 
@@ -45,6 +46,27 @@ thread_local! {
     };
 }
 
+thread_local! {
+    /// A recent reading of the clock, refreshed by the loops between polls: spawning
+    /// stamps a task's birth with it instead of reading the clock every time.
+    static COARSE_NOW: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Refreshes this thread's cached time (loops call it after parking and between
+/// batches of polls).
+pub(crate) fn refresh_coarse_now() {
+    let _ = COARSE_NOW.try_with(|c| c.set(Some(Instant::now())));
+}
+
+/// The cached time on a runtime thread, else the real time.
+pub(crate) fn coarse_now() -> Instant {
+    COARSE_NOW
+        .try_with(Cell::get)
+        .ok()
+        .flatten()
+        .unwrap_or_else(Instant::now)
+}
+
 /// Runs `f` with this thread's context (`None` during thread teardown).
 pub(crate) fn with_ctx<R>(f: impl FnOnce(Option<&Ctx>) -> R) -> R {
     let mut f = Some(f);
@@ -58,6 +80,23 @@ impl Ctx {
     #[inline]
     pub(crate) fn is(&self, shared: &Shared, role: Role) -> bool {
         std::ptr::eq(self.rt_ptr.get(), shared) && self.role.get() == role
+    }
+
+    /// Whether this thread's context holds (a strong reference to) `shared`.
+    #[inline]
+    pub(crate) fn holds(&self, shared: *const Shared) -> bool {
+        std::ptr::eq(self.rt_ptr.get(), shared)
+    }
+
+    /// The registry shard of this thread's spawns: its own as a worker or as the
+    /// loop thread; the shared external one otherwise.
+    #[inline]
+    pub(crate) fn registry_shard(&self) -> usize {
+        match self.role.get() {
+            Role::Worker(i) => i,
+            Role::Loop => 0,
+            _ => usize::MAX,
+        }
     }
 
     #[inline]
@@ -79,6 +118,7 @@ impl Drop for EnterGuard {
     fn drop(&mut self) {
         let prev = self.prev_rt.take();
         let role = self.prev_role;
+        let _ = COARSE_NOW.try_with(|c| c.set(None));
         let _ = CTX.try_with(|c| {
             c.rt_ptr
                 .set(prev.as_ref().map_or(std::ptr::null(), Arc::as_ptr));
@@ -106,6 +146,7 @@ pub(crate) fn enter(shared: &Arc<Shared>, role: Role) -> EnterGuard {
         c.rt_ptr.set(Arc::as_ptr(shared));
         let prev_rt = c.rt.borrow_mut().replace(shared.clone());
         c.role.set(role);
+        refresh_coarse_now();
         EnterGuard { prev_rt, prev_role }
     })
 }

@@ -51,16 +51,10 @@ impl LoopQueue {
         }
     }
 
-    pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>) {
-        let runnable = context::with_ctx(|c| match c {
-            Some(c) if c.is(shared, Role::Loop) => {
-                c.local.borrow_mut().push_back(runnable);
-                None
-            }
-            _ => Some(runnable),
-        });
-        if let Some(runnable) = runnable {
-            self.inject(shared, runnable);
+    pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>, ctx: Option<&Ctx>) {
+        match ctx {
+            Some(c) if c.is(shared, Role::Loop) => c.local.borrow_mut().push_back(runnable),
+            _ => self.inject(shared, runnable),
         }
     }
 
@@ -156,6 +150,7 @@ fn run_loop<F: Future>(shared: &Arc<Shared>, queue: &LoopQueue, ctx: &Ctx, futur
             runnable.run();
             tick = tick.wrapping_add(1);
             if tick % MAINTENANCE_INTERVAL == 0 {
+                context::refresh_coarse_now();
                 shared.time.fire_due();
                 shared.driver.park(Some(Duration::ZERO));
             }
@@ -192,6 +187,7 @@ fn park(shared: &Shared, queue: &LoopQueue, ctx: &Ctx, main: &MainWaker) {
         }
     }
     queue.parked.store(false, Ordering::SeqCst);
+    context::refresh_coarse_now();
     shared.time.unparked();
     shared.time.fire_due();
 }

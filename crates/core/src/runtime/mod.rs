@@ -168,12 +168,12 @@ impl Builder {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let auto_advance = clock.advances_when_idle();
         let (scheduler, shards) = match self.flavor {
-            Flavor::CurrentThread => (Scheduler::Current(LoopQueue::new()), 4),
+            Flavor::CurrentThread => (Scheduler::Current(LoopQueue::new()), 2),
             Flavor::MultiThread => {
                 let n = self
                     .worker_threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-                (Scheduler::Multi(Pool::new(n)), n * 8)
+                (Scheduler::Multi(Pool::new(n)), n + 1)
             }
         };
         let shared = Arc::new(Shared {
@@ -302,6 +302,7 @@ impl Runtime {
             }
             shared.time.clear();
             shared.finished.store(true, Ordering::SeqCst);
+            shared.registry.clear();
             for r in drain(shared) {
                 r.run();
             }

@@ -36,7 +36,7 @@ use std::time::Duration;
 use async_task::Runnable;
 use concurrent_queue::{ConcurrentQueue, PushError};
 
-use super::context::{self, Role};
+use super::context::{self, Ctx, Role};
 use super::current_thread::MAINTENANCE_INTERVAL;
 use super::shared::Shared;
 use crate::clock::IdleAction;
@@ -189,6 +189,26 @@ impl Pool {
         }
     }
 
+    /// Moves a fair share of the injector (its length divided among the workers,
+    /// at most half the free room) to worker `index`'s local queue.
+    fn pull_injector(&self, index: usize) -> usize {
+        let queue = &self.workers[index].queue;
+        let room = (LOCAL_QUEUE - queue.len()) / 2;
+        let share = self.injector.len() / self.workers.len() + 1;
+        let mut moved = 0;
+        while moved < room.min(share) {
+            let Ok(r) = self.injector.pop() else {
+                break;
+            };
+            if let Err(PushError::Full(r) | PushError::Closed(r)) = queue.push(r) {
+                self.push_injector(r);
+                break;
+            }
+            moved += 1;
+        }
+        moved
+    }
+
     fn push_injector(&self, runnable: Runnable<Header>) {
         if self.injector.push(runnable).is_err() {
             unreachable!("the injector is never closed");
@@ -196,8 +216,13 @@ impl Pool {
     }
 
     /// A newly spawned task.
-    pub(crate) fn schedule_new(&self, shared: &Shared, runnable: Runnable<Header>) {
-        match context::with_ctx(|c| c.and_then(|c| c.worker_of(shared))) {
+    pub(crate) fn schedule_new(
+        &self,
+        shared: &Shared,
+        runnable: Runnable<Header>,
+        ctx: Option<&Ctx>,
+    ) {
+        match ctx.and_then(|c| c.worker_of(shared)) {
             Some(index) => self.push_local(index, runnable),
             None => self.push_injector(runnable),
         }
@@ -205,16 +230,21 @@ impl Pool {
     }
 
     /// A woken task.
-    pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>, yielded: bool) {
-        match context::with_ctx(|c| c.and_then(|c| c.worker_of(shared))) {
+    pub(crate) fn schedule(
+        &self,
+        shared: &Shared,
+        runnable: Runnable<Header>,
+        yielded: bool,
+        ctx: Option<&Ctx>,
+    ) {
+        match ctx.and_then(|c| c.worker_of(shared)) {
             Some(index) if yielded => {
-                // Tasks waiting in the injector are ready too: when there are any,
-                // the yielder queues behind them, so it resumes only after they ran.
-                if self.injector.is_empty() {
-                    self.push_local(index, runnable);
-                } else {
-                    self.push_injector(runnable);
+                // Tasks waiting in the injector are ready too: move a fair share of
+                // them ahead of the yielder, so it resumes only after they ran.
+                if !self.injector.is_empty() {
+                    self.pull_injector(index);
                 }
+                self.push_local(index, runnable);
             }
             Some(index) => {
                 let Some(displaced) = self.workers[index].put_lifo(runnable) else {
@@ -349,6 +379,7 @@ impl Worker<'_> {
     }
 
     fn maintenance(&mut self) {
+        context::refresh_coarse_now();
         self.shared.time.fire_due();
         if !self.pool.driver_taken.swap(true, Ordering::Acquire) {
             self.shared.driver.park(Some(Duration::ZERO));
@@ -374,6 +405,11 @@ impl Worker<'_> {
         self.lifo_streak = 0;
         if let Ok(r) = me.queue.pop() {
             return Some(r);
+        }
+        if !self.pool.injector.is_empty() && self.pool.pull_injector(self.index) > 0 {
+            if let Ok(r) = me.queue.pop() {
+                return Some(r);
+            }
         }
         if let Ok(r) = self.pool.injector.pop() {
             return Some(r);
@@ -469,6 +505,7 @@ impl Worker<'_> {
             me.parker.park(None);
         }
         self.searching = !pool.leave_idle(self.index);
+        context::refresh_coarse_now();
         shared.time.fire_due();
     }
 }
@@ -523,6 +560,7 @@ impl BlockOnWaker {
         }
         thread::park();
         self.reactivate();
+        context::refresh_coarse_now();
     }
 }
 

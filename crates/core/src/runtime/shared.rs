@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use async_task::{Runnable, ScheduleInfo, WithInfo};
 
+use super::context::{self, Ctx};
 use super::current_thread::LoopQueue;
 use super::multi_thread::Pool;
 use super::{Flavor, PollHook};
@@ -64,12 +65,11 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let rt = self.clone();
         let (runnable, task) = async_task::Builder::new()
             .metadata(Header::new(self, name, location))
             .spawn(
                 move |h: &Header| TaskFuture::new(h, future),
-                WithInfo(move |r, info: ScheduleInfo| rt.schedule(r, info.woken_while_running)),
+                WithInfo(schedule_task),
             );
         self.start(runnable);
         Task::from_raw(task)
@@ -85,43 +85,48 @@ impl Shared {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let rt = self.clone();
         let (runnable, task) = async_task::Builder::new()
             .metadata(Header::new(self, name, location))
             .spawn_local(
                 move |h: &Header| TaskFuture::new(h, future),
-                WithInfo(move |r, info: ScheduleInfo| rt.schedule(r, info.woken_while_running)),
+                WithInfo(schedule_task),
             );
         self.start(runnable);
         Task::from_raw(task)
     }
 
     fn start(&self, runnable: Runnable<Header>) {
-        let header = runnable.metadata();
-        self.registry.insert(header, runnable.waker());
-        if self.closed.load(Ordering::Acquire) {
-            header.request_cancel();
-        }
-        if self.finished.load(Ordering::Acquire) {
-            runnable.run();
-            return;
-        }
-        match &self.scheduler {
-            Scheduler::Current(q) => q.schedule(self, runnable),
-            Scheduler::Multi(p) => p.schedule_new(self, runnable),
-        }
+        context::with_ctx(|ctx| {
+            let header = runnable.metadata();
+            let shard = match ctx {
+                Some(c) if c.holds(self) => c.registry_shard(),
+                _ => self.registry.external_shard(),
+            };
+            self.registry.insert(shard, header, runnable.waker());
+            if self.closed.load(Ordering::Acquire) {
+                header.request_cancel();
+            }
+            if self.finished.load(Ordering::Acquire) {
+                runnable.run();
+                return;
+            }
+            match &self.scheduler {
+                Scheduler::Current(q) => q.schedule(self, runnable, ctx),
+                Scheduler::Multi(p) => p.schedule_new(self, runnable, ctx),
+            }
+        })
     }
 
-    /// The schedule function of every task.
-    fn schedule(&self, runnable: Runnable<Header>, yielded: bool) {
+    /// Queues a woken task.
+    fn schedule(&self, runnable: Runnable<Header>, yielded: bool, ctx: Option<&Ctx>) {
         runnable.metadata().set_scheduled();
         if self.finished.load(Ordering::Acquire) {
             runnable.run();
             return;
         }
         match &self.scheduler {
-            Scheduler::Current(q) => q.schedule(self, runnable),
-            Scheduler::Multi(p) => p.schedule(self, runnable, yielded),
+            Scheduler::Current(q) => q.schedule(self, runnable, ctx),
+            Scheduler::Multi(p) => p.schedule(self, runnable, yielded, ctx),
         }
     }
 
@@ -129,4 +134,26 @@ impl Shared {
     pub(crate) fn unpark_driver(&self) {
         self.driver.unpark();
     }
+}
+
+/// The schedule function of every task: zero-sized, so async-task takes no extra
+/// reference on the task per schedule; the runtime is found in the task's header.
+fn schedule_task(runnable: Runnable<Header>, info: ScheduleInfo) {
+    let ptr = Arc::as_ptr(&runnable.metadata().rt);
+    let yielded = info.woken_while_running;
+    context::with_ctx(|ctx| match ctx {
+        Some(c) if c.holds(ptr) => {
+            // SAFETY: this thread's context holds an `Arc` to this runtime for as
+            // long as it runs it, so the runtime outlives this call even if the
+            // task (and the `Arc` in its header) is freed by another thread right
+            // after the push.
+            let rt = unsafe { &*ptr };
+            rt.schedule(runnable, yielded, ctx);
+        }
+        _ => {
+            // A wake from elsewhere: own a reference for the duration of the call.
+            let rt = runnable.metadata().rt.clone();
+            rt.schedule(runnable, yielded, ctx);
+        }
+    })
 }

@@ -27,7 +27,8 @@
 //!   completes with [`TaskError::Panicked`]. The payload reports itself when dropped
 //!   unretrieved.
 //! - The task leaves the registry when the wrapper is dropped, which async-task does
-//!   right after the last poll; so `all_tasks()` lists exactly the live futures.
+//!   right after the last poll (it only clears its `alive` flag; the registry
+//!   sweeps), so `all_tasks()` lists exactly the live futures.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -123,21 +124,15 @@ pub(crate) struct Header {
     state: AtomicU8,
     polls: AtomicU64,
     cancel_requested: AtomicBool,
+    /// The future has not been dropped yet.
+    alive: AtomicBool,
     /// The task's key in its runtime's registry, written once before the task is
     /// first scheduled.
     pub(crate) registry_key: AtomicUsize,
-    /// The runtime the task belongs to. The task's schedule function owns an
-    /// `Arc<Shared>` that lives exactly as long as the task allocation, and this
-    /// header lives in that allocation, so the pointer is valid whenever the header
-    /// can be reached.
-    rt: NonNull<Shared>,
+    /// The runtime the task belongs to. The schedule function is a zero-sized fn
+    /// that finds the runtime here (no per-schedule reference-count guard).
+    pub(crate) rt: Arc<Shared>,
 }
-
-// SAFETY: every field is Sync except `rt`, a pointer to a `Shared` (which is Send +
-// Sync) kept alive by the task's schedule function; it is only used to read.
-unsafe impl Send for Header {}
-// SAFETY: as above.
-unsafe impl Sync for Header {}
 
 impl Header {
     pub(crate) fn new(
@@ -149,19 +144,18 @@ impl Header {
             id: TaskId::next(),
             name,
             location,
-            spawned_at: Instant::now(),
+            spawned_at: crate::runtime::context::coarse_now(),
             state: AtomicU8::new(SCHEDULED),
             polls: AtomicU64::new(0),
             cancel_requested: AtomicBool::new(false),
+            alive: AtomicBool::new(true),
             registry_key: AtomicUsize::new(usize::MAX),
-            rt: NonNull::from(&**rt),
+            rt: rt.clone(),
         }
     }
 
     pub(crate) fn rt(&self) -> &Shared {
-        // SAFETY: see the field's comment: the runtime outlives the task allocation
-        // this header lives in.
-        unsafe { self.rt.as_ref() }
+        &self.rt
     }
 
     #[inline]
@@ -171,6 +165,11 @@ impl Header {
 
     pub(crate) fn state(&self) -> TaskState {
         TaskState::from_u8(self.state.load(Ordering::Relaxed))
+    }
+
+    /// Whether the task's future still exists.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::Acquire)
     }
 
     /// Asks the task to stop at its next poll.
@@ -229,7 +228,8 @@ pin_project! {
             // SAFETY: the header lives in the task allocation that also holds this
             // future, so it outlives it.
             let header = unsafe { this.header.as_ref() };
-            header.rt().registry.remove(header);
+            header.state.store(FINISHED, Ordering::Relaxed);
+            header.alive.store(false, Ordering::Release);
         }
     }
 }
