@@ -16,6 +16,10 @@ fn main() {
         return;
     }
     run_tests(&[
+        (
+            "a_dropped_queued_job_never_runs",
+            a_dropped_queued_job_never_runs,
+        ),
         ("drop_leaves_no_child_process", drop_leaves_no_child_process),
         (
             "drop_kills_a_held_worker_once_nothing_awaits_it",
@@ -185,4 +189,27 @@ fn wait_until(condition: impl Fn() -> bool) {
         );
         std::thread::yield_now();
     }
+}
+
+fn a_dropped_queued_job_never_runs() {
+    let dir = scratch_dir("dropped");
+    let fifo = dir.join("started");
+    make_fifo(&fifo);
+    let log = dir.join("log").to_str().unwrap().to_string();
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let held = pool.run(HOLD, fifo.to_str().unwrap().to_string());
+    let pid = wait_for_holder(&fifo);
+    // The only worker is held, so both jobs below wait in the queue.
+    let dropped = pool.run(RECORD, (log.clone(), 1));
+    let kept = pool.run(RECORD, (log.clone(), 2));
+    drop(dropped);
+    kill(pid, libc::SIGKILL);
+    assert!(block_on(held).is_err());
+    assert_eq!(block_on(kept).unwrap(), 2);
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "2\n",
+        "job 1 was withdrawn"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }

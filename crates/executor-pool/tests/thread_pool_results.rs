@@ -4,14 +4,8 @@
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 
-use ferrio_executor_pool::{run_in_executor, to_thread, ThreadJob, ThreadPool};
+use ferrio_executor_pool::{run_in_executor, ThreadJob, ThreadPool};
 use futures_lite::future::block_on;
-
-#[test]
-fn to_thread_returns_the_closure_value() {
-    let value = block_on(to_thread(|| (1..=100u64).sum::<u64>())).unwrap();
-    assert_eq!(value, 5050);
-}
 
 #[test]
 fn closures_run_on_pool_threads_not_the_caller() {

@@ -79,9 +79,12 @@ struct State {
     threads: usize,
     shutdown: bool,
     next_thread_id: u64,
-    /// The live threads, so that `shutdown(true)` from inside a job does not wait
-    /// for its own thread.
-    members: Vec<thread::ThreadId>,
+    /// The live threads and their numbers, so that `shutdown(true)` from inside a
+    /// job does not wait for its own thread.
+    members: Vec<(thread::ThreadId, u64)>,
+    /// Handles of threads that may still run, for `shutdown(true)` to join. A thread
+    /// that exits on its idle timeout detaches itself by dropping its own.
+    handles: Vec<(u64, thread::JoinHandle<()>)>,
 }
 
 /// Options for a [`ThreadPool`]; start from [`ThreadPool::builder`].
@@ -124,6 +127,7 @@ impl ThreadPoolBuilder {
                 shutdown: false,
                 next_thread_id: 0,
                 members: Vec::new(),
+                handles: Vec::new(),
             }),
             work: Condvar::new(),
             all_exited: Condvar::new(),
@@ -321,31 +325,34 @@ impl Shared {
             state.idle += 1;
             state.threads += 1;
             state.next_thread_id += 1;
-            let name = format!("{}-{}", self.name, state.next_thread_id);
+            let number = state.next_thread_id;
             let shared = Arc::clone(self);
             let spawned = thread::Builder::new()
-                .name(name)
-                .spawn(move || shared.main_loop());
-            if let Err(error) = spawned {
-                state.idle -= 1;
-                state.threads -= 1;
-                if state.threads == 0 {
-                    // Nobody will ever take these jobs: fail them rather than hang.
-                    let jobs: Vec<_> = state.queue.drain(..).collect();
-                    drop(state);
-                    for job in jobs {
-                        job.fail(ThreadPoolError::NoThread(error.to_string()));
+                .name(format!("{}-{number}", self.name))
+                .spawn(move || shared.main_loop(number));
+            match spawned {
+                Ok(handle) => state.handles.push((number, handle)),
+                Err(error) => {
+                    state.idle -= 1;
+                    state.threads -= 1;
+                    if state.threads == 0 {
+                        // Nobody will ever take these jobs: fail them rather than hang.
+                        let jobs: Vec<_> = state.queue.drain(..).collect();
+                        drop(state);
+                        for job in jobs {
+                            job.fail(ThreadPoolError::NoThread(error.to_string()));
+                        }
                     }
+                    return;
                 }
-                return;
             }
         }
     }
 
-    fn main_loop(self: Arc<Self>) {
+    fn main_loop(self: Arc<Self>, number: u64) {
         let me = thread::current().id();
         let mut state = self.lock();
-        state.members.push(me);
+        state.members.push((me, number));
         loop {
             state.idle -= 1;
             while let Some(job) = state.queue.pop_front() {
@@ -372,7 +379,11 @@ impl Shared {
             }
         }
         state.threads -= 1;
-        state.members.retain(|member| *member != me);
+        state.members.retain(|(member, _)| *member != me);
+        if !state.shutdown {
+            // Nobody will join this thread: detach it.
+            state.handles.retain(|(handle, _)| *handle != number);
+        }
         self.all_exited.notify_all();
     }
 
@@ -384,12 +395,26 @@ impl Shared {
         if !wait {
             return;
         }
-        let own_thread = usize::from(state.members.contains(&thread::current().id()));
+        let me = thread::current().id();
+        let own_number = state
+            .members
+            .iter()
+            .find(|(member, _)| *member == me)
+            .map(|(_, number)| *number);
+        let own_thread = usize::from(own_number.is_some());
         while state.threads > own_thread {
             state = self
                 .all_exited
                 .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        let handles = std::mem::take(&mut state.handles);
+        drop(state);
+        for (number, handle) in handles {
+            // Every other thread has left its loop; joining waits for it to end.
+            if Some(number) != own_number {
+                let _ = handle.join();
+            }
         }
     }
 }
