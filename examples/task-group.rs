@@ -50,7 +50,8 @@ async fn failing_request() -> Result<u32, RequestFailed> {
     Err(RequestFailed("connection refused"))
 }
 
-async fn main_coro() {
+#[ferrio::main]
+async fn main() {
     println!("Before running task group!");
     let start = Instant::now();
     let tg = TaskGroup::new();
@@ -78,8 +79,4 @@ async fn main_coro() {
     }
     println!("failed child: #{}", error.index());
     println!("the slow sibling: {:?}", slow.await.unwrap_err());
-}
-
-fn main() {
-    ferrio::run(main_coro());
 }
