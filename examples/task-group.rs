@@ -9,7 +9,8 @@
 //! tenths): two children sleep 0.2 s and 0.3 s, the group waits for both (0.3 s in
 //! all), and their values are read afterwards. Then a group where one child fails:
 //! its sibling is cancelled at once (its clean-up runs) and `join` reports which
-//! child failed and why, as asyncio raises an `ExceptionGroup`.
+//! child failed and why, as asyncio raises an `ExceptionGroup`. `#[ferrio::main]`
+//! runs the `async fn main` the way `ferrio::run` would.
 
 use std::time::{Duration, Instant};
 

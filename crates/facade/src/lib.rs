@@ -75,16 +75,16 @@ pub use ferrio_macros::main;
 pub use ferrio_macros::test;
 
 // The asyncio vocabulary, from the core.
+pub use ferrio_core::combinators::{
+    as_completed, race, select, shield, shield_future, try_gather_tasks, try_wait, wait,
+    wait_timeout, CancelOnDrop, Either, GroupTask, ReturnWhen, TaskGroup, TaskGroupError,
+};
 pub use ferrio_core::{
     all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
     spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval, Sleep, Task,
     TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
 // The functions `gather` and `try_gather` and the macros `gather!` and `try_gather!`.
-pub use ferrio_core::combinators::{
-    as_completed, race, select, shield, shield_future, try_gather_tasks, try_wait, wait,
-    wait_timeout, CancelOnDrop, Either, GroupTask, ReturnWhen, TaskGroup, TaskGroupError,
-};
 pub use ferrio_core::{gather, try_gather};
 
 /// Every combinator with its future types: gather, wait, as_completed, shield,
@@ -101,8 +101,8 @@ pub mod sync {
     pub use ferrio_sync::*;
 }
 
-/// Networking: TCP, UDP and Unix sockets (asyncio's `open_connection` and
-/// `start_server`), with `futures-io` traits so the ecosystem plugs in.
+/// Networking: TCP, UDP and Unix sockets, with `futures-io` traits so the
+/// ecosystem plugs in. asyncio's stream API is in [`streams`].
 pub mod net {
     pub use ferrio_reactor::net::*;
 }
