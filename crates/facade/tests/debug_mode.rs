@@ -123,3 +123,27 @@ fn debug_mode_is_off_by_default() {
     let runner = ferrio::Runner::builder().debug(true).build().unwrap();
     assert!(format!("{runner:?}").contains("debug: true"));
 }
+
+#[test]
+fn a_panicking_reporter_does_not_break_the_loop() {
+    let runner = ferrio::Runner::builder()
+        .debug(true)
+        .slow_callback_duration(Duration::from_millis(1))
+        .on_slow_poll(|_| panic!("reporter failed"))
+        .build()
+        .unwrap();
+    let value = runner.run(async {
+        ferrio::spawn(async {
+            // Slow on purpose: the subject of the test is the slow poll itself.
+            let start = std::time::Instant::now();
+            while start.elapsed() < Duration::from_millis(20) {
+                std::hint::spin_loop();
+            }
+            3
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(value, 3);
+    assert_eq!(runner.run(async { 4 }), 4);
+}

@@ -12,7 +12,7 @@
 //! executor's poll path is untouched.
 
 use std::cell::RefCell;
-use std::panic::Location;
+use std::panic::{AssertUnwindSafe, Location};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
@@ -152,7 +152,7 @@ impl Probe {
         });
         // Reported outside the thread-local borrow: the reporter is user code.
         if let Some(report) = finished {
-            (self.shared.reporter)(&report);
+            self.shared.report(&report);
         }
     }
 
@@ -194,6 +194,13 @@ impl Drop for PollGuard<'_> {
 }
 
 impl Shared {
+    /// Hands `report` to the reporter. A reporter that panics must not unwind into
+    /// the executor's poll path or stop the watchdog: its panic is contained here
+    /// (the panic hook has already printed it).
+    fn report(&self, report: &SlowPoll) {
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| (self.reporter)(report)));
+    }
+
     /// How often the watchdog looks: a slow poll is reported at most half a
     /// threshold after crossing it (one tick to be first seen, one to be reported).
     fn tick(&self) -> Duration {
@@ -251,7 +258,7 @@ impl Shared {
             };
             // Reported outside the slot's lock so the worker never waits on output.
             if let Some(report) = report {
-                (self.reporter)(&report);
+                self.report(&report);
             }
         }
     }
