@@ -4,10 +4,11 @@
 mod comb_support;
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use comb_support::{after_polls, on_both_flavours, Gate, Tally};
+use comb_support::{after_polls, on_both_flavours, on_both_flavours_virtual, Gate, Tally};
 use ferrio_core::combinators::{gather, try_gather, try_gather_tasks, CancelOnDrop};
-use ferrio_core::{spawn, TaskError};
+use ferrio_core::{sleep, spawn, Handle, TaskError};
 
 #[test]
 fn keeps_argument_order_when_completion_order_differs() {
@@ -55,6 +56,24 @@ fn runs_the_futures_concurrently() {
         )
         .await;
         assert_eq!(out, vec![0, 1, 2, 3, 4, usize::MAX]);
+    });
+}
+
+#[test]
+fn three_gathered_one_second_sleeps_take_one_second() {
+    on_both_flavours_virtual(|| async {
+        let started = Handle::current().now();
+        let out = gather((1..=3u64).map(|i| async move {
+            sleep(Duration::from_secs(1)).await;
+            i
+        }))
+        .await;
+        let took = Handle::current().now() - started;
+        assert_eq!(out, vec![1, 2, 3]);
+        assert!(
+            took >= Duration::from_secs(1) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
     });
 }
 
