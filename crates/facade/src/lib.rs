@@ -60,6 +60,19 @@ pub use runner::{run, Interrupted, Runner, RunnerBuilder};
 /// #[ferrio::main]
 /// fn main() {}
 /// ```
+///
+/// and options are checked: workers need the multi-thread flavour, unknown options
+/// are named.
+///
+/// ```compile_fail
+/// #[ferrio::main(worker_threads = 2)]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[ferrio::main(threads = 2)]
+/// async fn main() {}
+/// ```
 pub use ferrio_macros::main;
 
 /// `#[ferrio::test]`: runs an `async fn` test on a fresh [`Runner`], one per test.
