@@ -49,7 +49,7 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> syn::R
     } = function;
     sig.asyncness = None;
     let krate = &options.krate;
-    let runner = runner_expr(&options);
+    let runner = runner_expr(kind, &options);
     let expect_message = format!("{}: could not start the ferrio runtime", kind.attribute());
     let output_span = sig.output.span();
     let run = quote_spanned! {output_span=>
@@ -75,7 +75,7 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> syn::R
     })
 }
 
-fn runner_expr(options: &Options) -> TokenStream {
+fn runner_expr(kind: Kind, options: &Options) -> TokenStream {
     let krate = &options.krate;
     let mut builder = match options.flavor {
         Flavor::CurrentThread => quote!(#krate::Runner::builder().current_thread()),
@@ -86,6 +86,10 @@ fn runner_expr(options: &Options) -> TokenStream {
     }
     if options.debug {
         builder = quote!(#builder.debug(true));
+    }
+    if kind == Kind::Test {
+        // Ctrl-C during `cargo test` must stop the whole run, not fail one test.
+        builder = quote!(#builder.ctrl_c(Some(false)));
     }
     builder
 }

@@ -33,8 +33,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Runs an `async fn` test on a fresh `ferrio::Runner`, one runner per test.
 ///
 /// `#[ferrio::test] async fn it_works() { body }` becomes a `#[test] fn it_works()`
-/// that runs the body on a runner with the given options. See the facade's
-/// documentation for the options and examples.
+/// that runs the body on a runner with the given options. Unlike `main`, the test's
+/// runner leaves Ctrl-C alone, so it still stops the whole test run. See the
+/// facade's documentation for the options and examples.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(expand::Kind::Test, args.into(), item.into()).into()
