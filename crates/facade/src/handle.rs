@@ -10,9 +10,9 @@ use crate::Task;
 ///
 /// Cheap to clone and usable from any thread: [`spawn`](Handle::spawn) and the
 /// `call_*` methods from a thread outside the runtime wake the loop if it is parked.
-/// Callbacks run as tiny tasks on the runtime, in the order they were scheduled
-/// when they become due at the same time; a callback that panics is reported like
-/// any detached task's panic and does not stop the loop.
+/// Callbacks run as tiny tasks on the runtime (on the single-thread loop, in the
+/// order they became due, FIFO among equals, as asyncio); a callback that panics is
+/// reported like any detached task's panic and does not stop the loop.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -79,7 +79,9 @@ impl Handle {
     }
 
     /// Schedules `callback` to run on the loop as soon as possible (asyncio's
-    /// `loop.call_soon`). Callbacks scheduled together run in the order given.
+    /// `loop.call_soon`). On the single-thread loop, callbacks run in the order they
+    /// were scheduled (asyncio's FIFO); on the multi-thread flavour they may run in
+    /// parallel on different workers.
     #[track_caller]
     pub fn call_soon<F>(&self, callback: F) -> CallbackHandle
     where
