@@ -10,9 +10,11 @@ use crate::Task;
 ///
 /// Cheap to clone and usable from any thread: [`spawn`](Handle::spawn) and the
 /// `call_*` methods from a thread outside the runtime wake the loop if it is parked.
-/// Callbacks run as tiny tasks on the runtime (on the single-thread loop, in the
-/// order they became due, FIFO among equals, as asyncio); a callback that panics is
-/// reported like any detached task's panic and does not stop the loop.
+/// Callbacks run as tiny tasks on the runtime: on the single-thread loop,
+/// `call_soon` callbacks run in the order they were scheduled and timed ones in
+/// deadline order (ones due at exactly the same instant in an unspecified order, as
+/// asyncio says); a callback that panics is reported like any detached task's panic
+/// and does not stop the loop.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};

@@ -221,3 +221,31 @@ fn current_outside_a_runtime_names_the_fix() {
         .to_owned();
     assert!(message.contains("ferrio::run"), "{message}");
 }
+
+#[test]
+fn callbacks_due_at_the_same_time_all_run_then() {
+    // asyncio leaves their order unspecified; what holds is that each runs once,
+    // and not before it is due.
+    let fired: Arc<Mutex<Vec<(&'static str, Duration)>>> = Arc::default();
+    let f = Arc::clone(&fired);
+    let runner = ferrio::Runner::builder()
+        .clock(ferrio::clock::VirtualClock::auto_advance())
+        .build()
+        .unwrap();
+    runner.run(async move {
+        let handle = ferrio::Handle::current();
+        let start = handle.time();
+        for word in ["a", "b", "c", "d"] {
+            let (f, h) = (Arc::clone(&f), handle.clone());
+            handle.call_at(start + Duration::from_secs(1), move || {
+                f.lock().unwrap().push((word, h.time() - start))
+            });
+        }
+        ferrio::sleep(Duration::from_secs(2)).await;
+    });
+    let fired = fired.lock().unwrap();
+    let mut words: Vec<_> = fired.iter().map(|(word, _)| *word).collect();
+    words.sort_unstable();
+    assert_eq!(words, ["a", "b", "c", "d"]);
+    assert!(fired.iter().all(|(_, at)| *at >= Duration::from_secs(1)));
+}
