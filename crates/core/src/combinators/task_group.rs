@@ -176,17 +176,20 @@ impl<T, E> Drop for ChildGuard<T, E> {
     }
 }
 
+/// A child's place in the group, taken before its task is spawned.
+struct Reservation<T, E> {
+    key: usize,
+    index: usize,
+    slot: Arc<ResultSlot<T>>,
+    guard: ChildGuard<T, E>,
+}
+
 impl<E: Send + 'static> GroupShared<E> {
-    #[track_caller]
-    fn try_spawn<T, F>(
+    /// Counts a new child in, or hands `future` back if the group is closing.
+    fn reserve<T, F>(
         self: &Arc<Self>,
-        builder: TaskBuilder,
         future: F,
-    ) -> Result<GroupTask<T>, GroupClosed<F>>
-    where
-        F: Future<Output = Result<T, E>> + Send + 'static,
-        T: Send + 'static,
-    {
+    ) -> Result<(F, Reservation<T, E>), GroupClosed<F>> {
         let (key, index) = {
             let mut state = self.lock();
             if state.phase != Phase::Running {
@@ -207,9 +210,27 @@ impl<E: Send + 'static> GroupShared<E> {
             slot: slot.clone(),
             key,
         };
-        // Spawned outside the lock: a runtime that is shutting down may drop the child
-        // at once, and its guard takes the lock.
-        let task = builder.spawn(run_child(future, guard, index));
+        Ok((
+            future,
+            Reservation {
+                key,
+                index,
+                slot,
+                guard,
+            },
+        ))
+    }
+
+    /// Stores the handle of a child spawned (outside the lock: a runtime that is
+    /// shutting down may drop the child at once, and its guard takes the lock) and
+    /// returns the child's handle.
+    fn attach<T>(
+        self: &Arc<Self>,
+        key: usize,
+        index: usize,
+        slot: Arc<ResultSlot<T>>,
+        task: Task<()>,
+    ) -> GroupTask<T> {
         let id = task.id();
         let orphan = {
             let mut state = self.lock();
@@ -227,13 +248,43 @@ impl<E: Send + 'static> GroupShared<E> {
         if let Some(task) = orphan {
             task.cancel();
         }
-        Ok(GroupTask {
+        GroupTask {
             slot,
             group: self.clone() as Arc<dyn CancelChild>,
             key,
             id,
             index,
-        })
+        }
+    }
+
+    #[track_caller]
+    fn try_spawn<T, F>(
+        self: &Arc<Self>,
+        builder: TaskBuilder,
+        future: F,
+    ) -> Result<GroupTask<T>, GroupClosed<F>>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (future, child) = self.reserve(future)?;
+        let task = builder.spawn(run_child(future, child.guard, child.index));
+        Ok(self.attach(child.key, child.index, child.slot, task))
+    }
+
+    #[track_caller]
+    fn try_spawn_local<T, F>(
+        self: &Arc<Self>,
+        builder: TaskBuilder,
+        future: F,
+    ) -> Result<GroupTask<T>, GroupClosed<F>>
+    where
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        let (future, child) = self.reserve(future)?;
+        let task = builder.spawn_local(run_child(future, child.guard, child.index));
+        Ok(self.attach(child.key, child.index, child.slot, task))
     }
 }
 
@@ -369,6 +420,25 @@ impl<E: Send + 'static> TaskGroup<E> {
         T: Send + 'static,
     {
         match self.shared.try_spawn(TaskBuilder::new().name(name), future) {
+            Ok(task) => task,
+            Err(closed) => panic!("{closed}; spawn into a TaskGroup only while it is running"),
+        }
+    }
+
+    /// Starts a `!Send` future as a child on the single-thread loop running on this
+    /// thread (asyncio's model: children may hold `Rc`s and `RefCell`s).
+    ///
+    /// # Panics
+    ///
+    /// If the group is closing, like [`spawn`](TaskGroup::spawn), or when not called
+    /// from the single-thread loop, like [`spawn_local`](crate::spawn_local).
+    #[track_caller]
+    pub fn spawn_local<T, F>(&self, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        match self.shared.try_spawn_local(TaskBuilder::new(), future) {
             Ok(task) => task,
             Err(closed) => panic!("{closed}; spawn into a TaskGroup only while it is running"),
         }
