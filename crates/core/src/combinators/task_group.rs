@@ -42,6 +42,12 @@ use crate::{Task, TaskBuilder, TaskId};
 /// - Dropping the group (including dropping an unfinished `join`, which owns it) cancels
 ///   every child that is still running.
 /// - Cancelling one child through its handle is not a failure: the others carry on.
+/// - Children that start siblings use a [`GroupSpawner`] ([`TaskGroup::spawner`]);
+///   `!Send` children run on the single-thread loop through
+///   [`spawn_local`](TaskGroup::spawn_local).
+///
+/// Unlike asyncio, a failure does not interrupt the code that owns the group: it
+/// learns of it when it awaits [`join`](TaskGroup::join) (or a child's handle).
 ///
 /// # Examples
 ///
