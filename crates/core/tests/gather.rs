@@ -4,10 +4,11 @@
 mod comb_support;
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use comb_support::{after_polls, on_both_flavours, Gate, Tally};
+use comb_support::{after_polls, on_both_flavours, on_both_flavours_virtual, Gate, Tally};
 use ferrio_core::combinators::{gather, try_gather, try_gather_tasks, CancelOnDrop};
-use ferrio_core::{spawn, TaskError};
+use ferrio_core::{sleep, spawn, Handle, TaskError};
 
 #[test]
 fn keeps_argument_order_when_completion_order_differs() {
@@ -55,6 +56,24 @@ fn runs_the_futures_concurrently() {
         )
         .await;
         assert_eq!(out, vec![0, 1, 2, 3, 4, usize::MAX]);
+    });
+}
+
+#[test]
+fn three_gathered_one_second_sleeps_take_one_second() {
+    on_both_flavours_virtual(|| async {
+        let started = Handle::current().now();
+        let out = gather((1..=3u64).map(|i| async move {
+            sleep(Duration::from_secs(1)).await;
+            i
+        }))
+        .await;
+        let took = Handle::current().now() - started;
+        assert_eq!(out, vec![1, 2, 3]);
+        assert!(
+            took >= Duration::from_secs(1) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
     });
 }
 
@@ -316,4 +335,17 @@ impl From<TaskError> for Failure {
     fn from(error: TaskError) -> Self {
         Failure::Task(error)
     }
+}
+
+#[test]
+fn gather_macro_takes_one_future_and_names_like_its_own() {
+    on_both_flavours(|| async {
+        let (only,) = ferrio_core::gather!(async { 1 }).await;
+        assert_eq!(only, 1);
+        // Caller variables named like the macro's internals are the caller's.
+        let futures = after_polls(2, "mine");
+        let future = async { "also mine" };
+        let (a, b) = ferrio_core::gather!(futures, future).await;
+        assert_eq!((a, b), ("mine", "also mine"));
+    });
 }

@@ -245,3 +245,21 @@ fn named_children_carry_their_name() {
         assert_eq!(named.await.unwrap().as_deref(), Some("fetcher"));
     });
 }
+
+#[test]
+fn a_failure_cancels_the_siblings_even_before_join_is_awaited() {
+    on_both_flavours(|| async {
+        let group = TaskGroup::<Oops>::new();
+        let cancelled = Tally::new();
+        let probe = cancelled.probe();
+        let sibling = group.spawn(async move {
+            let _probe = probe;
+            pending::<Result<(), Oops>>().await
+        });
+        group.spawn(async { Err::<(), _>(Oops(3)) });
+        // Nobody awaits `join` yet; the failure alone cancels the sibling.
+        cancelled.reach(1).await;
+        assert_eq!(sibling.await, Err(GroupTaskError::Cancelled));
+        assert_eq!(group.join().await.unwrap_err().error(), Some(&Oops(3)));
+    });
+}

@@ -3,11 +3,13 @@
 
 mod comb_support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use comb_support::{on_both_flavours, Gate};
+use comb_support::{
+    on_both_flavours, on_both_flavours_frozen_clock, on_both_flavours_virtual, Gate,
+};
 use ferrio_core::combinators::{try_wait, wait, wait_timeout, ReturnWhen};
-use ferrio_core::{spawn, Task};
+use ferrio_core::{spawn, Handle, Task};
 use futures_lite::future::poll_once;
 
 /// A task that finishes with `value` once `gate` opens.
@@ -152,17 +154,17 @@ fn first_exception_without_exception_waits_for_all() {
 
 #[test]
 fn plain_wait_does_not_count_err_values_but_try_wait_does() {
-    on_both_flavours(|| async {
+    on_both_flavours_virtual(|| async {
         let never = Gate::new();
         let err_now = || spawn(async { Err::<u8, String>("failed".into()) });
         let never_task = || gated(&never, Ok::<u8, String>(0));
 
-        // `wait`: an `Err` value is an ordinary result, so this waits until the
-        // timeout-free condition "all completed or an exception" cannot hold yet.
+        // `wait`: an `Err` value is an ordinary result, so "an exception, or all
+        // completed" never holds and the wait runs into its timeout.
         let (done, pending) = wait_timeout(
             vec![never_task(), err_now()],
             ReturnWhen::FirstException,
-            Duration::from_millis(200),
+            Duration::from_secs(60),
         )
         .await;
         assert_eq!((done.len(), pending.len()), (1, 1));
@@ -181,13 +183,15 @@ fn plain_wait_does_not_count_err_values_but_try_wait_does() {
 
 #[test]
 fn wait_timeout_returns_the_sets_when_time_runs_out() {
-    on_both_flavours(|| async {
+    on_both_flavours_virtual(|| async {
         let never = Gate::new();
         let tasks = vec![gated(&never, 1), spawn(async { 2 })];
-        let started = Instant::now();
+        let started = Handle::current().now();
         let (done, pending) =
-            wait_timeout(tasks, ReturnWhen::AllCompleted, Duration::from_millis(200)).await;
-        assert!(started.elapsed() < Duration::from_secs(5));
+            wait_timeout(tasks, ReturnWhen::AllCompleted, Duration::from_secs(3600)).await;
+        let waited = Handle::current().now() - started;
+        assert!(waited >= Duration::from_secs(3600), "{waited:?}");
+        assert!(waited < Duration::from_secs(7200), "{waited:?}");
         assert_eq!((done.len(), pending.len()), (1, 1));
         assert!(!pending[0].is_finished());
         never.open();
@@ -199,13 +203,21 @@ fn wait_timeout_returns_the_sets_when_time_runs_out() {
 
 #[test]
 fn wait_timeout_returns_early_when_the_condition_holds() {
-    on_both_flavours(|| async {
-        let tasks = vec![spawn(async { 1 }), spawn(async { 2 })];
-        let started = Instant::now();
+    // A manual virtual clock never moves here, so returning at all proves the wait
+    // ended on its condition, not on its timeout.
+    on_both_flavours_frozen_clock(|| async {
+        let gate = Gate::new();
+        let tasks = vec![spawn(async { 1 }), gated(&gate, 2)];
+        let opener = spawn({
+            let gate = gate.clone();
+            async move { gate.open() }
+        });
+        let started = Handle::current().now();
         let (done, pending) =
             wait_timeout(tasks, ReturnWhen::AllCompleted, Duration::from_secs(3600)).await;
-        assert!(started.elapsed() < Duration::from_secs(60));
+        assert_eq!(Handle::current().now(), started);
         assert_eq!((done.len(), pending.len()), (2, 0));
+        opener.await.unwrap();
     });
 }
 

@@ -22,6 +22,10 @@ use super::future_set::FutureSet;
 /// polled only when woken. Dropping the `AsCompleted` drops (cancels) the futures that
 /// have not finished; for [`Task`](crate::Task)s that detaches them.
 ///
+/// asyncio's `as_completed(aws, timeout=t)` is a deadline over the whole iteration:
+/// compute it once and wrap each call, `timeout_at(deadline, it.next()).await`, which
+/// fails with [`Elapsed`](crate::Elapsed) and leaves the unfinished futures in place.
+///
 /// # Examples
 ///
 /// ```

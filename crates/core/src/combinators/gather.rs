@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
+use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -70,22 +71,21 @@ impl<F: Future> Future for Gather<F> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(!self.finished, "`Gather` polled after it completed");
         let this = &mut *self;
-        loop {
-            match this.set.poll_next(cx) {
-                Poll::Ready(Some((index, output))) => this.outputs[index] = Some(output),
-                Poll::Ready(None) => {
-                    this.finished = true;
-                    let outputs = std::mem::take(&mut this.outputs);
-                    return Poll::Ready(
-                        outputs
-                            .into_iter()
-                            .map(|output| output.expect("every gathered future finished"))
-                            .collect(),
-                    );
-                }
-                Poll::Pending => return Poll::Pending,
-            }
+        let outputs = &mut this.outputs;
+        let all_done = this.set.poll_each(cx, |index, output| {
+            outputs[index] = Some(output);
+            ControlFlow::Continue(())
+        });
+        if all_done.is_pending() {
+            return Poll::Pending;
         }
+        this.finished = true;
+        Poll::Ready(
+            std::mem::take(&mut this.outputs)
+                .into_iter()
+                .map(|output| output.expect("every gathered future finished"))
+                .collect(),
+        )
     }
 }
 
@@ -160,26 +160,32 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(!self.finished, "`TryGather` polled after it completed");
         let this = &mut *self;
-        loop {
-            match this.set.poll_next(cx) {
-                Poll::Ready(Some((index, Ok(value)))) => this.outputs[index] = Some(value),
-                Poll::Ready(Some((_, Err(error)))) => {
-                    this.finished = true;
-                    this.set.clear();
-                    this.outputs.clear();
-                    return Poll::Ready(Err(error));
-                }
-                Poll::Ready(None) => {
-                    this.finished = true;
-                    let outputs = std::mem::take(&mut this.outputs);
-                    return Poll::Ready(Ok(outputs
-                        .into_iter()
-                        .map(|output| output.expect("every gathered future finished"))
-                        .collect()));
-                }
-                Poll::Pending => return Poll::Pending,
+        let outputs = &mut this.outputs;
+        let mut failure = None;
+        let stopped = this.set.poll_each(cx, |index, output| match output {
+            Ok(value) => {
+                outputs[index] = Some(value);
+                ControlFlow::Continue(())
             }
+            Err(error) => {
+                failure = Some(error);
+                ControlFlow::Break(())
+            }
+        });
+        if stopped.is_pending() {
+            return Poll::Pending;
         }
+        this.finished = true;
+        if let Some(error) = failure {
+            // asyncio's default: the first error wins, the rest are cancelled now.
+            this.set.clear();
+            this.outputs = Vec::new();
+            return Poll::Ready(Err(error));
+        }
+        Poll::Ready(Ok(std::mem::take(&mut this.outputs)
+            .into_iter()
+            .map(|output| output.expect("every gathered future finished"))
+            .collect()))
     }
 }
 

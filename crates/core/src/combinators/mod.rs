@@ -63,3 +63,24 @@ pub use wait::{try_wait, wait, wait_timeout, ReturnWhen, Wait, WaitSets};
 pub mod __private {
     pub use super::gather_macro::{MaybeDone, TryMaybeDone};
 }
+
+/// Fails to compile if a combinator loses `Send`/`Sync` for `Send` inputs.
+#[allow(dead_code)]
+fn _assert_thread_safety() {
+    use std::future::Ready;
+
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+
+    send::<Gather<Ready<u8>>>();
+    send::<TryGather<Ready<Result<u8, ()>>, u8, ()>>();
+    send::<AsCompleted<Ready<u8>>>();
+    send::<Wait<u8>>();
+    send::<Select<Ready<u8>, Ready<u16>>>();
+    send::<Shield<u8>>();
+    send::<CancelOnDrop<u8>>();
+    send::<TryGatherTasks<u8, crate::TaskError>>();
+    send_sync::<TaskGroup<std::io::Error>>();
+    send_sync::<GroupSpawner<std::io::Error>>();
+    send_sync::<GroupTask<u8>>();
+}

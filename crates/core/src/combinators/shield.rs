@@ -29,15 +29,13 @@ use crate::{Task, TaskError, TaskId};
 /// use ferrio_core::{Runtime, spawn, combinators::{shield, select, Either}};
 /// # let runtime = Runtime::new().unwrap();
 /// runtime.block_on(async {
-///     let (tx, rx) = std::sync::mpsc::channel::<()>();
-///     let mut shielded = shield(spawn(async move {
+///     let mut shielded = shield(spawn(async {
 ///         ferrio_core::yield_now().await;
 ///         42
 ///     }));
-///     // The waiter gives up at once; the task is untouched.
+///     // The waiter gives up at once (as a timeout would); the task is untouched.
 ///     assert!(matches!(select(&mut shielded, async {}).await, Either::Right(())));
 ///     assert_eq!(shielded.await.unwrap(), 42);
-/// #   drop((tx, rx));
 /// });
 /// ```
 pub fn shield<T>(task: Task<T>) -> Shield<T> {

@@ -97,8 +97,9 @@ impl<E> GroupShared<E> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records a child's failure; the first one aborts the group and cancels the rest.
-    fn fail(&self, failure: ChildFailure<E>) {
+    /// Records the failure of the child at `key`; the first one aborts the group and
+    /// cancels the other children.
+    fn fail(&self, key: usize, failure: ChildFailure<E>) {
         let to_cancel = {
             let mut state = self.lock();
             match &mut state.failure {
@@ -113,21 +114,23 @@ impl<E> GroupShared<E> {
                     });
                 }
             }
-            state.abort()
+            state.abort(Some(key))
         };
         cancel_all(to_cancel);
     }
 }
 
 impl<E> GroupState<E> {
-    /// Enters the aborting phase and takes every child handle out, to be cancelled
-    /// once the lock is released.
-    fn abort(&mut self) -> Vec<Task<()>> {
+    /// Enters the aborting phase and takes every child handle out (but `spare`'s, the
+    /// failing child that is finishing by itself), to be cancelled once the lock is
+    /// released.
+    fn abort(&mut self, spare: Option<usize>) -> Vec<Task<()>> {
         if self.phase == Phase::Running {
             self.phase = Phase::Aborting;
         }
         self.children
             .iter_mut()
+            .filter(|(key, _)| Some(*key) != spare)
             .filter_map(|(_, child)| child.task.take())
             .collect()
     }
@@ -432,7 +435,7 @@ impl<E> Drop for TaskGroup<E> {
     fn drop(&mut self) {
         let to_cancel = {
             let mut state = self.shared.lock();
-            let handles = state.abort();
+            let handles = state.abort(None);
             state.phase = Phase::Closed;
             handles
         };
@@ -469,7 +472,9 @@ where
     let id = crate::current_task().map(|snapshot| snapshot.id);
     // The group learns of the failure before the handle does, so whoever sees the
     // handle fail also sees the group aborting.
-    guard.group.fail(ChildFailure { index, id, kind });
+    guard
+        .group
+        .fail(guard.key, ChildFailure { index, id, kind });
     guard.slot.finish(SlotState::Failed);
 }
 

@@ -17,8 +17,10 @@ pub enum ReturnWhen {
     /// As soon as any task finished (completed, failed, panicked or was cancelled).
     FirstCompleted,
     /// As soon as any task finished with an exception, or when all finished if none
-    /// did. An exception is a panic or a cancellation ([`TaskError`]); with
-    /// [`try_wait`], also an `Err` returned by a `Task<Result<_, _>>`.
+    /// did. An exception is whatever makes awaiting the task give a [`TaskError`]: a
+    /// panic or a cancellation; with [`try_wait`], also an `Err` returned by a
+    /// `Task<Result<_, _>>`. (asyncio does not count a cancelled future here; ferrio
+    /// does, because awaiting a cancelled task is an error like a panic.)
     FirstException,
     /// When every task finished (the default, as in asyncio).
     #[default]

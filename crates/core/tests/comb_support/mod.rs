@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 
+use ferrio_core::clock::VirtualClock;
 use ferrio_core::{Builder, Flavor, Runtime};
 
 /// The two executor flavours every combinator test runs on.
@@ -30,6 +31,46 @@ pub fn runtimes() -> Vec<(&'static str, Runtime)> {
                 .expect("multi-thread runtime"),
         ),
     ]
+}
+
+/// Runs the future `test()` makes on each flavour with an auto-advancing virtual
+/// clock: timers fire as soon as the loop has nothing else to do.
+pub fn on_both_flavours_virtual<F, Fut>(test: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    on_both_flavours_with_clock(VirtualClock::auto_advance, test);
+}
+
+/// Runs the future `test()` makes on each flavour with a virtual clock that nobody
+/// advances: no timer ever fires.
+pub fn on_both_flavours_frozen_clock<F, Fut>(test: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    on_both_flavours_with_clock(VirtualClock::new, test);
+}
+
+fn on_both_flavours_with_clock<F, Fut>(clock: fn() -> VirtualClock, test: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    for (name, flavor) in [
+        ("current-thread", Flavor::CurrentThread),
+        ("multi-thread", Flavor::MultiThread),
+    ] {
+        eprintln!("flavour: {name}, virtual clock");
+        let runtime = Builder::new()
+            .flavor(flavor)
+            .worker_threads(2)
+            .clock(clock())
+            .build()
+            .expect("runtime with a virtual clock");
+        runtime.block_on(test());
+    }
 }
 
 /// Runs the future `test()` makes to completion on each flavour in turn.
