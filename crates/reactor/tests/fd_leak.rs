@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use ferrio_reactor::net::{TcpListener, TcpStream};
 
 #[cfg(not(miri))]
@@ -31,17 +33,31 @@ fn ten_thousand_connections_leave_no_descriptor_behind() {
     });
     assert_eq!(sources_before, sources_after);
     mt.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let acceptor = ferrio_core::spawn(async move {
-            for _ in 0..CONNECTIONS / 2 {
-                drop(listener.accept().await.unwrap());
+        ferrio_core::spawn(async {
+            let listener = Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+            let addr = listener.local_addr().unwrap();
+            // Four tasks on both workers, each connecting and then accepting one
+            // connection (not necessarily its own), so the accept queue never
+            // overflows into SYN retransmissions.
+            let workers: Vec<_> = (0..4)
+                .map(|_| {
+                    let listener = listener.clone();
+                    ferrio_core::spawn(async move {
+                        for _ in 0..CONNECTIONS / 8 {
+                            let client = TcpStream::connect(addr).await.unwrap();
+                            let (server_side, _) = listener.accept().await.unwrap();
+                            drop(client);
+                            drop(server_side);
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.await.unwrap();
             }
-        });
-        for _ in 0..CONNECTIONS / 2 {
-            drop(TcpStream::connect(addr).await.unwrap());
-        }
-        acceptor.await.unwrap();
+        })
+        .await
+        .unwrap();
     });
     assert_eq!(common::fd_count(), baseline);
 }

@@ -140,3 +140,33 @@ fn stdout_read_to_end_sees_eof_with_the_last_data() {
         }
     });
 }
+
+#[test]
+fn closing_stdin_gives_the_child_eof() {
+    common::on_each_flavor(|| async {
+        let mut child = Command::new("wc")
+            .arg("-c")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"12345").await.unwrap();
+        stdin.close().await.unwrap();
+        assert!(stdin.as_fd().is_none());
+        let err = stdin.write_all(b"more").await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+        let mut out = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .await
+            .unwrap();
+        assert_eq!(out.trim(), "5");
+        // stdin is still held here: EOF came from close, not from drop.
+        drop(stdin);
+        assert!(child.wait().await.unwrap().success());
+    });
+}

@@ -16,6 +16,16 @@ const CONNECTIONS: usize = 256;
 const CONNECTIONS: usize = 4;
 const BYTES_PER_CONNECTION: usize = 8 * 1024;
 
+/// A listener whose backlog holds every client at once, so that no SYN is dropped
+/// (and retransmitted a second later) while the accept loop catches up.
+fn listener_for_all() -> std::net::TcpListener {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&addr.into()).unwrap();
+    socket.listen(CONNECTIONS as i32 * 2).unwrap();
+    socket.into()
+}
+
 #[test]
 fn many_connections_with_partial_reads_lose_no_byte() {
     // Runtimes (and their pollers) exist before the baseline is taken.
@@ -29,7 +39,7 @@ fn many_connections_with_partial_reads_lose_no_byte() {
         let counted = echoed_by_server.clone();
         let received: usize = rt.block_on(async move {
             ferrio_core::spawn(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let listener = TcpListener::from_std(listener_for_all()).unwrap();
                 let addr = listener.local_addr().unwrap();
                 let server = ferrio_core::spawn(async move {
                     let mut handlers = Vec::new();

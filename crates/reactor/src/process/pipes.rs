@@ -11,10 +11,12 @@ use futures_io::{AsyncRead, AsyncWrite};
 use crate::async_io::Async;
 use crate::reactor::Reactor;
 
-/// The writing end of a child's stdin. Dropping it (or `close`) gives the child EOF.
+/// The writing end of a child's stdin. Closing it (`AsyncWriteExt::close`) or
+/// dropping it gives the child EOF.
 #[derive(Debug)]
 pub struct ChildStdin {
-    inner: Async<std::process::ChildStdin>,
+    /// `None` once closed.
+    inner: Option<Async<std::process::ChildStdin>>,
 }
 
 /// The reading end of a child's stdout.
@@ -32,7 +34,7 @@ pub struct ChildStderr {
 impl ChildStdin {
     pub(crate) fn new(pipe: std::process::ChildStdin, reactor: &Arc<Reactor>) -> io::Result<Self> {
         Ok(ChildStdin {
-            inner: Async::with_reactor(pipe, reactor)?,
+            inner: Some(Async::with_reactor(pipe, reactor)?),
         })
     }
 }
@@ -53,21 +55,40 @@ impl ChildStderr {
     }
 }
 
+impl ChildStdin {
+    fn open(&mut self) -> io::Result<&mut Async<std::process::ChildStdin>> {
+        self.inner.as_mut().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::BrokenPipe, "the child's stdin was closed")
+        })
+    }
+}
+
 impl AsyncWrite for ChildStdin {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        match self.open() {
+            Ok(pipe) => Pin::new(pipe).poll_write(cx, buf),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        match self.inner.as_mut() {
+            Some(pipe) => Pin::new(pipe).poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        }
     }
 
+    /// Closes the pipe: the child reads EOF.
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_close(cx)
+        if let Some(pipe) = self.inner.as_mut() {
+            std::task::ready!(Pin::new(pipe).poll_flush(cx))?;
+        }
+        self.inner = None;
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -91,9 +112,10 @@ impl AsyncRead for ChildStderr {
     }
 }
 
-impl AsFd for ChildStdin {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
+impl ChildStdin {
+    /// The pipe's descriptor, or `None` once closed.
+    pub fn as_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.inner.as_ref().map(AsFd::as_fd)
     }
 }
 
