@@ -9,10 +9,10 @@
 //! | `Queue(maxsize)`, `LifoQueue`, `PriorityQueue` | [`Queue`], [`LifoQueue`], [`PriorityQueue`] |
 //! | `put` / `get` / `put_nowait` / `get_nowait` | same names; `QueueFull`/`QueueEmpty` are [`TryPutError::Full`] (with the item) / [`TryGetError::Empty`] |
 //! | `task_done()`, `join()`, `shutdown(immediate)` | same names; `QueueShutDown` is [`QueueShutDown`] |
-//! | `Lock` | [`Lock`] (a guard releases it); [`Mutex<T>`] guards a value |
+//! | `Lock` | [`Lock`] (a guard releases it); [`Mutex<T>`] guards a value, [`Mutex::lock_owned`] for a `'static` guard |
 //! | `Event` | [`Event`] |
 //! | `Condition` | [`Condition<T>`] (bound to its own lock, which guards a `T`) |
-//! | `Semaphore`, `BoundedSemaphore` | [`Semaphore`], [`BoundedSemaphore`] |
+//! | `Semaphore`, `BoundedSemaphore` | [`Semaphore`] ([`Semaphore::acquire_owned`] for a `'static` permit), [`BoundedSemaphore`] |
 //! | `Barrier` | [`Barrier`] |
 //! | — | [`channel`]: a closing MPMC channel pair over the same queue |
 //!
@@ -22,6 +22,10 @@
 //!   later cannot take what was released to an earlier one.
 //! - **Cancellation safety**: dropping a waiting future, even after it was woken,
 //!   loses no item, permit or notification; its turn passes to the next waiter.
+//!
+//! The `_nowait`/`try_` forms never wait, and (as in asyncio) `get_nowait` and
+//! `put_nowait` may take an item or slot a parked waiter was woken for; that waiter
+//! then waits again at the head of the line.
 //!
 //! # Examples
 //!
