@@ -30,6 +30,10 @@ fn main() {
         ),
         ("exit_code_is_reported", exit_code_is_reported),
         (
+            "a_worker_killed_while_idle_costs_no_job",
+            a_worker_killed_while_idle_costs_no_job,
+        ),
+        (
             "a_panic_that_aborts_reports_its_message",
             a_panic_that_aborts_reports_its_message,
         ),
@@ -221,4 +225,31 @@ fn a_panic_that_aborts_reports_its_message() {
         36,
         "the worker was replaced"
     );
+}
+
+fn a_worker_killed_while_idle_costs_no_job() {
+    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    let pid = block_on(pool.run(PID, ())).unwrap();
+    kill(pid, libc::SIGKILL);
+    // Wait for the kernel to finish the kill: the worker is a zombie until reaped.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !is_zombie(pid) {
+        assert!(Instant::now() < deadline, "worker {pid} did not die");
+        std::thread::yield_now();
+    }
+    // The next job finds the channel closed before it could be delivered: it goes to
+    // the replacement instead of failing.
+    assert_eq!(block_on(pool.run(SQUARE, 11)).unwrap(), 121);
+    assert_ne!(block_on(pool.run(PID, ())).unwrap(), pid);
+    assert_eq!(pool.workers_started(), 2);
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rfind(')')
+                .map(|at| stat[at + 1..].trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
 }

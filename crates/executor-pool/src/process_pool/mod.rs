@@ -42,11 +42,13 @@ const MAX_STARTUP_FAILURES: u32 = 3;
 
 /// A pool of worker processes running jobs registered by name.
 ///
-/// Cloning gives another handle to the same pool. The pool closes when the last
-/// handle and the last unresolved [`ProcessJob`] are dropped: queued jobs fail with
-/// [`ProcessPoolError::Shutdown`], workers running a job are killed, idle workers are
-/// told to exit, and every worker process is reaped before the drop returns. Call
-/// [`shutdown(true)`](Self::shutdown) first to let submitted jobs finish instead.
+/// Cloning gives another handle to the same pool. Every [`ProcessJob`] future also
+/// keeps the pool open, so a job is never cut short because the handle that
+/// submitted it went away. The pool closes when the last handle and the last job
+/// future are dropped: jobs still queued or running then have no awaiter left, so
+/// workers running one are killed, idle workers are told to exit, and every worker
+/// process is reaped before the drop returns. [`shutdown`](Self::shutdown) closes it
+/// earlier, letting submitted jobs finish.
 ///
 /// # Examples
 ///
@@ -79,7 +81,7 @@ pub struct ProcessPool {
     owner: Arc<Owner>,
 }
 
-/// Shared by the handles and the unresolved jobs; its drop closes the pool.
+/// Shared by the handles and the job futures; its drop closes the pool.
 /// Supervisor threads hold only `Shared`.
 struct Owner {
     shared: Arc<Shared>,
