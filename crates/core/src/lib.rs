@@ -4,6 +4,45 @@
 //!
 //! core depends on no other ferrio crate. It ships a plain thread-parker driver, so
 //! CPU and timer work run with no I/O layer at all.
+//!
+//! ```
+//! use std::time::Duration;
+//! use ferrio_core::{sleep, spawn, Runtime};
+//!
+//! let rt = Runtime::new().unwrap();
+//! let total = rt.block_on(async {
+//!     let a = spawn(async { sleep(Duration::from_millis(5)).await; 1 });
+//!     let b = spawn(async { 2 });
+//!     a.await.unwrap() + b.await.unwrap()
+//! });
+//! assert_eq!(total, 3);
+//! ```
+//!
+//! - [`task`]: the task state machine; [`Task`], [`TaskError`], snapshots.
+//! - [`runtime`]: [`Runtime`], [`Builder`], [`Handle`]; the loop turn of each
+//!   executor is documented in its module.
+//! - [`time`]: timers; [`clock`]: the clock seam; [`driver`]: how loops park.
 
+pub mod clock;
 pub mod combinators;
 pub mod driver;
+mod loom;
+mod registry;
+pub mod runtime;
+mod spawn;
+pub mod task;
+pub mod time;
+
+pub use combinators::{
+    as_completed, gather, race, select, shield, try_gather, wait, Either, ReturnWhen, TaskGroup,
+};
+pub use runtime::{in_runtime, stats, Builder, Flavor, Handle, Metrics, PollHook, Runtime, Stats};
+pub use spawn::{all_tasks, create_task, current_task, spawn, spawn_local, yield_now, YieldNow};
+pub use task::{
+    Builder as TaskBuilder, PanicPayload, PanicReport, Task, TaskError, TaskId, TaskSnapshot,
+    TaskState,
+};
+pub use time::{
+    interval, interval_at, sleep, sleep_until, timeout, timeout_at, wait_for, Elapsed, Interval,
+    Sleep, Timeout,
+};

@@ -1,0 +1,189 @@
+//! The registry of a runtime's tasks: what `all_tasks()` lists, what `cancel()`
+//! wakes, and what shutdown cancels.
+//!
+//! One shard per thread that spawns (each worker, the loop thread, and one shared
+//! by every other thread), so spawning takes only its own thread's uncontended
+//! lock. A finished task is not removed by whichever thread finishes it (that would
+//! bounce the shard between threads); it only clears its `alive` flag, and the
+//! shard's owner sweeps dead entries when the shard has doubled since the last
+//! sweep, so the cost stays O(1) amortized and memory at most twice the live set.
+
+use std::ptr::NonNull;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::task::Waker;
+
+use slab::Slab;
+
+use crate::task::{Header, TaskSnapshot};
+
+const MIN_SWEEP: usize = 64;
+const SLOT_BITS: u32 = 40;
+
+struct Entry {
+    header: NonNull<Header>,
+    /// Keeps the task allocation (and so `header`) alive, and wakes the task to
+    /// deliver a cancel request.
+    waker: Waker,
+}
+
+// SAFETY: the header is Sync and kept alive by the waker next to it.
+unsafe impl Send for Entry {}
+
+impl Entry {
+    fn header(&self) -> &Header {
+        // SAFETY: the waker next to it keeps the task allocation alive.
+        unsafe { self.header.as_ref() }
+    }
+}
+
+struct ShardInner {
+    entries: Slab<Entry>,
+    sweep_at: usize,
+}
+
+#[repr(align(128))]
+struct Shard {
+    inner: Mutex<ShardInner>,
+}
+
+pub(crate) struct Registry {
+    shards: Box<[Shard]>,
+}
+
+impl Registry {
+    pub(crate) fn new(shards: usize) -> Registry {
+        Registry {
+            shards: (0..shards.max(1))
+                .map(|_| Shard {
+                    inner: Mutex::new(ShardInner {
+                        entries: Slab::new(),
+                        sweep_at: MIN_SWEEP,
+                    }),
+                })
+                .collect(),
+        }
+    }
+
+    /// The shard for threads that are not the runtime's own.
+    pub(crate) fn external_shard(&self) -> usize {
+        self.shards.len() - 1
+    }
+
+    /// Adds a freshly spawned task to `shard`; `waker` is its own waker.
+    pub(crate) fn insert(&self, shard: usize, header: &Header, waker: Waker) {
+        let shard = shard.min(self.shards.len() - 1);
+        let mut dead = Vec::new();
+        {
+            let mut inner = lock(&self.shards[shard].inner);
+            if inner.entries.len() >= inner.sweep_at {
+                let keys: Vec<usize> = inner
+                    .entries
+                    .iter()
+                    .filter(|(_, e)| !e.header().is_alive())
+                    .map(|(k, _)| k)
+                    .collect();
+                dead.extend(keys.into_iter().map(|k| inner.entries.remove(k)));
+                inner.sweep_at = (inner.entries.len() * 2).max(MIN_SWEEP);
+            }
+            let slot = inner.entries.insert(Entry {
+                header: NonNull::from(header),
+                waker,
+            });
+            header
+                .registry_key
+                .store(shard << SLOT_BITS | slot, Ordering::Relaxed);
+        }
+        // Dropping a waker may free a task and run user destructors: not under the
+        // lock.
+        drop(dead);
+    }
+
+    fn with_entry<R>(&self, header: &Header, f: impl FnOnce(&Entry) -> R) -> Option<R> {
+        let key = header.registry_key.load(Ordering::Relaxed);
+        let shard = self.shards.get(key >> SLOT_BITS)?;
+        let inner = lock(&shard.inner);
+        let entry = inner.entries.get(key & ((1 << SLOT_BITS) - 1))?;
+        std::ptr::eq(entry.header.as_ptr(), header).then(|| f(entry))
+    }
+
+    /// Wakes a live task; `false` when its future is gone.
+    pub(crate) fn wake(&self, header: &Header) -> bool {
+        if !header.is_alive() {
+            return false;
+        }
+        match self.with_entry(header, |e| e.waker.clone()) {
+            Some(w) => {
+                w.wake();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Requests cancellation of every live task and wakes them all. Returns how many
+    /// there were.
+    pub(crate) fn cancel_all(&self) -> usize {
+        let mut wakers = Vec::new();
+        for shard in self.shards.iter() {
+            let inner = lock(&shard.inner);
+            for (_, e) in inner.entries.iter() {
+                let header = e.header();
+                if header.is_alive() {
+                    header.request_cancel();
+                    wakers.push(e.waker.clone());
+                }
+            }
+        }
+        let n = wakers.len();
+        for w in wakers {
+            w.wake();
+        }
+        n
+    }
+
+    /// Forgets every task (end of shutdown).
+    pub(crate) fn clear(&self) {
+        for shard in self.shards.iter() {
+            let entries = std::mem::take(&mut lock(&shard.inner).entries);
+            drop(entries);
+        }
+    }
+
+    /// How many tasks still have their future.
+    pub(crate) fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                let inner = lock(&s.inner);
+                inner
+                    .entries
+                    .iter()
+                    .filter(|(_, e)| e.header().is_alive())
+                    .count()
+            })
+            .sum()
+    }
+
+    /// Snapshots of the live tasks, by id.
+    pub(crate) fn snapshots(&self) -> Vec<TaskSnapshot> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let inner = lock(&shard.inner);
+            out.extend(
+                inner
+                    .entries
+                    .iter()
+                    .map(|(_, e)| e.header())
+                    .filter(|h| h.is_alive())
+                    .map(Header::snapshot),
+            );
+        }
+        out.sort_by_key(|s| s.id);
+        out
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

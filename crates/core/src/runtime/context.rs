@@ -1,0 +1,216 @@
+//! The per-thread runtime context: which runtime this thread belongs to, in which
+//! role, and (on the single-thread loop's thread) the loop's ready queue.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_task::Runnable;
+
+use super::shared::Shared;
+use crate::task::{Header, Task};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Not running any runtime (the handle may still be set by `Handle::enter`).
+    Outside,
+    /// Running the single-thread loop.
+    Loop,
+    /// A worker of the multi-thread executor.
+    Worker(usize),
+    /// Blocking on a future of the multi-thread executor.
+    BlockOn,
+    /// Cancelling leftover tasks at shutdown.
+    Shutdown,
+}
+
+pub(crate) struct Ctx {
+    rt: RefCell<Option<Arc<Shared>>>,
+    rt_ptr: Cell<*const Shared>,
+    role: Cell<Role>,
+    /// The single-thread loop's ready queue, while this thread runs the loop.
+    pub(crate) local: RefCell<VecDeque<Runnable<Header>>>,
+}
+
+thread_local! {
+    static CTX: Ctx = const {
+        Ctx {
+            rt: RefCell::new(None),
+            rt_ptr: Cell::new(std::ptr::null()),
+            role: Cell::new(Role::Outside),
+            local: RefCell::new(VecDeque::new()),
+        }
+    };
+}
+
+thread_local! {
+    /// A recent reading of the clock, refreshed by the loops between polls: spawning
+    /// stamps a task's birth with it instead of reading the clock every time.
+    static COARSE_NOW: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Refreshes this thread's cached time (loops call it after parking and between
+/// batches of polls).
+pub(crate) fn refresh_coarse_now() {
+    let _ = COARSE_NOW.try_with(|c| c.set(Some(Instant::now())));
+}
+
+/// The cached time on a runtime thread, else the real time.
+pub(crate) fn coarse_now() -> Instant {
+    COARSE_NOW
+        .try_with(Cell::get)
+        .ok()
+        .flatten()
+        .unwrap_or_else(Instant::now)
+}
+
+/// Runs `f` with this thread's context (`None` during thread teardown).
+pub(crate) fn with_ctx<R>(f: impl FnOnce(Option<&Ctx>) -> R) -> R {
+    let mut f = Some(f);
+    match CTX.try_with(|c| (f.take().expect("called once"))(Some(c))) {
+        Ok(r) => r,
+        Err(_) => (f.take().expect("not called yet"))(None),
+    }
+}
+
+impl Ctx {
+    #[inline]
+    pub(crate) fn is(&self, shared: &Shared, role: Role) -> bool {
+        std::ptr::eq(self.rt_ptr.get(), shared) && self.role.get() == role
+    }
+
+    /// Whether this thread's context holds (a strong reference to) `shared`.
+    #[inline]
+    pub(crate) fn holds(&self, shared: *const Shared) -> bool {
+        std::ptr::eq(self.rt_ptr.get(), shared)
+    }
+
+    /// The registry shard of this thread's spawns: its own as a worker or as the
+    /// loop thread; the shared external one otherwise.
+    #[inline]
+    pub(crate) fn registry_shard(&self) -> usize {
+        match self.role.get() {
+            Role::Worker(i) => i,
+            Role::Loop => 0,
+            _ => usize::MAX,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn worker_of(&self, shared: &Shared) -> Option<usize> {
+        match self.role.get() {
+            Role::Worker(i) if std::ptr::eq(self.rt_ptr.get(), shared) => Some(i),
+            _ => None,
+        }
+    }
+}
+
+/// Restores the previous context on drop.
+pub(crate) struct EnterGuard {
+    prev_rt: Option<Arc<Shared>>,
+    prev_role: Role,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev_rt.take();
+        let role = self.prev_role;
+        let _ = COARSE_NOW.try_with(|c| c.set(None));
+        let _ = CTX.try_with(|c| {
+            c.rt_ptr
+                .set(prev.as_ref().map_or(std::ptr::null(), Arc::as_ptr));
+            *c.rt.borrow_mut() = prev;
+            c.role.set(role);
+        });
+    }
+}
+
+const NESTED: &str = "Cannot block on a ferrio runtime from a thread that is already running \
+     one (a runtime worker or a `block_on`/`ferrio::run` call): it would deadlock. \
+     Use `.await` or `spawn` inside the runtime instead.";
+
+/// Makes `shared` this thread's runtime in `role`.
+///
+/// # Panics
+///
+/// When this thread already runs a runtime and `role` is not `Shutdown`.
+pub(crate) fn enter(shared: &Arc<Shared>, role: Role) -> EnterGuard {
+    CTX.with(|c| {
+        let prev_role = c.role.get();
+        if prev_role != Role::Outside && role != Role::Shutdown && role != Role::Outside {
+            panic!("{NESTED}");
+        }
+        c.rt_ptr.set(Arc::as_ptr(shared));
+        let prev_rt = c.rt.borrow_mut().replace(shared.clone());
+        c.role.set(role);
+        refresh_coarse_now();
+        EnterGuard { prev_rt, prev_role }
+    })
+}
+
+/// Whether this thread is running a runtime (a worker or inside `block_on`).
+pub(crate) fn is_running() -> bool {
+    with_ctx(|c| c.is_some_and(|c| c.role.get() != Role::Outside))
+}
+
+fn outside(what: &str) -> ! {
+    panic!(
+        "`{what}` was called outside a ferrio runtime. Start one and run your async code \
+         inside it: `ferrio::run(async {{ ... }})` (or `Runtime::block_on`)."
+    )
+}
+
+/// Calls `f` with the runtime of this thread.
+///
+/// # Panics
+///
+/// Outside a runtime, with a message naming `what` and the fix.
+#[track_caller]
+pub(crate) fn with_current<R>(f: impl FnOnce(&Arc<Shared>) -> R, what: &str) -> R {
+    let mut f = Some(f);
+    let done = CTX.try_with(|c| {
+        let rt = c.rt.borrow();
+        rt.as_ref().map(|rt| (f.take().expect("called once"))(rt))
+    });
+    match done {
+        Ok(Some(r)) => r,
+        _ => outside(what),
+    }
+}
+
+/// The runtime of this thread.
+#[track_caller]
+pub(crate) fn current(what: &str) -> Arc<Shared> {
+    try_current().unwrap_or_else(|| outside(what))
+}
+
+pub(crate) fn try_current() -> Option<Arc<Shared>> {
+    CTX.try_with(|c| c.rt.borrow().clone()).ok().flatten()
+}
+
+pub(crate) fn spawn_local<F>(
+    future: F,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let rt = CTX.try_with(|c| {
+        (c.role.get() == Role::Loop)
+            .then(|| c.rt.borrow().clone())
+            .flatten()
+    });
+    match rt {
+        Ok(Some(rt)) => rt.spawn_local(future, name, location),
+        _ => panic!(
+            "`ferrio::spawn_local` needs the single-thread loop: call it from inside \
+             `ferrio::run(...)` or `Runtime::block_on` on a current-thread runtime \
+             (a multi-thread runtime only runs `Send` futures; use `spawn`)."
+        ),
+    }
+}

@@ -1,0 +1,480 @@
+//! Runtimes: the [`Builder`], the [`Runtime`] that owns the threads, and the
+//! [`Handle`] that reaches it from anywhere.
+
+pub(crate) mod context;
+pub(crate) mod current_thread;
+pub(crate) mod multi_thread;
+pub(crate) mod shared;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::clock::{Clock, SystemClock};
+use crate::driver::{self, Driver, ThreadParker};
+use crate::registry::Registry;
+use crate::task::{PanicReport, Task, TaskId, TaskSnapshot};
+use crate::time::TimeShared;
+use current_thread::LoopQueue;
+use multi_thread::Pool;
+use shared::{Scheduler, Shared};
+
+pub(crate) static LIVE_WORKERS: AtomicUsize = AtomicUsize::new(0);
+static LIVE_RUNTIMES: AtomicUsize = AtomicUsize::new(0);
+
+/// Which executor a runtime uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flavor {
+    /// The single-thread loop (asyncio's model): every task runs on the thread that
+    /// calls `block_on`; `!Send` futures allowed through `spawn_local`.
+    CurrentThread,
+    /// The work-stealing executor on N worker threads.
+    MultiThread,
+}
+
+/// Observes every poll of every task; for debug tooling (slow-callback detection).
+/// When no hook is set the cost is one branch per poll.
+pub trait PollHook: Send + Sync + 'static {
+    /// Called on the polling thread right before the task is polled.
+    fn before_poll(&self, task: &TaskSnapshot);
+    /// Called on the polling thread right after the poll, with its duration.
+    fn after_poll(&self, id: TaskId, elapsed: Duration);
+}
+
+/// Configures and builds a [`Runtime`].
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_core::{Builder, Flavor};
+///
+/// let rt = Builder::new()
+///     .flavor(Flavor::MultiThread)
+///     .worker_threads(2)
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { ferrio_core::spawn(async { 5 }).await.unwrap() }), 5);
+/// ```
+pub struct Builder {
+    flavor: Flavor,
+    worker_threads: Option<usize>,
+    driver: Option<Arc<dyn Driver>>,
+    clock: Option<Arc<dyn Clock>>,
+    poll_hook: Option<Arc<dyn PollHook>>,
+    panic_hook: Option<crate::task::UnretrievedPanicHook>,
+    thread_name: String,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// A builder for the single-thread loop with the thread-parker driver and the
+    /// system clock.
+    pub fn new() -> Builder {
+        Builder {
+            flavor: Flavor::CurrentThread,
+            worker_threads: None,
+            driver: None,
+            clock: None,
+            poll_hook: None,
+            panic_hook: None,
+            thread_name: "ferrio-worker".into(),
+        }
+    }
+
+    /// A builder for the single-thread loop.
+    pub fn new_current_thread() -> Builder {
+        Builder::new()
+    }
+
+    /// A builder for the multi-thread executor.
+    pub fn new_multi_thread() -> Builder {
+        Builder::new().flavor(Flavor::MultiThread)
+    }
+
+    /// Chooses the executor.
+    pub fn flavor(mut self, flavor: Flavor) -> Builder {
+        self.flavor = flavor;
+        self
+    }
+
+    /// Number of worker threads of the multi-thread executor (default: the number of
+    /// available cores). Ignored by the single-thread loop.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is zero.
+    pub fn worker_threads(mut self, n: usize) -> Builder {
+        assert!(
+            n > 0,
+            "a multi-thread runtime needs at least one worker thread"
+        );
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// The driver idle threads park in (the I/O reactor plugs in here). Default: a
+    /// [`ThreadParker`].
+    pub fn driver(mut self, driver: Arc<dyn Driver>) -> Builder {
+        self.driver = Some(driver);
+        self
+    }
+
+    /// The clock timers read. Default: [`SystemClock`].
+    pub fn clock(mut self, clock: impl Clock) -> Builder {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// A hook called around every task poll (debug mode).
+    pub fn on_task_poll(mut self, hook: Arc<dyn PollHook>) -> Builder {
+        self.poll_hook = Some(hook);
+        self
+    }
+
+    /// Replaces the default report (a line on stderr) of a panic nobody retrieved
+    /// from its task.
+    pub fn on_unretrieved_panic(
+        mut self,
+        hook: impl Fn(&PanicReport) + Send + Sync + 'static,
+    ) -> Builder {
+        self.panic_hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Name prefix of the worker threads (default `ferrio-worker`).
+    pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Builds the runtime; for the multi-thread flavour, starts its workers.
+    ///
+    /// # Errors
+    ///
+    /// When a worker thread cannot be spawned.
+    pub fn build(self) -> io::Result<Runtime> {
+        let driver = self
+            .driver
+            .unwrap_or_else(|| Arc::new(ThreadParker::new()) as Arc<dyn Driver>);
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let auto_advance = clock.advances_when_idle();
+        let (scheduler, shards) = match self.flavor {
+            Flavor::CurrentThread => (Scheduler::Current(LoopQueue::new()), 2),
+            Flavor::MultiThread => {
+                let n = self
+                    .worker_threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                (Scheduler::Multi(Pool::new(n)), n + 1)
+            }
+        };
+        let shared = Arc::new(Shared {
+            scheduler,
+            driver,
+            time: TimeShared::new(clock),
+            registry: Registry::new(shards),
+            poll_hook: self.poll_hook,
+            panic_hook: self.panic_hook,
+            closed: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
+            workers_alive: AtomicUsize::new(0),
+            auto_advance,
+        });
+        let weak = Arc::downgrade(&shared);
+        shared.time.clock.on_advance(Box::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.unpark_driver();
+            }
+        }));
+        LIVE_RUNTIMES.fetch_add(1, Ordering::SeqCst);
+        let rt = Runtime { shared };
+        if let Scheduler::Multi(_) = rt.shared.scheduler {
+            Pool::start(&rt.shared, &self.thread_name)?;
+        }
+        Ok(rt)
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("flavor", &self.flavor)
+            .field("worker_threads", &self.worker_threads)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A ferrio runtime: an executor, its timers, and its driver.
+///
+/// Dropping it shuts it down: leftover tasks are cancelled (their destructors run),
+/// worker threads are joined, and [`Driver::shutdown`] is called.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ferrio_core::Runtime::new().unwrap();
+/// let out = rt.block_on(async {
+///     let t = ferrio_core::spawn(async { 1 + 1 });
+///     t.await.unwrap()
+/// });
+/// assert_eq!(out, 2);
+/// ```
+pub struct Runtime {
+    shared: Arc<Shared>,
+}
+
+impl Runtime {
+    /// A single-thread loop with the default driver and clock.
+    ///
+    /// # Errors
+    ///
+    /// Never for this flavour; the `Result` matches [`Builder::build`].
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// Runs `future` to completion on this runtime, driving the loop (single-thread
+    /// flavour) or waiting while the workers run the tasks (multi-thread). Callable
+    /// several times; tasks left over from one call keep running in the next.
+    ///
+    /// # Panics
+    ///
+    /// When called from a thread that is already running a ferrio runtime (a worker,
+    /// or inside another `block_on`): that would deadlock.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match &self.shared.scheduler {
+            Scheduler::Current(q) => current_thread::block_on(&self.shared, q, future),
+            Scheduler::Multi(_) => multi_thread::block_on(&self.shared, future),
+        }
+    }
+
+    /// Spawns a task on this runtime (from any thread).
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future, None, Location::caller())
+    }
+
+    /// A handle to this runtime.
+    pub fn handle(&self) -> Handle {
+        Handle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Counters: live tasks, live worker threads, pending timers.
+    pub fn metrics(&self) -> Metrics {
+        self.handle().metrics()
+    }
+
+    fn shutdown(&mut self) {
+        let shared = &self.shared;
+        if shared.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Scheduler::Multi(pool) = &shared.scheduler {
+            pool.stop(shared);
+        }
+        {
+            let _enter = context::enter(shared, context::Role::Shutdown);
+            let _driver = driver::enter(shared.driver.clone());
+            for _ in 0..64 {
+                shared.registry.cancel_all();
+                let queued = drain(shared);
+                let n = queued.len();
+                for r in queued {
+                    r.run();
+                }
+                if n == 0 && shared.registry.len() == 0 {
+                    break;
+                }
+            }
+            shared.time.clear();
+            shared.finished.store(true, Ordering::SeqCst);
+            shared.registry.clear();
+            for r in drain(shared) {
+                r.run();
+            }
+        }
+        shared.driver.shutdown();
+        LIVE_RUNTIMES.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn drain(shared: &Shared) -> Vec<async_task::Runnable<crate::task::Header>> {
+    match &shared.scheduler {
+        Scheduler::Current(q) => {
+            let mut out = Vec::new();
+            while let Ok(r) = q.injector.pop() {
+                out.push(r);
+            }
+            out
+        }
+        Scheduler::Multi(p) => p.drain(),
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("flavor", &self.shared.flavor())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A cheap, clonable reference to a runtime, usable from any thread.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ferrio_core::Runtime::new().unwrap();
+/// let handle = rt.handle();
+/// let task = std::thread::spawn(move || handle.spawn(async { 3 })).join().unwrap();
+/// assert_eq!(rt.block_on(task).unwrap(), 3);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// The runtime running on this thread.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, with a message naming the fix (`ferrio::run`).
+    #[track_caller]
+    pub fn current() -> Handle {
+        Handle {
+            shared: context::current("Handle::current"),
+        }
+    }
+
+    /// The runtime running on this thread, if any.
+    pub fn try_current() -> Option<Handle> {
+        context::try_current().map(|shared| Handle { shared })
+    }
+
+    /// Spawns a task on the runtime, from any thread.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future, None, Location::caller())
+    }
+
+    /// The runtime's current time (its clock may be virtual).
+    pub fn now(&self) -> Instant {
+        self.shared.time.now()
+    }
+
+    /// The runtime's clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.shared.time.clock
+    }
+
+    /// The runtime's driver.
+    pub fn driver(&self) -> &Arc<dyn Driver> {
+        &self.shared.driver
+    }
+
+    /// Which executor the runtime uses.
+    pub fn flavor(&self) -> Flavor {
+        self.shared.flavor()
+    }
+
+    /// Snapshots of the runtime's live tasks.
+    pub fn all_tasks(&self) -> Vec<TaskSnapshot> {
+        self.shared.registry.snapshots()
+    }
+
+    /// Counters: live tasks, live worker threads, pending timers. After the runtime
+    /// was dropped, all are zero.
+    pub fn metrics(&self) -> Metrics {
+        Metrics {
+            flavor: self.shared.flavor(),
+            live_tasks: self.shared.registry.len(),
+            worker_threads: self.shared.workers_alive.load(Ordering::SeqCst),
+            configured_workers: match &self.shared.scheduler {
+                Scheduler::Current(_) => 0,
+                Scheduler::Multi(p) => p.worker_count(),
+            },
+            timers: self.shared.time.len(),
+            closed: self.shared.closed.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Whether both handles refer to the same runtime.
+    pub fn ptr_eq(&self, other: &Handle) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("flavor", &self.shared.flavor())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A runtime's counters, from [`Handle::metrics`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Metrics {
+    /// The executor.
+    pub flavor: Flavor,
+    /// Tasks whose future is still alive.
+    pub live_tasks: usize,
+    /// Worker threads still running.
+    pub worker_threads: usize,
+    /// Worker threads the runtime was built with (0 for the single-thread loop).
+    pub configured_workers: usize,
+    /// Timers registered and not yet fired.
+    pub timers: usize,
+    /// The runtime has shut down (or is shutting down).
+    pub closed: bool,
+}
+
+/// Process-wide counters, across every runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// ferrio worker threads alive in the process.
+    pub worker_threads: usize,
+    /// Runtimes built and not yet shut down.
+    pub runtimes: usize,
+}
+
+/// Process-wide counters: worker threads and runtimes alive.
+pub fn stats() -> Stats {
+    Stats {
+        worker_threads: LIVE_WORKERS.load(Ordering::SeqCst),
+        runtimes: LIVE_RUNTIMES.load(Ordering::SeqCst),
+    }
+}
+
+/// Whether this thread is running a ferrio runtime (a worker or inside
+/// `block_on`).
+pub fn in_runtime() -> bool {
+    context::is_running()
+}

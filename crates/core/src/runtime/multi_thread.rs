@@ -1,0 +1,619 @@
+//! The multi-thread work-stealing executor.
+//!
+//! # Queues
+//!
+//! Each worker owns a bounded local queue (FIFO, stealable) and a one-task LIFO slot
+//! (also stealable). A task woken by the task running on the same worker goes to the
+//! LIFO slot, so message ping-pong stays hot in cache; at most three LIFO tasks run
+//! in a row before the local queue gets its turn. A spawned task goes to the back of
+//! the local queue (never the LIFO slot) and a sleeping worker is notified, so a busy
+//! spawner's children run on another worker. A task that yields goes to the back of
+//! the local queue. Wakes from outside the workers go to the global injector.
+//!
+//! # One turn of a worker
+//!
+//! Take a task: the LIFO slot, the local queue, the injector (first, every 61st turn,
+//! for fairness), then steal half of another worker's queue or its LIFO task. Every
+//! 61 turns, fire due timers and poll the driver without blocking (if no one holds
+//! it), so always-ready tasks starve neither timers nor I/O.
+//!
+//! # Parking
+//!
+//! A worker with nothing to run fires due timers, registers as sleeping, re-checks
+//! every queue (the SeqCst fence pairs with the one a scheduler issues after
+//! pushing, so either the scheduler sees the sleeper or the sleeper sees the task),
+//! then parks: exactly one sleeper holds the driver and parks in it until the next
+//! timer deadline; the others park on their own parkers. New work wakes one sleeper
+//! (preferring one not in the driver) unless a worker is already searching for work.
+
+use std::ptr::NonNull;
+use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, JoinHandle, Thread};
+use std::time::Duration;
+
+use async_task::Runnable;
+use concurrent_queue::{ConcurrentQueue, PushError};
+
+use super::context::{self, Ctx, Role};
+use super::current_thread::MAINTENANCE_INTERVAL;
+use super::shared::Shared;
+use crate::clock::IdleAction;
+use crate::driver::{self, Driver, ThreadParker};
+use crate::task::Header;
+
+const LOCAL_QUEUE: usize = 1024;
+const MAX_LIFO_STREAK: u32 = 3;
+
+pub(crate) struct Pool {
+    injector: ConcurrentQueue<Runnable<Header>>,
+    workers: Box<[WorkerShared]>,
+    /// Indexes of sleeping workers.
+    idle: Mutex<Vec<usize>>,
+    num_sleeping: AtomicUsize,
+    num_searching: AtomicUsize,
+    /// Some sleeping worker holds the driver.
+    driver_taken: AtomicBool,
+    shutdown: AtomicBool,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// `block_on` callers currently running their future (not parked): the runtime
+    /// is not idle while one is, so a virtual clock must not jump.
+    active_block_ons: AtomicUsize,
+}
+
+#[repr(align(128))]
+struct WorkerShared {
+    queue: ConcurrentQueue<Runnable<Header>>,
+    lifo: AtomicPtr<()>,
+    parker: ThreadParker,
+    /// In the idle list; changed only under the `idle` lock.
+    sleeping: AtomicBool,
+    /// Parked in the driver rather than on `parker`; changed only under `idle`.
+    on_driver: AtomicBool,
+}
+
+impl WorkerShared {
+    fn take_lifo(&self) -> Option<Runnable<Header>> {
+        if self.lifo.load(Ordering::Relaxed).is_null() {
+            return None;
+        }
+        let ptr = self.lifo.swap(std::ptr::null_mut(), Ordering::AcqRel);
+        // SAFETY: a non-null slot holds a pointer from `Runnable::into_raw`, and the
+        // swap transferred its ownership to us alone.
+        NonNull::new(ptr).map(|p| unsafe { Runnable::from_raw(p) })
+    }
+
+    fn put_lifo(&self, runnable: Runnable<Header>) -> Option<Runnable<Header>> {
+        let ptr = runnable.into_raw().as_ptr();
+        let old = self.lifo.swap(ptr, Ordering::AcqRel);
+        // SAFETY: as in `take_lifo`: the swap handed us the previous occupant.
+        NonNull::new(old).map(|p| unsafe { Runnable::from_raw(p) })
+    }
+}
+
+impl Drop for WorkerShared {
+    fn drop(&mut self) {
+        drop(self.take_lifo());
+    }
+}
+
+impl Pool {
+    pub(crate) fn new(workers: usize) -> Pool {
+        Pool {
+            injector: ConcurrentQueue::unbounded(),
+            workers: (0..workers)
+                .map(|_| WorkerShared {
+                    queue: ConcurrentQueue::bounded(LOCAL_QUEUE),
+                    lifo: AtomicPtr::new(std::ptr::null_mut()),
+                    parker: ThreadParker::new(),
+                    sleeping: AtomicBool::new(false),
+                    on_driver: AtomicBool::new(false),
+                })
+                .collect(),
+            idle: Mutex::new(Vec::with_capacity(workers)),
+            num_sleeping: AtomicUsize::new(0),
+            num_searching: AtomicUsize::new(0),
+            driver_taken: AtomicBool::new(false),
+            shutdown: AtomicBool::new(false),
+            threads: Mutex::new(Vec::new()),
+            active_block_ons: AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn worker_count(&self) -> usize {
+        self.workers.len()
+    }
+
+    pub(crate) fn start(shared: &Arc<Shared>, name: &str) -> std::io::Result<()> {
+        let pool = shared.pool();
+        let mut threads = lock(&pool.threads);
+        for index in 0..pool.workers.len() {
+            let shared2 = shared.clone();
+            shared.workers_alive.fetch_add(1, Ordering::SeqCst);
+            super::LIVE_WORKERS.fetch_add(1, Ordering::SeqCst);
+            let spawned = thread::Builder::new()
+                .name(format!("{name}-{index}"))
+                .spawn(move || {
+                    let _alive = AliveGuard(shared2.clone());
+                    run_worker(&shared2, index);
+                });
+            match spawned {
+                Ok(t) => threads.push(t),
+                Err(e) => {
+                    shared.workers_alive.fetch_sub(1, Ordering::SeqCst);
+                    super::LIVE_WORKERS.fetch_sub(1, Ordering::SeqCst);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops and joins the workers.
+    pub(crate) fn stop(&self, shared: &Shared) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        for w in self.workers.iter() {
+            w.parker.unpark();
+        }
+        shared.driver.unpark();
+        let threads = std::mem::take(&mut *lock(&self.threads));
+        let me = thread::current().id();
+        for t in threads {
+            if t.thread().id() != me {
+                let _ = t.join();
+            }
+        }
+    }
+
+    /// Everything still queued (shutdown).
+    pub(crate) fn drain(&self) -> Vec<Runnable<Header>> {
+        let mut out = Vec::new();
+        while let Ok(r) = self.injector.pop() {
+            out.push(r);
+        }
+        for w in self.workers.iter() {
+            out.extend(w.take_lifo());
+            while let Ok(r) = w.queue.pop() {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    fn push_local(&self, index: usize, runnable: Runnable<Header>) {
+        if let Err(PushError::Full(r) | PushError::Closed(r)) =
+            self.workers[index].queue.push(runnable)
+        {
+            self.push_injector(r);
+        }
+    }
+
+    /// Moves a fair share of the injector (its length divided among the workers,
+    /// at most half the free room) to worker `index`'s local queue.
+    fn pull_injector(&self, index: usize) -> usize {
+        let queue = &self.workers[index].queue;
+        let room = (LOCAL_QUEUE - queue.len()) / 2;
+        let share = self.injector.len() / self.workers.len() + 1;
+        let mut moved = 0;
+        while moved < room.min(share) {
+            let Ok(r) = self.injector.pop() else {
+                break;
+            };
+            if let Err(PushError::Full(r) | PushError::Closed(r)) = queue.push(r) {
+                self.push_injector(r);
+                break;
+            }
+            moved += 1;
+        }
+        moved
+    }
+
+    fn push_injector(&self, runnable: Runnable<Header>) {
+        if self.injector.push(runnable).is_err() {
+            unreachable!("the injector is never closed");
+        }
+    }
+
+    /// A newly spawned task.
+    pub(crate) fn schedule_new(
+        &self,
+        shared: &Shared,
+        runnable: Runnable<Header>,
+        ctx: Option<&Ctx>,
+    ) {
+        match ctx.and_then(|c| c.worker_of(shared)) {
+            Some(index) => self.push_local(index, runnable),
+            None => self.push_injector(runnable),
+        }
+        self.notify_parked(shared);
+    }
+
+    /// A woken task.
+    pub(crate) fn schedule(
+        &self,
+        shared: &Shared,
+        runnable: Runnable<Header>,
+        yielded: bool,
+        ctx: Option<&Ctx>,
+    ) {
+        match ctx.and_then(|c| c.worker_of(shared)) {
+            Some(index) if yielded => {
+                // Tasks waiting in the injector are ready too: move a fair share of
+                // them ahead of the yielder, so it resumes only after they ran.
+                if !self.injector.is_empty() {
+                    self.pull_injector(index);
+                }
+                // No notification: this worker is between polls and runs its queue
+                // itself, so nothing can be stranded behind a yield (and yields are
+                // the hottest path there is).
+                self.push_local(index, runnable);
+                return;
+            }
+            Some(index) => {
+                let Some(displaced) = self.workers[index].put_lifo(runnable) else {
+                    return;
+                };
+                self.push_local(index, displaced);
+            }
+            None => self.push_injector(runnable),
+        }
+        self.notify_parked(shared);
+    }
+
+    /// Wakes one sleeping worker if none is already searching for work.
+    fn notify_parked(&self, shared: &Shared) {
+        fence(Ordering::SeqCst);
+        if self.num_searching.load(Ordering::SeqCst) != 0
+            || self.num_sleeping.load(Ordering::SeqCst) == 0
+        {
+            return;
+        }
+        let target = {
+            let mut idle = lock(&self.idle);
+            if self.num_searching.load(Ordering::SeqCst) != 0 || idle.is_empty() {
+                return;
+            }
+            let pos = idle
+                .iter()
+                .rposition(|&i| !self.workers[i].on_driver.load(Ordering::Relaxed))
+                .unwrap_or(idle.len() - 1);
+            let index = idle.swap_remove(pos);
+            let w = &self.workers[index];
+            w.sleeping.store(false, Ordering::Relaxed);
+            self.num_sleeping.fetch_sub(1, Ordering::SeqCst);
+            self.num_searching.fetch_add(1, Ordering::SeqCst);
+            (index, w.on_driver.load(Ordering::Relaxed))
+        };
+        match target {
+            (_, true) => shared.driver.unpark(),
+            (index, false) => self.workers[index].parker.unpark(),
+        }
+    }
+
+    fn all_idle(&self) -> bool {
+        self.num_sleeping.load(Ordering::SeqCst) == self.workers.len()
+            && self.active_block_ons.load(Ordering::SeqCst) == 0
+    }
+
+    fn has_work(&self) -> bool {
+        !self.injector.is_empty()
+            || self
+                .workers
+                .iter()
+                .any(|w| !w.queue.is_empty() || !w.lifo.load(Ordering::Acquire).is_null())
+    }
+
+    /// Takes this worker off the idle list; `false` when a notifier already did
+    /// (and so made it a searcher).
+    fn leave_idle(&self, index: usize) -> bool {
+        let mut idle = lock(&self.idle);
+        let w = &self.workers[index];
+        if !w.sleeping.load(Ordering::Relaxed) {
+            return false;
+        }
+        w.sleeping.store(false, Ordering::Relaxed);
+        if let Some(pos) = idle.iter().position(|&i| i == index) {
+            idle.swap_remove(pos);
+        }
+        self.num_sleeping.fetch_sub(1, Ordering::SeqCst);
+        true
+    }
+}
+
+struct AliveGuard(Arc<Shared>);
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.workers_alive.fetch_sub(1, Ordering::SeqCst);
+        super::LIVE_WORKERS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+struct Worker<'a> {
+    shared: &'a Shared,
+    pool: &'a Pool,
+    index: usize,
+    tick: u32,
+    lifo_streak: u32,
+    searching: bool,
+    rng: fastrand_lite::Rng,
+}
+
+fn run_worker(shared: &Arc<Shared>, index: usize) {
+    let _enter = context::enter(shared, Role::Worker(index));
+    let _driver = driver::enter(shared.driver.clone());
+    let pool = shared.pool();
+    let mut worker = Worker {
+        shared,
+        pool,
+        index,
+        tick: 0,
+        lifo_streak: 0,
+        searching: false,
+        rng: fastrand_lite::Rng::new(index as u64 + 1),
+    };
+    worker.run();
+}
+
+impl Worker<'_> {
+    fn run(&mut self) {
+        loop {
+            if self.pool.shutdown.load(Ordering::Acquire) {
+                return;
+            }
+            self.tick = self.tick.wrapping_add(1);
+            if self.tick % MAINTENANCE_INTERVAL == 0 {
+                self.maintenance();
+            }
+            match self.find_task() {
+                Some(runnable) => {
+                    if self.searching {
+                        self.searching = false;
+                        if self.pool.num_searching.fetch_sub(1, Ordering::SeqCst) == 1 {
+                            // The last searcher found work: there may be more.
+                            self.pool.notify_parked(self.shared);
+                        }
+                    }
+                    runnable.run();
+                }
+                None => self.park(),
+            }
+        }
+    }
+
+    fn maintenance(&mut self) {
+        context::refresh_coarse_now();
+        self.shared.time.fire_due();
+        if !self.pool.driver_taken.swap(true, Ordering::Acquire) {
+            self.shared.driver.park(Some(Duration::ZERO));
+            self.pool.driver_taken.store(false, Ordering::Release);
+        }
+    }
+
+    fn find_task(&mut self) -> Option<Runnable<Header>> {
+        let me = &self.pool.workers[self.index];
+        if self.tick % MAINTENANCE_INTERVAL == 0 {
+            if let Ok(r) = self.pool.injector.pop() {
+                return Some(r);
+            }
+        }
+        if self.lifo_streak < MAX_LIFO_STREAK {
+            if let Some(r) = me.take_lifo() {
+                self.lifo_streak += 1;
+                return Some(r);
+            }
+        } else if let Some(r) = me.take_lifo() {
+            self.pool.push_local(self.index, r);
+        }
+        self.lifo_streak = 0;
+        if let Ok(r) = me.queue.pop() {
+            return Some(r);
+        }
+        if !self.pool.injector.is_empty() && self.pool.pull_injector(self.index) > 0 {
+            if let Ok(r) = me.queue.pop() {
+                return Some(r);
+            }
+        }
+        if let Ok(r) = self.pool.injector.pop() {
+            return Some(r);
+        }
+        self.steal()
+    }
+
+    fn steal(&mut self) -> Option<Runnable<Header>> {
+        let n = self.pool.workers.len();
+        let start = self.rng.below(n);
+        let me = &self.pool.workers[self.index];
+        for k in 0..n {
+            let victim = (start + k) % n;
+            if victim == self.index {
+                continue;
+            }
+            let v = &self.pool.workers[victim];
+            let Ok(first) = v.queue.pop() else {
+                continue;
+            };
+            let half = v.queue.len() / 2;
+            for _ in 0..half {
+                match v.queue.pop() {
+                    Ok(r) => {
+                        if let Err(PushError::Full(r) | PushError::Closed(r)) = me.queue.push(r) {
+                            self.pool.push_injector(r);
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            return Some(first);
+        }
+        for k in 0..n {
+            let victim = (start + k) % n;
+            if victim != self.index {
+                if let Some(r) = self.pool.workers[victim].take_lifo() {
+                    return Some(r);
+                }
+            }
+        }
+        None
+    }
+
+    fn park(&mut self) {
+        let pool = self.pool;
+        let shared = self.shared;
+        if shared.time.fire_due() > 0 {
+            return;
+        }
+        let me = &pool.workers[self.index];
+        let on_driver = !pool.driver_taken.swap(true, Ordering::Acquire);
+        {
+            let mut idle = lock(&pool.idle);
+            if self.searching {
+                self.searching = false;
+                pool.num_searching.fetch_sub(1, Ordering::SeqCst);
+            }
+            me.on_driver.store(on_driver, Ordering::Relaxed);
+            me.sleeping.store(true, Ordering::Relaxed);
+            idle.push(self.index);
+            pool.num_sleeping.fetch_add(1, Ordering::SeqCst);
+        }
+        fence(Ordering::SeqCst);
+        let all_asleep = pool.all_idle();
+        if pool.has_work() || pool.shutdown.load(Ordering::SeqCst) {
+            self.searching = !pool.leave_idle(self.index);
+            if on_driver {
+                pool.driver_taken.store(false, Ordering::Release);
+            }
+            return;
+        }
+        if on_driver {
+            let deadline = shared.time.parking();
+            let action = if all_asleep || !shared.auto_advance {
+                shared.time.clock.idle(deadline)
+            } else {
+                IdleAction::Park(None)
+            };
+            match action {
+                IdleAction::Advanced => shared.driver.park(Some(Duration::ZERO)),
+                IdleAction::Park(timeout) => shared.driver.park(timeout),
+            }
+            shared.time.unparked();
+            pool.driver_taken.store(false, Ordering::Release);
+        } else {
+            if all_asleep && shared.auto_advance {
+                // The driver holder waits with no deadline while others run; now
+                // that everyone sleeps it may let the virtual clock jump.
+                shared.driver.unpark();
+            }
+            me.parker.park(None);
+        }
+        self.searching = !pool.leave_idle(self.index);
+        context::refresh_coarse_now();
+        shared.time.fire_due();
+    }
+}
+
+/// A tiny xorshift generator for picking steal victims.
+mod fastrand_lite {
+    pub(super) struct Rng(u64);
+
+    impl Rng {
+        pub(super) fn new(seed: u64) -> Rng {
+            Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+        }
+
+        pub(super) fn below(&mut self, n: usize) -> usize {
+            let mut x = self.0;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.0 = x;
+            (x % n as u64) as usize
+        }
+    }
+}
+
+/// Wakes a `block_on` caller. While the caller is parked it does not count as
+/// active; whoever ends the park (this waker, or the caller on a spurious return)
+/// counts it active again, exactly once, before the caller runs, so a virtual clock
+/// never jumps while a woken caller is about to look at the time.
+struct BlockOnWaker {
+    thread: Thread,
+    parked: AtomicBool,
+    shared: Arc<Shared>,
+}
+
+impl BlockOnWaker {
+    fn reactivate(&self) {
+        if self.parked.swap(false, Ordering::SeqCst) {
+            self.shared
+                .pool()
+                .active_block_ons
+                .fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn park(&self) {
+        let pool = self.shared.pool();
+        self.parked.store(true, Ordering::SeqCst);
+        pool.active_block_ons.fetch_sub(1, Ordering::SeqCst);
+        if self.shared.auto_advance && pool.all_idle() {
+            // Everyone sleeps now: the driver holder may let the clock jump.
+            self.shared.driver.unpark();
+        }
+        thread::park();
+        self.reactivate();
+        context::refresh_coarse_now();
+    }
+}
+
+impl Wake for BlockOnWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.reactivate();
+        self.thread.unpark();
+    }
+}
+
+/// Counts a `block_on` caller as active while it runs.
+struct Active<'a>(&'a Shared);
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0
+            .pool()
+            .active_block_ons
+            .fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+pub(crate) fn block_on<F: std::future::Future>(shared: &Arc<Shared>, future: F) -> F::Output {
+    let _enter = context::enter(shared, Role::BlockOn);
+    let _driver = driver::enter(shared.driver.clone());
+    shared
+        .pool()
+        .active_block_ons
+        .fetch_add(1, Ordering::SeqCst);
+    let _active = Active(shared);
+    let parker = Arc::new(BlockOnWaker {
+        thread: thread::current(),
+        parked: AtomicBool::new(false),
+        shared: shared.clone(),
+    });
+    let waker = Waker::from(parker.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+        parker.park();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,159 @@
+//! What a runtime's threads, tasks and handles share: the scheduler, the driver, the
+//! timers, the task registry, and the hooks.
+
+use std::future::Future;
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_task::{Runnable, ScheduleInfo, WithInfo};
+
+use super::context::{self, Ctx};
+use super::current_thread::LoopQueue;
+use super::multi_thread::Pool;
+use super::{Flavor, PollHook};
+use crate::driver::Driver;
+use crate::registry::Registry;
+use crate::task::header::TaskFuture;
+use crate::task::{Header, Task, UnretrievedPanicHook};
+use crate::time::TimeShared;
+
+pub(crate) enum Scheduler {
+    Current(LoopQueue),
+    Multi(Pool),
+}
+
+pub(crate) struct Shared {
+    pub(crate) scheduler: Scheduler,
+    pub(crate) driver: Arc<dyn Driver>,
+    pub(crate) time: TimeShared,
+    pub(crate) registry: Registry,
+    pub(crate) poll_hook: Option<Arc<dyn PollHook>>,
+    pub(crate) panic_hook: Option<UnretrievedPanicHook>,
+    /// Shutdown began: new tasks are cancelled before their first poll.
+    pub(crate) closed: AtomicBool,
+    /// Shutdown finished: nothing runs the queues any more, so a late wake runs the
+    /// task (to its cancellation) right where it is scheduled.
+    pub(crate) finished: AtomicBool,
+    pub(crate) workers_alive: AtomicUsize,
+    /// The clock jumps to the next timer when the runtime is idle.
+    pub(crate) auto_advance: bool,
+}
+
+impl Shared {
+    pub(crate) fn flavor(&self) -> Flavor {
+        match self.scheduler {
+            Scheduler::Current(_) => Flavor::CurrentThread,
+            Scheduler::Multi(_) => Flavor::MultiThread,
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        match &self.scheduler {
+            Scheduler::Multi(p) => p,
+            Scheduler::Current(_) => unreachable!("not a multi-thread runtime"),
+        }
+    }
+
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+    ) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (runnable, task) = async_task::Builder::new()
+            .metadata(Header::new(self, name, location))
+            .spawn(
+                move |h: &Header| TaskFuture::new(h, future),
+                WithInfo(schedule_task),
+            );
+        self.start(runnable);
+        Task::from_raw(task)
+    }
+
+    pub(crate) fn spawn_local<F>(
+        self: &Arc<Self>,
+        future: F,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+    ) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let (runnable, task) = async_task::Builder::new()
+            .metadata(Header::new(self, name, location))
+            .spawn_local(
+                move |h: &Header| TaskFuture::new(h, future),
+                WithInfo(schedule_task),
+            );
+        self.start(runnable);
+        Task::from_raw(task)
+    }
+
+    fn start(&self, runnable: Runnable<Header>) {
+        context::with_ctx(|ctx| {
+            let header = runnable.metadata();
+            let shard = match ctx {
+                Some(c) if c.holds(self) => c.registry_shard(),
+                _ => self.registry.external_shard(),
+            };
+            self.registry.insert(shard, header, runnable.waker());
+            if self.closed.load(Ordering::Acquire) {
+                header.request_cancel();
+            }
+            if self.finished.load(Ordering::Acquire) {
+                runnable.run();
+                return;
+            }
+            match &self.scheduler {
+                Scheduler::Current(q) => q.schedule(self, runnable, ctx),
+                Scheduler::Multi(p) => p.schedule_new(self, runnable, ctx),
+            }
+        })
+    }
+
+    /// Queues a woken task.
+    fn schedule(&self, runnable: Runnable<Header>, yielded: bool, ctx: Option<&Ctx>) {
+        runnable.metadata().set_scheduled();
+        if self.finished.load(Ordering::Acquire) {
+            runnable.run();
+            return;
+        }
+        match &self.scheduler {
+            Scheduler::Current(q) => q.schedule(self, runnable, ctx),
+            Scheduler::Multi(p) => p.schedule(self, runnable, yielded, ctx),
+        }
+    }
+
+    /// Wakes whoever is parked in the driver, so it re-reads its timers.
+    pub(crate) fn unpark_driver(&self) {
+        self.driver.unpark();
+    }
+}
+
+/// The schedule function of every task: zero-sized, so async-task takes no extra
+/// reference on the task per schedule; the runtime is found in the task's header.
+fn schedule_task(runnable: Runnable<Header>, info: ScheduleInfo) {
+    let ptr = Arc::as_ptr(&runnable.metadata().rt);
+    let yielded = info.woken_while_running;
+    context::with_ctx(|ctx| match ctx {
+        Some(c) if c.holds(ptr) => {
+            // SAFETY: this thread's context holds an `Arc` to this runtime for as
+            // long as it runs it, so the runtime outlives this call even if the
+            // task (and the `Arc` in its header) is freed by another thread right
+            // after the push.
+            let rt = unsafe { &*ptr };
+            rt.schedule(runnable, yielded, ctx);
+        }
+        _ => {
+            // A wake from elsewhere: own a reference for the duration of the call.
+            let rt = runnable.metadata().rt.clone();
+            rt.schedule(runnable, yielded, ctx);
+        }
+    })
+}

@@ -1,0 +1,199 @@
+//! How a task can fail: cancelled, or panicked with a payload. A panic nobody
+//! retrieves is reported when its payload is dropped, like asyncio's "Task exception
+//! was never retrieved".
+
+use std::any::Any;
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+
+use super::TaskId;
+
+/// Why awaiting a [`Task`](crate::Task) gave no value.
+///
+/// # Examples
+///
+/// ```
+/// # ferrio_core::Runtime::new().unwrap().block_on(async {
+/// let task = ferrio_core::spawn(async { panic!("boom") });
+/// let err = task.await.unwrap_err();
+/// assert!(err.is_panic());
+/// assert_eq!(err.panic_message(), Some("boom"));
+/// # });
+/// ```
+#[derive(Debug)]
+pub enum TaskError {
+    /// The task was cancelled (by [`Task::cancel`](crate::Task::cancel) or by the
+    /// runtime shutting down) before it finished.
+    Cancelled,
+    /// The task panicked; the payload is what `panic!` was given.
+    Panicked(PanicPayload),
+}
+
+impl TaskError {
+    /// Whether the task was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, TaskError::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, TaskError::Panicked(_))
+    }
+
+    /// The panic's message when the payload is a string.
+    pub fn panic_message(&self) -> Option<&str> {
+        match self {
+            TaskError::Panicked(p) => p.message(),
+            TaskError::Cancelled => None,
+        }
+    }
+
+    /// The panic payload, to resume the panic with `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the task was cancelled rather than panicked.
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self {
+            TaskError::Panicked(p) => p.into_inner(),
+            TaskError::Cancelled => panic!("TaskError::into_panic called on a cancelled task"),
+        }
+    }
+
+    /// The panic payload, or the error back when the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, TaskError> {
+        match self {
+            TaskError::Panicked(p) => Ok(p.into_inner()),
+            TaskError::Cancelled => Err(TaskError::Cancelled),
+        }
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskError::Cancelled => f.write_str("task was cancelled"),
+            TaskError::Panicked(p) => match p.message() {
+                Some(msg) => write!(f, "task panicked: {msg}"),
+                None => f.write_str("task panicked"),
+            },
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// What a task panicked with.
+pub struct PanicPayload {
+    payload: Option<Box<dyn Any + Send + 'static>>,
+    message: Option<Box<str>>,
+    /// Set while nobody has retrieved the panic; dropping an armed payload reports it.
+    unretrieved: Option<Box<UnretrievedPanic>>,
+}
+
+// SAFETY: the payload (the only field that may be `!Sync`) is never reachable through
+// `&PanicPayload`: it is only moved out by value in `into_inner`. Every `&self`
+// method reads the message, a `Box<str>`, which is `Sync`.
+unsafe impl Sync for PanicPayload {}
+
+pub(crate) struct UnretrievedPanic {
+    pub(crate) id: TaskId,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) hook: Option<UnretrievedPanicHook>,
+}
+
+/// Called with the report of a detached task whose panic nobody retrieved. Set one
+/// per runtime with [`Builder::on_unretrieved_panic`](crate::Builder::on_unretrieved_panic);
+/// the default prints the report on stderr.
+pub type UnretrievedPanicHook = Arc<dyn Fn(&PanicReport) + Send + Sync + 'static>;
+
+/// A panic that no one retrieved from its task, as given to the
+/// [`UnretrievedPanicHook`].
+#[derive(Debug, Clone)]
+pub struct PanicReport {
+    /// The task's id.
+    pub id: TaskId,
+    /// The task's name, if it was given one.
+    pub name: Option<Arc<str>>,
+    /// Where the task was spawned.
+    pub location: &'static Location<'static>,
+    /// The panic message, when the payload was a string.
+    pub message: Option<String>,
+}
+
+impl fmt::Display for PanicReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Task exception was never retrieved: {}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " (name {name:?})")?;
+        }
+        write!(f, " spawned at {}", self.location)?;
+        match &self.message {
+            Some(msg) => write!(f, " panicked: {msg}"),
+            None => write!(f, " panicked"),
+        }
+    }
+}
+
+impl PanicPayload {
+    pub(crate) fn new(payload: Box<dyn Any + Send>, unretrieved: Option<UnretrievedPanic>) -> Self {
+        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            Some(Box::from(*s))
+        } else {
+            payload
+                .downcast_ref::<String>()
+                .map(|s| Box::from(s.as_str()))
+        };
+        PanicPayload {
+            payload: Some(payload),
+            message,
+            unretrieved: unretrieved.map(Box::new),
+        }
+    }
+
+    /// Marks the panic as retrieved: dropping it no longer reports it.
+    pub(crate) fn disarm(&mut self) {
+        self.unretrieved = None;
+    }
+
+    /// The panic's message when the payload is a `&str` or a `String`.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The payload itself, to resume the panic with `std::panic::resume_unwind`.
+    pub fn into_inner(mut self) -> Box<dyn Any + Send + 'static> {
+        self.disarm();
+        self.payload.take().expect("the payload is taken only once")
+    }
+}
+
+impl fmt::Debug for PanicPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PanicPayload")
+            .field("message", &self.message)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for PanicPayload {
+    fn drop(&mut self) {
+        let Some(info) = self.unretrieved.take() else {
+            return;
+        };
+        let report = PanicReport {
+            id: info.id,
+            name: info.name,
+            location: info.location,
+            message: self.message.as_deref().map(String::from),
+        };
+        // A payload can be dropped where unwinding must not start (inside the task
+        // allocator's cleanup): a panicking hook is contained here.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &info.hook {
+            Some(hook) => hook(&report),
+            None => eprintln!("{report}"),
+        }));
+    }
+}

@@ -1,0 +1,312 @@
+//! Tasks: the [`Task`] handle, its errors, ids, states and snapshots, and the task
+//! [`Builder`].
+//!
+//! Every task is an `async-task` allocation whose metadata is a small header (id,
+//! name, spawn location, spawn time, state, poll count). The state machine is
+//! written down in `header.rs`:
+//!
+//! ```text
+//! Scheduled ──run──▶ Running ──Pending──▶ Waiting ──wake──▶ Scheduled
+//!                       └──Ready / panic / cancel request──▶ Finished
+//! ```
+
+mod error;
+pub(crate) mod header;
+mod id;
+
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+pub use error::{PanicPayload, PanicReport, TaskError, UnretrievedPanicHook};
+pub(crate) use header::Header;
+pub use header::{TaskSnapshot, TaskState};
+pub use id::TaskId;
+
+use crate::runtime::{context, Handle};
+
+type RawTask<T> = async_task::FallibleTask<Result<T, TaskError>, Header>;
+
+/// A handle to a spawned task: await it for the task's value.
+///
+/// `Task<T>` is a `Future` whose output is `Result<T, TaskError>`: `Ok` with the
+/// value, or an error saying the task was cancelled or panicked (with the payload).
+///
+/// **Dropping a `Task` detaches it**: the task keeps running to completion, as an
+/// asyncio task does when nobody holds a reference to it. Call [`cancel`](Task::cancel)
+/// to stop it. If a detached task panics, the panic is reported on stderr ("Task
+/// exception was never retrieved") or through the runtime's
+/// [`on_unretrieved_panic`](crate::Builder::on_unretrieved_panic) hook.
+///
+/// # Examples
+///
+/// ```
+/// # ferrio_core::Runtime::new().unwrap().block_on(async {
+/// let task = ferrio_core::spawn(async { 40 + 2 });
+/// assert_eq!(task.await.unwrap(), 42);
+///
+/// let task = ferrio_core::spawn(std::future::pending::<()>());
+/// assert!(task.cancel());
+/// assert!(task.await.unwrap_err().is_cancelled());
+/// # });
+/// ```
+#[must_use = "dropping a Task detaches it; call .detach() to make that explicit"]
+pub struct Task<T> {
+    raw: Option<RawTask<T>>,
+    /// The header in the task allocation, which `raw` keeps alive.
+    header: NonNull<Header>,
+    output: Option<Result<T, TaskError>>,
+    /// The output was handed out; polling again is a bug.
+    consumed: bool,
+}
+
+// SAFETY: `header` points into the allocation `raw` keeps alive; the header is Sync.
+// The other fields are Send when T is.
+unsafe impl<T: Send> Send for Task<T> {}
+// SAFETY: `&Task` only reads the header (Sync) and checks `raw`'s state through
+// async-task's atomics; the output is reached only through `&mut self`.
+unsafe impl<T: Send> Sync for Task<T> {}
+
+impl<T> Unpin for Task<T> {}
+
+impl<T> Task<T> {
+    pub(crate) fn from_raw(task: async_task::Task<Result<T, TaskError>, Header>) -> Self {
+        let header = NonNull::from(task.metadata());
+        Task {
+            raw: Some(task.fallible()),
+            header,
+            output: None,
+            consumed: false,
+        }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: `raw` (never dropped before `self`) keeps the task allocation, and
+        // so the header in it, alive.
+        unsafe { self.header.as_ref() }
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.header().id
+    }
+
+    /// The task's name, if it was spawned with one through [`Builder::name`].
+    pub fn name(&self) -> Option<&str> {
+        self.header().name.as_deref()
+    }
+
+    /// Where the task was spawned.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.header().location
+    }
+
+    /// Whether the task has finished (completed, panicked, or cancelled): awaiting it
+    /// will not wait.
+    pub fn is_finished(&self) -> bool {
+        self.output.is_some()
+            || self.consumed
+            || self.raw.as_ref().is_some_and(|raw| raw.is_finished())
+    }
+
+    /// A snapshot of the task (state, poll count, age...).
+    pub fn snapshot(&self) -> TaskSnapshot {
+        let mut snap = self.header().snapshot();
+        if self.is_finished() {
+            snap.state = TaskState::Finished;
+        }
+        snap
+    }
+
+    /// Requests cancellation: the task's future is dropped at its next scheduling
+    /// point (its destructors run on the runtime) and awaiting the task then gives
+    /// [`TaskError::Cancelled`].
+    ///
+    /// Returns `false`, and does nothing, when the task has already finished; `true`
+    /// when the request was made.
+    pub fn cancel(&self) -> bool {
+        if self.is_finished() {
+            return false;
+        }
+        let header = self.header();
+        header.request_cancel();
+        header.rt().registry.wake(header)
+    }
+
+    /// Lets the task run on with no handle. Same as dropping the handle, said out
+    /// loud.
+    pub fn detach(mut self) {
+        if let Some(raw) = self.raw.take() {
+            raw.detach();
+        }
+    }
+
+    /// Polls for completion without taking the result; once this returns `Ready`,
+    /// [`try_result`](Task::try_result) gives the result. Used by combinators that
+    /// hand back finished tasks (`wait`).
+    pub fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.output.is_some() || self.consumed {
+            return Poll::Ready(());
+        }
+        let raw = self
+            .raw
+            .as_mut()
+            .expect("the raw task lives as long as the handle");
+        match Pin::new(raw).poll(cx) {
+            Poll::Ready(out) => {
+                self.output = Some(match out {
+                    Some(Ok(value)) => Ok(value),
+                    Some(Err(TaskError::Panicked(mut payload))) => {
+                        payload.disarm();
+                        Err(TaskError::Panicked(payload))
+                    }
+                    Some(Err(TaskError::Cancelled)) | None => Err(TaskError::Cancelled),
+                });
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// The task's result if it has finished, taking it out of the handle; `None` if
+    /// it is still running or the result was already taken.
+    pub fn try_result(&mut self) -> Option<Result<T, TaskError>> {
+        if self.output.is_none() && !self.consumed && self.is_finished() {
+            let mut cx = Context::from_waker(noop_waker());
+            let _ = self.poll_ready(&mut cx);
+        }
+        let out = self.output.take();
+        if out.is_some() {
+            self.consumed = true;
+        }
+        out
+    }
+
+    /// The result [`poll_ready`](Task::poll_ready) saw, without taking it: `None`
+    /// until `poll_ready` returned `Ready` (or once the result was taken). Lets
+    /// `wait(.., ReturnWhen::FirstException)` classify a finished task and still hand
+    /// it back with its result inside.
+    pub fn peek_result(&self) -> Option<&Result<T, TaskError>> {
+        self.output.as_ref()
+    }
+}
+
+/// A waker that does nothing, for polling a finished task.
+fn noop_waker() -> &'static Waker {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+    static NOOP: std::sync::OnceLock<Waker> = std::sync::OnceLock::new();
+    NOOP.get_or_init(|| Waker::from(Arc::new(Noop)))
+}
+
+impl<T> Future for Task<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(
+            !self.consumed,
+            "a Task was polled after it returned its result"
+        );
+        match self.poll_ready(cx) {
+            Poll::Ready(()) => {
+                self.consumed = true;
+                Poll::Ready(self.output.take().expect("poll_ready stored the output"))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        if let Some(raw) = self.raw.take() {
+            raw.detach();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// Spawns a task with options: a name for introspection and reports.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_core::TaskBuilder;
+/// # ferrio_core::Runtime::new().unwrap().block_on(async {
+/// let task = TaskBuilder::new().name("fetcher").spawn(async { 7 });
+/// assert_eq!(task.name(), Some("fetcher"));
+/// assert_eq!(task.await.unwrap(), 7);
+/// # });
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Builder {
+    name: Option<Arc<str>>,
+}
+
+impl Builder {
+    /// A builder with no name set.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Names the task (asyncio's `create_task(..., name=...)`).
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Spawns `future` on the runtime running on this thread.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime; see [`spawn`](crate::spawn).
+    #[track_caller]
+    pub fn spawn<F>(self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let location = Location::caller();
+        context::with_current(|rt| rt.spawn(future, self.name, location), "ferrio::spawn")
+    }
+
+    /// Spawns `future` on the runtime `handle` refers to, from any thread.
+    #[track_caller]
+    pub fn spawn_on<F>(self, handle: &Handle, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.shared.spawn(future, self.name, Location::caller())
+    }
+
+    /// Spawns a `!Send` future on the single-thread loop running on this thread.
+    ///
+    /// # Panics
+    ///
+    /// Outside a single-thread loop; see [`spawn_local`](crate::spawn_local).
+    #[track_caller]
+    pub fn spawn_local<F>(self, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let location = Location::caller();
+        context::spawn_local(future, self.name, location)
+    }
+}

@@ -1,0 +1,192 @@
+//! Timers owned by the loop, as in asyncio's `BaseEventLoop`: [`sleep`],
+//! [`sleep_until`], [`interval`], and [`timeout`] / [`timeout_at`] / [`wait_for`].
+//!
+//! Each runtime keeps one timer store (an indexed heap, O(log n) insert and cancel)
+//! and reads time from its clock ([`crate::clock::Clock`]), so a virtual clock drives
+//! every timer in tests. A `Sleep` registers its deadline on first poll and removes it
+//! when dropped.
+
+mod interval;
+mod sleep;
+pub(crate) mod store;
+mod timeout;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+pub use interval::{interval, interval_at, Interval};
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use timeout::{timeout, timeout_at, wait_for, Elapsed, Timeout};
+
+use crate::clock::Clock;
+use store::{TimerKey, TimerStore};
+
+/// Marks "no deadline" in the parked-until slot and the earliest-deadline cache.
+const NONE: u64 = u64::MAX;
+
+pub(crate) struct TimeShared {
+    pub(crate) clock: Arc<dyn Clock>,
+    base: Instant,
+    inner: Mutex<Inner>,
+    /// Earliest deadline in ticks (`NONE` when empty): lets the loop skip the lock.
+    next: AtomicU64,
+}
+
+struct Inner {
+    store: TimerStore,
+    /// The deadline the driver is parked until (`NONE`: parked with no deadline),
+    /// or `None` when nobody is parked.
+    parked_until: Option<u64>,
+}
+
+impl TimeShared {
+    pub(crate) fn new(clock: Arc<dyn Clock>) -> TimeShared {
+        let base = clock.now();
+        TimeShared {
+            clock,
+            base,
+            inner: Mutex::new(Inner {
+                store: TimerStore::new(),
+                parked_until: None,
+            }),
+            next: AtomicU64::new(NONE),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    pub(crate) fn to_tick(&self, t: Instant) -> u64 {
+        let nanos = t.saturating_duration_since(self.base).as_nanos();
+        u64::try_from(nanos).unwrap_or(NONE - 1).min(NONE - 1)
+    }
+
+    fn to_instant(&self, tick: u64) -> Instant {
+        self.base
+            .checked_add(Duration::from_nanos(tick))
+            .unwrap_or(self.base)
+    }
+
+    pub(crate) fn now_tick(&self) -> u64 {
+        self.to_tick(self.clock.now())
+    }
+
+    fn publish_next(&self, inner: &Inner) {
+        self.next
+            .store(inner.store.peek().unwrap_or(NONE), Ordering::Release);
+    }
+
+    /// Registers (or re-registers) a timer. Returns whether the parked driver must
+    /// be woken because this deadline is earlier than the one it waits for.
+    pub(crate) fn register(&self, key: &mut Option<TimerKey>, tick: u64, waker: &Waker) -> bool {
+        let mut inner = self.lock();
+        if let Some(k) = *key {
+            if inner.store.set_waker(k, waker) {
+                return false;
+            }
+        }
+        *key = Some(inner.store.insert(tick, waker.clone()));
+        self.publish_next(&inner);
+        match inner.parked_until {
+            Some(until) if tick < until => {
+                inner.parked_until = None;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn cancel(&self, key: TimerKey) {
+        let waker = {
+            let mut inner = self.lock();
+            let w = inner.store.remove(key);
+            if w.is_some() {
+                self.publish_next(&inner);
+            }
+            w
+        };
+        drop(waker);
+    }
+
+    pub(crate) fn is_registered(&self, key: TimerKey) -> bool {
+        self.lock().store.contains(key)
+    }
+
+    /// Whether a timer is due at `now_tick` (lock-free check).
+    #[inline]
+    pub(crate) fn has_timers(&self) -> bool {
+        self.next.load(Ordering::Acquire) != NONE
+    }
+
+    /// Fires every due timer. Returns how many fired.
+    pub(crate) fn fire_due(&self) -> usize {
+        let next = self.next.load(Ordering::Acquire);
+        if next == NONE {
+            return 0;
+        }
+        let now = self.now_tick();
+        if next > now {
+            return 0;
+        }
+        let mut fired = 0;
+        let mut batch: Vec<Waker> = Vec::new();
+        loop {
+            {
+                let mut inner = self.lock();
+                while batch.len() < 256 {
+                    match inner.store.pop_due(now) {
+                        Some((_, w)) => batch.push(w),
+                        None => break,
+                    }
+                }
+                self.publish_next(&inner);
+            }
+            if batch.is_empty() {
+                return fired;
+            }
+            fired += batch.len();
+            let full = batch.len() == 256;
+            for w in batch.drain(..) {
+                w.wake();
+            }
+            if !full {
+                return fired;
+            }
+        }
+    }
+
+    /// The earliest deadline, and marks the driver as parked until it. Pair with
+    /// [`unparked`](TimeShared::unparked).
+    pub(crate) fn parking(&self) -> Option<Instant> {
+        let mut inner = self.lock();
+        let next = inner.store.peek();
+        inner.parked_until = Some(next.unwrap_or(NONE));
+        next.map(|t| self.to_instant(t))
+    }
+
+    pub(crate) fn unparked(&self) {
+        self.lock().parked_until = None;
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().store.len()
+    }
+
+    /// Drops every timer's waker (shutdown).
+    pub(crate) fn clear(&self) {
+        let wakers = {
+            let mut inner = self.lock();
+            let w = inner.store.clear();
+            self.publish_next(&inner);
+            w
+        };
+        drop(wakers);
+    }
+}

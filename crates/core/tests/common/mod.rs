@@ -1,0 +1,47 @@
+//! Shared test helpers: the same test body runs on both executor flavours.
+#![allow(dead_code, unreachable_pub)]
+
+use std::future::Future;
+
+use ferrio_core::{Builder, Flavor, Runtime};
+
+/// Both flavours, the multi-thread one with two workers.
+pub const FLAVORS: [Flavor; 2] = [Flavor::CurrentThread, Flavor::MultiThread];
+
+/// A runtime of `flavor` (two workers for the multi-thread one).
+pub fn runtime(flavor: Flavor) -> Runtime {
+    builder(flavor).build().expect("runtime builds")
+}
+
+/// A builder of `flavor` (two workers for the multi-thread one).
+pub fn builder(flavor: Flavor) -> Builder {
+    match flavor {
+        Flavor::CurrentThread => Builder::new_current_thread(),
+        Flavor::MultiThread => Builder::new_multi_thread().worker_threads(2),
+    }
+}
+
+/// Runs the future `make()` builds on a fresh runtime of each flavour.
+pub fn on_both<F, Fut>(make: F)
+where
+    F: Fn(Flavor) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for flavor in FLAVORS {
+        let rt = runtime(flavor);
+        rt.block_on(make(flavor));
+    }
+}
+
+/// Scales a count down under miri.
+pub const fn scaled(n: usize) -> usize {
+    if cfg!(miri) {
+        if n / 100 > 2 {
+            n / 100
+        } else {
+            2
+        }
+    } else {
+        n
+    }
+}

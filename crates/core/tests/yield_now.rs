@@ -1,0 +1,95 @@
+//! `yield_now` lets every other ready task run once before the yielder resumes.
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use common::{on_both, runtime};
+use ferrio_core::{spawn, yield_now, Builder, Flavor};
+
+/// Three tasks that record their id and yield, three rounds each.
+async fn interleaving() -> Vec<usize> {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let tasks: Vec<_> = (0..3)
+        .map(|id| {
+            let log = log.clone();
+            spawn(async move {
+                for _ in 0..3 {
+                    log.lock().unwrap().push(id);
+                    yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let v = log.lock().unwrap().clone();
+    v
+}
+
+#[test]
+fn yielding_tasks_take_turns_on_the_loop() {
+    let rt = runtime(Flavor::CurrentThread);
+    assert_eq!(rt.block_on(interleaving()), [0, 1, 2, 0, 1, 2, 0, 1, 2]);
+}
+
+#[test]
+fn yielding_tasks_take_turns_on_one_worker() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    assert_eq!(rt.block_on(interleaving()), [0, 1, 2, 0, 1, 2, 0, 1, 2]);
+}
+
+#[test]
+fn main_future_yield_lets_spawned_tasks_run() {
+    let rt = runtime(Flavor::CurrentThread);
+    rt.block_on(async {
+        let ran = Arc::new(AtomicBool::new(false));
+        let r = ran.clone();
+        let t = spawn(async move { r.store(true, Ordering::SeqCst) });
+        yield_now().await;
+        assert!(
+            ran.load(Ordering::SeqCst),
+            "the ready task ran during the yield"
+        );
+        t.await.unwrap();
+    });
+}
+
+#[test]
+fn a_spinning_yielder_does_not_starve_others() {
+    on_both(|_| async {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        let spinner = spawn(async move {
+            let mut spins = 0u64;
+            while !f.load(Ordering::SeqCst) {
+                spins += 1;
+                yield_now().await;
+            }
+            spins
+        });
+        let setter = spawn(async move { flag.store(true, Ordering::SeqCst) });
+        setter.await.unwrap();
+        let _spins = spinner.await.unwrap();
+    });
+}
+
+#[test]
+fn an_always_ready_task_does_not_starve_timers() {
+    on_both(|_| async {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let busy = spawn(async move {
+            while !s.load(Ordering::SeqCst) {
+                yield_now().await;
+            }
+        });
+        ferrio_core::sleep(std::time::Duration::from_millis(5)).await;
+        stop.store(true, Ordering::SeqCst);
+        busy.await.unwrap();
+    });
+}
