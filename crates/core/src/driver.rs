@@ -33,8 +33,10 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crate::loom::{AtomicUsize, Condvar, Mutex};
 use std::time::Duration;
 
 /// What an executor thread parks on when it has nothing to run. See the

@@ -26,6 +26,7 @@
 pub mod clock;
 pub mod combinators;
 pub mod driver;
+mod loom;
 mod registry;
 pub mod runtime;
 mod spawn;

@@ -22,14 +22,19 @@ fn concurrent_sleeps_overlap() {
     on_both(|_| async {
         let start = Instant::now();
         let tasks: Vec<_> = (0..3)
-            .map(|_| spawn(sleep(Duration::from_millis(200))))
+            .map(|_| spawn(sleep(Duration::from_millis(300))))
             .collect();
         for t in tasks {
             t.await.unwrap();
         }
         let took = start.elapsed();
-        assert!(took >= Duration::from_millis(200));
-        assert!(took < Duration::from_millis(550), "took {took:?}");
+        // Sequentially they would take 900 ms.
+        assert!(took >= Duration::from_millis(300));
+        // (Under miri every step is slow in real time: no upper bound there.)
+        assert!(
+            cfg!(miri) || took < Duration::from_millis(850),
+            "took {took:?}"
+        );
     });
 }
 

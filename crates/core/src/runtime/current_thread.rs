@@ -16,7 +16,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -64,6 +64,9 @@ impl LoopQueue {
             drop(e.into_inner());
             unreachable!("the loop's injector is never closed");
         }
+        // Pairs with the fence in `park`: either the loop sees the task, or we see
+        // that it parked.
+        fence(Ordering::SeqCst);
         if self.parked.load(Ordering::SeqCst) {
             shared.driver.unpark();
         }
@@ -177,6 +180,7 @@ fn park(shared: &Shared, queue: &LoopQueue, ctx: &Ctx, main: &MainWaker) {
     }
     let deadline = shared.time.parking();
     queue.parked.store(true, Ordering::SeqCst);
+    fence(Ordering::SeqCst);
     let busy = !queue.injector.is_empty()
         || main.woken.load(Ordering::SeqCst)
         || !ctx.local.borrow().is_empty();

@@ -189,6 +189,26 @@ impl Pool {
         }
     }
 
+    /// Moves a fair share of the injector (its length divided among the workers,
+    /// at most half the free room) to worker `index`'s local queue.
+    fn pull_injector(&self, index: usize) -> usize {
+        let queue = &self.workers[index].queue;
+        let room = (LOCAL_QUEUE - queue.len()) / 2;
+        let share = self.injector.len() / self.workers.len() + 1;
+        let mut moved = 0;
+        while moved < room.min(share) {
+            let Ok(r) = self.injector.pop() else {
+                break;
+            };
+            if let Err(PushError::Full(r) | PushError::Closed(r)) = queue.push(r) {
+                self.push_injector(r);
+                break;
+            }
+            moved += 1;
+        }
+        moved
+    }
+
     fn push_injector(&self, runnable: Runnable<Header>) {
         if self.injector.push(runnable).is_err() {
             unreachable!("the injector is never closed");
@@ -219,13 +239,16 @@ impl Pool {
     ) {
         match ctx.and_then(|c| c.worker_of(shared)) {
             Some(index) if yielded => {
-                // Tasks waiting in the injector are ready too: when there are any,
-                // the yielder queues behind them, so it resumes only after they ran.
-                if self.injector.is_empty() {
-                    self.push_local(index, runnable);
-                } else {
-                    self.push_injector(runnable);
+                // Tasks waiting in the injector are ready too: move a fair share of
+                // them ahead of the yielder, so it resumes only after they ran.
+                if !self.injector.is_empty() {
+                    self.pull_injector(index);
                 }
+                // No notification: this worker is between polls and runs its queue
+                // itself, so nothing can be stranded behind a yield (and yields are
+                // the hottest path there is).
+                self.push_local(index, runnable);
+                return;
             }
             Some(index) => {
                 let Some(displaced) = self.workers[index].put_lifo(runnable) else {
@@ -386,6 +409,11 @@ impl Worker<'_> {
         self.lifo_streak = 0;
         if let Ok(r) = me.queue.pop() {
             return Some(r);
+        }
+        if !self.pool.injector.is_empty() && self.pool.pull_injector(self.index) > 0 {
+            if let Ok(r) = me.queue.pop() {
+                return Some(r);
+            }
         }
         if let Ok(r) = self.pool.injector.pop() {
             return Some(r);
