@@ -30,7 +30,11 @@ fn concurrent_sleeps_overlap() {
         let took = start.elapsed();
         // Sequentially they would take 900 ms.
         assert!(took >= Duration::from_millis(300));
-        assert!(took < Duration::from_millis(850), "took {took:?}");
+        // (Under miri every step is slow in real time: no upper bound there.)
+        assert!(
+            cfg!(miri) || took < Duration::from_millis(850),
+            "took {took:?}"
+        );
     });
 }
 

@@ -34,7 +34,7 @@ fn three_gathered_one_second_sleeps_take_one_virtual_second() {
             "{flavor:?}: {virtual_took:?}"
         );
         assert!(
-            real.elapsed() < Duration::from_secs(1),
+            cfg!(miri) || real.elapsed() < Duration::from_secs(1),
             "{flavor:?}: ran in real time"
         );
     }

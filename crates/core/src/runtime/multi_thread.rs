@@ -244,7 +244,11 @@ impl Pool {
                 if !self.injector.is_empty() {
                     self.pull_injector(index);
                 }
+                // No notification: this worker is between polls and runs its queue
+                // itself, so nothing can be stranded behind a yield (and yields are
+                // the hottest path there is).
                 self.push_local(index, runnable);
+                return;
             }
             Some(index) => {
                 let Some(displaced) = self.workers[index].put_lifo(runnable) else {
