@@ -263,3 +263,43 @@ fn a_failure_cancels_the_siblings_even_before_join_is_awaited() {
         assert_eq!(group.join().await.unwrap_err().error(), Some(&Oops(3)));
     });
 }
+
+#[test]
+fn local_children_may_hold_non_send_state_on_the_single_thread_loop() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let runtime = ferrio_core::Builder::new()
+        .flavor(ferrio_core::Flavor::CurrentThread)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let group = TaskGroup::<Oops>::new();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let handles: Vec<_> = (0..3)
+            .map(|i| {
+                let log = log.clone();
+                group.spawn_local(async move {
+                    futures_lite::future::yield_now().await;
+                    log.borrow_mut().push(i);
+                    Ok(Rc::new(i))
+                })
+            })
+            .collect();
+        let failing = {
+            let log = log.clone();
+            group.spawn_local(async move {
+                let _keep = log;
+                pending::<Result<(), Oops>>().await
+            })
+        };
+        for (i, handle) in handles.into_iter().enumerate() {
+            assert_eq!(*handle.await.unwrap(), i);
+        }
+        assert!(failing.cancel());
+        group.join().await.unwrap();
+        let mut seen = log.borrow().clone();
+        seen.sort();
+        assert_eq!(seen, vec![0, 1, 2]);
+    });
+}
