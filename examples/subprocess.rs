@@ -1,4 +1,43 @@
-//! Placeholder for the `subprocess` example, written by its layer.
+//! asyncio's `create_subprocess_exec`: run a command with a piped stdout and stream
+//! its output line by line as it is produced, then collect another command's
+//! output in one go.
 //!
-//! `cargo run --example subprocess`
-fn main() {}
+//! Run: `cargo run --example subprocess`
+
+use std::io;
+use std::process::Stdio;
+
+use ferrio::reactor::process::Command;
+use ferrio::reactor::streams::StreamReader;
+
+fn main() -> io::Result<()> {
+    ferrio::reactor::new_runtime()?.block_on(async {
+        // A command that prints a line every 50 ms.
+        let mut child = Command::new("sh")
+            .args([
+                "-c",
+                "for i in 1 2 3 4 5; do echo \"tick $i\"; sleep 0.05; done",
+            ])
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let mut lines = StreamReader::new(child.stdout.take().expect("stdout is piped"));
+        loop {
+            let line = lines.readline().await?;
+            if line.is_empty() {
+                break;
+            }
+            print!("child said: {}", String::from_utf8_lossy(&line));
+        }
+        let status = child.wait().await?;
+        println!("child exited with {status}");
+
+        let output = Command::new("uname").arg("-s").output().await?;
+        println!(
+            "uname -s: {} ({})",
+            String::from_utf8_lossy(&output.stdout).trim(),
+            output.status
+        );
+        Ok(())
+    })
+}

@@ -1,0 +1,163 @@
+//! One registered I/O source: its readiness bits and the wakers waiting on them.
+//!
+//! # Readiness state
+//!
+//! `state` packs two readiness bits (`READABLE`, `WRITABLE`) and a tick counter in
+//! the bits above them. The reactor sets bits and bumps the tick when the poller
+//! reports an event; an operation that hits `WouldBlock` clears its bit, but only if
+//! the tick it saw before the operation is still current. That tick check is what
+//! makes edge-triggered readiness safe: an event that arrives while the operation
+//! runs bumps the tick, the clear is skipped, and the next attempt sees the data.
+//!
+//! The items are `pub` only so that the loom models (`tests/loom.rs`) can reach
+//! them; outside `cfg(loom)` the module is private.
+//!
+//! # Wake-up protocol
+//!
+//! A task that finds its bit clear registers its waker under `wakers`' lock and then
+//! re-reads `state`. The reactor sets the bits first and takes the lock second, so
+//! either the task sees the new bits or the reactor sees the waker: no lost wake-up.
+
+use std::task::{Context, Poll, Waker};
+
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
+
+/// The readiness bit for reads.
+pub const READABLE: usize = 0b01;
+/// The readiness bit for writes.
+pub const WRITABLE: usize = 0b10;
+const READY_MASK: usize = READABLE | WRITABLE;
+const TICK: usize = 0b100;
+
+/// A direction of interest: [`READABLE`] or [`WRITABLE`].
+pub type Direction = usize;
+
+/// A source registered with the reactor.
+#[derive(Debug)]
+pub struct Source {
+    /// The key under which the poller reports this source.
+    pub key: usize,
+    /// The raw descriptor, kept for deregistration.
+    pub raw: std::os::fd::RawFd,
+    state: AtomicUsize,
+    /// Set when the reactor shut down; waiting then fails instead of hanging.
+    closed: AtomicBool,
+    wakers: Mutex<Wakers>,
+}
+
+/// One waker slot per direction, plus an overflow list for the rare case of several
+/// tasks waiting on the same direction of one source (clones of a socket).
+#[derive(Debug)]
+struct Wakers {
+    read: Option<Waker>,
+    write: Option<Waker>,
+    read_more: Vec<Waker>,
+    write_more: Vec<Waker>,
+}
+
+impl Wakers {
+    fn register(&mut self, dir: Direction, waker: &Waker) {
+        let (slot, more) = if dir == READABLE {
+            (&mut self.read, &mut self.read_more)
+        } else {
+            (&mut self.write, &mut self.write_more)
+        };
+        match slot {
+            None => *slot = Some(waker.clone()),
+            Some(w) if w.will_wake(waker) => {}
+            Some(_) => {
+                if !more.iter().any(|w| w.will_wake(waker)) {
+                    more.push(waker.clone());
+                }
+            }
+        }
+    }
+
+    fn take(&mut self, dirs: usize, out: &mut Vec<Waker>) {
+        if dirs & READABLE != 0 {
+            out.extend(self.read.take());
+            out.append(&mut self.read_more);
+        }
+        if dirs & WRITABLE != 0 {
+            out.extend(self.write.take());
+            out.append(&mut self.write_more);
+        }
+    }
+}
+
+impl Source {
+    /// A source that starts out as ready in both directions, so the first operation
+    /// is tried at once (it clears the bit itself if it would block).
+    pub fn new(key: usize, raw: std::os::fd::RawFd) -> Self {
+        Source {
+            key,
+            raw,
+            state: AtomicUsize::new(READY_MASK),
+            closed: AtomicBool::new(false),
+            wakers: Mutex::new(Wakers {
+                read: None,
+                write: None,
+                read_more: Vec::new(),
+                write_more: Vec::new(),
+            }),
+        }
+    }
+
+    /// Ready with the state snapshot (for [`clear`](Self::clear)) when `dir` is
+    /// ready; otherwise registers the waker and returns pending.
+    pub fn poll_ready(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+        let state = self.state.load(Ordering::Acquire);
+        if state & dir != 0 {
+            return Poll::Ready(Ok(state));
+        }
+        if self.closed.load(Ordering::Acquire) {
+            return Poll::Ready(Err(shut_down_error()));
+        }
+        self.lock().register(dir, cx.waker());
+        let state = self.state.load(Ordering::Acquire);
+        if state & dir != 0 {
+            return Poll::Ready(Ok(state));
+        }
+        if self.closed.load(Ordering::Acquire) {
+            return Poll::Ready(Err(shut_down_error()));
+        }
+        Poll::Pending
+    }
+
+    /// Clears `dir` unless an event arrived since `snapshot` was taken.
+    pub fn clear(&self, dir: Direction, snapshot: usize) {
+        let _ = self
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
+                (current & !READY_MASK == snapshot & !READY_MASK).then_some(current & !dir)
+            });
+    }
+
+    /// Marks `dirs` ready, bumps the tick and moves the matching wakers into `out`.
+    pub fn set_ready(&self, dirs: usize, out: &mut Vec<Waker>) {
+        if dirs == 0 {
+            return;
+        }
+        let _ = self
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
+                Some(current.wrapping_add(TICK) | dirs)
+            });
+        self.lock().take(dirs, out);
+    }
+
+    /// Makes every later wait fail and moves all wakers into `out`.
+    pub fn close(&self, out: &mut Vec<Waker>) {
+        self.closed.store(true, Ordering::Release);
+        self.lock().take(READY_MASK, out);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Wakers> {
+        // A panicking waker clone cannot leave the slots inconsistent.
+        self.wakers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn shut_down_error() -> std::io::Error {
+    std::io::Error::other("the ferrio runtime that owned this I/O object has shut down")
+}

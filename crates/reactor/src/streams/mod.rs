@@ -1,0 +1,82 @@
+//! asyncio's streams: [`open_connection`], [`start_server`], [`StreamReader`] and
+//! [`StreamWriter`].
+//!
+//! | asyncio | ferrio |
+//! |---|---|
+//! | `await open_connection(host, port)` | `open_connection((host, port)).await?` |
+//! | `await start_server(cb, host, port)` | `start_server(handler, (host, port)).await?` |
+//! | `reader.readline()` / `readexactly(n)` / `readuntil(sep)` / `read(n)` | same names |
+//! | `IncompleteReadError`, `LimitOverrunError` | [`StreamError`] variants |
+//! | `writer.write(data)`; `await writer.drain()` | same |
+//! | `writer.close(); await writer.wait_closed()` | `writer.close().await?` |
+
+mod error;
+mod reader;
+mod server;
+mod writer;
+
+pub use error::{IncompleteReadError, LimitOverrunError, StreamError};
+pub use reader::{StreamReader, DEFAULT_LIMIT};
+pub use server::{start_server, start_unix_server, Server};
+pub use writer::StreamWriter;
+
+use std::io;
+
+use crate::net::{AsyncToSocketAddrs, TcpStream, UnixStream};
+
+/// Connects over TCP and returns asyncio's `(reader, writer)` pair.
+///
+/// # Panics
+///
+/// Outside a runtime with a reactor.
+///
+/// # Errors
+///
+/// The connect error (e.g. `ConnectionRefused`).
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_reactor::net::TcpListener;
+/// use ferrio_reactor::streams::open_connection;
+///
+/// # ferrio_reactor::new_runtime()?.block_on(async {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let (reader, mut writer) = open_connection(listener.local_addr()?).await?;
+/// writer.write(b"hello\n");
+/// writer.drain().await?;
+/// # drop(reader);
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
+/// ```
+#[track_caller]
+pub fn open_connection(
+    addr: impl AsyncToSocketAddrs,
+) -> impl std::future::Future<Output = io::Result<(StreamReader, StreamWriter)>> {
+    let connect = TcpStream::connect(addr);
+    async move {
+        let stream = connect.await?;
+        Ok((StreamReader::new(stream.clone()), StreamWriter::new(stream)))
+    }
+}
+
+/// Connects to a Unix-domain socket and returns a `(reader, writer)` pair.
+///
+/// # Panics
+///
+/// Outside a runtime with a reactor.
+///
+/// # Errors
+///
+/// The connect error.
+#[track_caller]
+pub fn open_unix_connection(
+    path: impl AsRef<std::path::Path>,
+) -> impl std::future::Future<Output = io::Result<(StreamReader<UnixStream>, StreamWriter<UnixStream>)>>
+{
+    let connect = UnixStream::connect(path);
+    async move {
+        let stream = connect.await?;
+        Ok((StreamReader::new(stream.clone()), StreamWriter::new(stream)))
+    }
+}

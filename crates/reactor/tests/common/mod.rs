@@ -1,0 +1,67 @@
+//! Shared test helpers: both runtime flavours, fd counting, child re-execution.
+#![allow(dead_code, unreachable_pub)]
+
+use std::future::Future;
+use std::process::Command;
+
+use ferrio_core::{Flavor, Runtime};
+
+/// A runtime with a reactor, of the given flavour (2 workers for multi-thread).
+pub fn runtime(flavor: Flavor) -> Runtime {
+    let builder = ferrio_reactor::runtime_builder().expect("reactor");
+    match flavor {
+        Flavor::CurrentThread => builder.flavor(Flavor::CurrentThread),
+        Flavor::MultiThread => builder.flavor(Flavor::MultiThread).worker_threads(2),
+    }
+    .build()
+    .expect("runtime")
+}
+
+/// Runs the test body on the single-thread loop and on the multi-thread executor.
+pub fn on_each_flavor<F, Fut>(body: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
+        let rt = runtime(flavor);
+        // Run the body as a spawned task so that on the multi-thread flavour it
+        // runs on a worker (and readiness wakes it there).
+        rt.block_on(async {
+            ferrio_core::spawn(body())
+                .await
+                .unwrap_or_else(|e| panic!("test body failed on {flavor:?}: {e}"))
+        });
+    }
+}
+
+/// Open descriptors of this process.
+pub fn fd_count() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .count()
+}
+
+/// The environment marker under which a test re-executes itself as a child.
+pub const CHILD_MARKER: &str = "FERRIO_REACTOR_TEST_CHILD";
+
+/// Whether this process is the re-executed child for `name`.
+pub fn is_child(name: &str) -> bool {
+    std::env::var(CHILD_MARKER).as_deref() == Ok(name)
+}
+
+/// Re-runs this test binary, only the test `name`, as a child with the marker set;
+/// returns its output (the child's assertions decide its exit status).
+pub fn run_as_child(name: &str) -> std::process::Output {
+    let output = Command::new(std::env::current_exe().expect("test binary path"))
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(CHILD_MARKER, name)
+        .output()
+        .expect("re-run the test binary");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !output.status.success() || stdout.contains("1 passed"),
+        "the child did not run the test {name}:\n{stdout}"
+    );
+    output
+}
