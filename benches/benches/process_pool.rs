@@ -8,7 +8,8 @@
 //!   processes, on a 2-thread ThreadPool, and inline.
 //!
 //! `main` calls `ferrio_executor_pool::init` first: the pool's workers are this
-//! bench binary run again.
+//! bench binary run again. The `ferrio-st` ids await the jobs on ferrio's
+//! single-thread loop.
 // criterion's macros generate undocumented functions.
 #![allow(missing_docs)]
 
@@ -16,6 +17,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
+use ferrio_core::Runtime;
 use ferrio_executor_pool::{Bytes, Job, ProcessPool, Registry, ThreadPool};
 use futures_lite::future::block_on;
 
@@ -53,14 +55,16 @@ fn rounds_for_10ms() -> u64 {
     (0.010 / per_round) as u64
 }
 
-fn round_trip_percentiles(pool: &ProcessPool) {
-    let mut samples: Vec<Duration> = (0..10_000u64)
-        .map(|n| {
+fn round_trip_percentiles(rt: &Runtime, pool: &ProcessPool) {
+    let mut samples: Vec<Duration> = rt.block_on(async {
+        let mut samples = Vec::with_capacity(10_000);
+        for n in 0..10_000u64 {
             let started = Instant::now();
-            black_box(block_on(pool.run(TINY, n)).unwrap());
-            started.elapsed()
-        })
-        .collect();
+            black_box(pool.run(TINY, n).await.unwrap());
+            samples.push(started.elapsed());
+        }
+        samples
+    });
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
     println!(
@@ -73,23 +77,24 @@ fn round_trip_percentiles(pool: &ProcessPool) {
 }
 
 fn benches(c: &mut Criterion) {
+    let rt = ferrio_core::Builder::new_current_thread().build().unwrap();
     let warm = ProcessPool::builder()
         .max_workers(1)
         .min_workers(1)
         .build()
         .unwrap();
-    block_on(warm.run(TINY, 0)).unwrap();
-    round_trip_percentiles(&warm);
+    rt.block_on(warm.run(TINY, 0)).unwrap();
+    round_trip_percentiles(&rt, &warm);
     c.benchmark_group("process_pool_round_trip")
         .bench_function("ferrio-st", |b| {
-            b.iter(|| block_on(warm.run(TINY, black_box(1))).unwrap())
+            b.iter(|| rt.block_on(warm.run(TINY, black_box(1))).unwrap())
         });
 
     for (name, len) in [("64B", 64usize), ("64KiB", 64 << 10), ("1MiB", 1 << 20)] {
         let payload = Bytes(vec![0xA5; len]);
         c.benchmark_group(format!("process_pool_payload_{name}"))
             .bench_function("ferrio-st", |b| {
-                b.iter(|| block_on(warm.run(ECHO, payload.clone())).unwrap())
+                b.iter(|| rt.block_on(warm.run(ECHO, payload.clone())).unwrap())
             });
     }
     drop(warm);
@@ -99,7 +104,7 @@ fn benches(c: &mut Criterion) {
     cold.bench_function("ferrio-st", |b| {
         b.iter(|| {
             let pool = ProcessPool::builder().max_workers(1).build().unwrap();
-            block_on(pool.run(TINY, 0)).unwrap()
+            rt.block_on(pool.run(TINY, 0)).unwrap()
         })
     });
     cold.finish();

@@ -17,6 +17,10 @@ fn main() {
     }
     run_tests(&[
         (
+            "workers_that_never_get_ready_are_killed_and_break_the_pool",
+            workers_that_never_get_ready_are_killed_and_break_the_pool,
+        ),
+        (
             "a_dropped_queued_job_never_runs",
             a_dropped_queued_job_never_runs,
         ),
@@ -212,4 +216,33 @@ fn a_dropped_queued_job_never_runs() {
         "job 1 was withdrawn"
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn workers_that_never_get_ready_are_killed_and_break_the_pool() {
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .startup_timeout(Duration::from_millis(100))
+        .env(HANG_IN_REGISTRY, "1")
+        .build()
+        .unwrap();
+    let error = block_on(pool.run(SQUARE, 2)).unwrap_err();
+    match &error {
+        ProcessPoolError::Broken { reason } => {
+            assert!(
+                reason.contains("did not complete its handshake within 100ms"),
+                "{reason}"
+            )
+        }
+        other => panic!("expected Broken, got {other:?}"),
+    }
+    assert_eq!(
+        pool.workers_started(),
+        3,
+        "three attempts, then the pool gives up"
+    );
+    assert_eq!(
+        child_processes(),
+        Vec::<u32>::new(),
+        "each hung worker was killed and reaped"
+    );
 }

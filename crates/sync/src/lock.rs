@@ -76,12 +76,6 @@ pub struct LockAcquire<'a> {
     acquire: Acquire<'a>,
 }
 
-impl fmt::Debug for Acquire<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Acquire")
-    }
-}
-
 impl<'a> Future for LockAcquire<'a> {
     type Output = LockGuard<'a>;
 

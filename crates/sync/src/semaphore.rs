@@ -322,6 +322,12 @@ impl<'a> Future for Acquire<'a> {
     }
 }
 
+impl fmt::Debug for Acquire<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Acquire")
+    }
+}
+
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.id {

@@ -39,9 +39,18 @@ pub const SQUARE_WRONG: Job<String, u64> = Job::new("square");
 /// dies before it is ready.
 pub const PANIC_IN_REGISTRY: &str = "FERRIO_TEST_PANIC_IN_REGISTRY";
 
+/// Set in a pool's worker environment: the registry function never returns, so the
+/// worker never completes its handshake.
+pub const HANG_IN_REGISTRY: &str = "FERRIO_TEST_HANG_IN_REGISTRY";
+
 pub fn jobs() -> Registry {
     if std::env::var_os(PANIC_IN_REGISTRY).is_some() {
         panic!("registry refused to build");
+    }
+    if std::env::var_os(HANG_IN_REGISTRY).is_some() {
+        loop {
+            std::thread::park();
+        }
     }
     let mut registry = Registry::new();
     registry
