@@ -208,7 +208,7 @@ fn tokio_chain(n: usize, done: async_channel::Sender<()>) {
 }
 
 fn smol1_chain(
-    ex: std::sync::Arc<smol::LocalExecutor<'static>>,
+    ex: std::rc::Rc<smol::LocalExecutor<'static>>,
     n: usize,
     done: async_channel::Sender<()>,
 ) {

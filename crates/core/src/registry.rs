@@ -40,6 +40,9 @@ impl Entry {
 struct ShardInner {
     entries: Slab<Entry>,
     sweep_at: usize,
+    /// Cleared at the end of shutdown: late tasks are not kept (their waker would
+    /// keep the runtime alive through the task's header).
+    closed: bool,
 }
 
 #[repr(align(128))]
@@ -59,6 +62,7 @@ impl Registry {
                     inner: Mutex::new(ShardInner {
                         entries: Slab::new(),
                         sweep_at: MIN_SWEEP,
+                        closed: false,
                     }),
                 })
                 .collect(),
@@ -76,6 +80,11 @@ impl Registry {
         let mut dead = Vec::new();
         {
             let mut inner = lock(&self.shards[shard].inner);
+            if inner.closed {
+                drop(inner);
+                drop(waker);
+                return;
+            }
             if inner.entries.len() >= inner.sweep_at {
                 let keys: Vec<usize> = inner
                     .entries
@@ -142,10 +151,14 @@ impl Registry {
         n
     }
 
-    /// Forgets every task (end of shutdown).
-    pub(crate) fn clear(&self) {
+    /// Forgets every task and admits no more (end of shutdown).
+    pub(crate) fn close(&self) {
         for shard in self.shards.iter() {
-            let entries = std::mem::take(&mut lock(&shard.inner).entries);
+            let entries = {
+                let mut inner = lock(&shard.inner);
+                inner.closed = true;
+                std::mem::take(&mut inner.entries)
+            };
             drop(entries);
         }
     }

@@ -66,3 +66,16 @@ fn dropped_handle_detaches_and_task_still_runs() {
         }
     });
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<ferrio_core::Runtime>();
+    send_sync::<ferrio_core::Handle>();
+    send_sync::<ferrio_core::Task<u8>>();
+    send_sync::<ferrio_core::TaskError>();
+    send_sync::<ferrio_core::TaskSnapshot>();
+    send_sync::<ferrio_core::Sleep>();
+    send_sync::<ferrio_core::Elapsed>();
+    send_sync::<ferrio_core::Interval>();
+}

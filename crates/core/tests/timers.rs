@@ -114,3 +114,27 @@ fn interval_ticks_at_its_period() {
         assert!(start.elapsed() >= Duration::from_millis(40));
     });
 }
+
+#[test]
+fn timeout_at_and_interval_stream_follow_the_clock() {
+    use futures_lite::StreamExt;
+    on_both(|_| async {
+        let now = Handle::current().now();
+        let late =
+            ferrio_core::timeout_at(now + Duration::from_millis(5), std::future::pending::<()>());
+        assert_eq!(late.await, Err(ferrio_core::Elapsed::default()));
+        let start = Handle::current().now() + Duration::from_millis(2);
+        let ticks: Vec<Instant> = ferrio_core::interval_at(start, Duration::from_millis(3))
+            .take(3)
+            .collect()
+            .await;
+        assert_eq!(
+            ticks,
+            [
+                start,
+                start + Duration::from_millis(3),
+                start + Duration::from_millis(6)
+            ]
+        );
+    });
+}

@@ -302,7 +302,7 @@ impl Runtime {
             }
             shared.time.clear();
             shared.finished.store(true, Ordering::SeqCst);
-            shared.registry.clear();
+            shared.registry.close();
             for r in drain(shared) {
                 r.run();
             }
