@@ -33,6 +33,13 @@ mod spawn;
 pub mod task;
 pub mod time;
 
+/// Internals exposed to the loom models (`tests/loom.rs`) only.
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::runtime::local_queue::RawQueue;
+}
+
 pub use runtime::{in_runtime, stats, Builder, Flavor, Handle, Metrics, PollHook, Runtime, Stats};
 pub use spawn::{all_tasks, create_task, current_task, spawn, spawn_local, yield_now, YieldNow};
 pub use task::{
