@@ -433,6 +433,7 @@ impl Worker<'_> {
 
     fn maintenance(&mut self) {
         context::refresh_coarse_now();
+        self.shared.registry.collect(self.index);
         self.shared.time.fire_due();
         if !self.pool.driver_taken.swap(true, Ordering::Acquire) {
             self.shared.driver.park(Some(Duration::ZERO));
