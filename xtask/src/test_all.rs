@@ -93,7 +93,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
     let step = run_captured(
         "benches compile",
-        &mut cargo(&["bench", "-p", "ferrio-benches", "--no-run", "--profile", "dev"]),
+        &mut cargo(&[
+            "bench",
+            "-p",
+            "ferrio-benches",
+            "--no-run",
+            "--profile",
+            "dev",
+        ]),
         15 * MINUTE,
     )?;
     ok("cargo bench --no-run", step.elapsed, "");

@@ -36,6 +36,14 @@ pub mod time;
 pub use combinators::{
     as_completed, gather, race, select, shield, try_gather, wait, Either, ReturnWhen, TaskGroup,
 };
+
+/// Internals exposed to the loom models (`tests/loom.rs`) only.
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::runtime::local_queue::RawQueue;
+}
+
 pub use runtime::{in_runtime, stats, Builder, Flavor, Handle, Metrics, PollHook, Runtime, Stats};
 pub use spawn::{all_tasks, create_task, current_task, spawn, spawn_local, yield_now, YieldNow};
 pub use task::{

@@ -1,12 +1,13 @@
-//! The synchronisation primitives of the thread parker, swapped for loom's under
-//! `cfg(loom)` so `tests/loom.rs` can explore every interleaving of park/unpark.
+//! The synchronisation primitives of the thread parker and the workers' local
+//! queues, swapped for loom's under `cfg(loom)` so `tests/loom.rs` can explore every
+//! interleaving of them.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::AtomicUsize;
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::{Condvar, Mutex};
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::AtomicUsize;
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Condvar, Mutex};

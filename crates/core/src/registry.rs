@@ -4,20 +4,20 @@
 //! One shard per thread that spawns (each worker, the loop thread, and one shared
 //! by every other thread), so spawning takes only its own thread's uncontended
 //! lock. A finished task is not removed by whichever thread finishes it (that would
-//! bounce the shard between threads); it only clears its `alive` flag, and the
-//! shard's owner sweeps dead entries when the shard has doubled since the last
-//! sweep, so the cost stays O(1) amortized and memory at most twice the live set.
+//! contend on the shard's lock): it clears its `alive` flag and drops its key into
+//! the shard's lock-free list of retired keys, which the shard's owner removes on
+//! its next spawn.
 
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::task::Waker;
 
+use concurrent_queue::ConcurrentQueue;
 use slab::Slab;
 
 use crate::task::{Header, TaskSnapshot};
 
-const MIN_SWEEP: usize = 64;
 const SLOT_BITS: u32 = 40;
 
 struct Entry {
@@ -39,7 +39,6 @@ impl Entry {
 
 struct ShardInner {
     entries: Slab<Entry>,
-    sweep_at: usize,
     /// Cleared at the end of shutdown: late tasks are not kept (their waker would
     /// keep the runtime alive through the task's header).
     closed: bool,
@@ -48,6 +47,8 @@ struct ShardInner {
 #[repr(align(128))]
 struct Shard {
     inner: Mutex<ShardInner>,
+    /// Slots of tasks whose future was dropped, to remove on the next insert.
+    retired: ConcurrentQueue<usize>,
 }
 
 pub(crate) struct Registry {
@@ -61,9 +62,9 @@ impl Registry {
                 .map(|_| Shard {
                     inner: Mutex::new(ShardInner {
                         entries: Slab::new(),
-                        sweep_at: MIN_SWEEP,
                         closed: false,
                     }),
+                    retired: ConcurrentQueue::unbounded(),
                 })
                 .collect(),
         }
@@ -85,16 +86,7 @@ impl Registry {
                 drop(waker);
                 return;
             }
-            if inner.entries.len() >= inner.sweep_at {
-                let keys: Vec<usize> = inner
-                    .entries
-                    .iter()
-                    .filter(|(_, e)| !e.header().is_alive())
-                    .map(|(k, _)| k)
-                    .collect();
-                dead.extend(keys.into_iter().map(|k| inner.entries.remove(k)));
-                inner.sweep_at = (inner.entries.len() * 2).max(MIN_SWEEP);
-            }
+            self.remove_retired(shard, &mut inner, &mut dead);
             let slot = inner.entries.insert(Entry {
                 header: NonNull::from(header),
                 waker,
@@ -106,6 +98,42 @@ impl Registry {
         // Dropping a waker may free a task and run user destructors: not under the
         // lock.
         drop(dead);
+    }
+
+    /// Removes the retired entries of `shard` (loops call it between polls, so a
+    /// thread that stops spawning does not keep finished tasks alive).
+    pub(crate) fn collect(&self, shard: usize) {
+        let shard = shard.min(self.shards.len() - 1);
+        if self.shards[shard].retired.is_empty() {
+            return;
+        }
+        let mut dead = Vec::new();
+        {
+            let mut inner = lock(&self.shards[shard].inner);
+            self.remove_retired(shard, &mut inner, &mut dead);
+        }
+        drop(dead);
+    }
+
+    fn remove_retired(&self, shard: usize, inner: &mut ShardInner, dead: &mut Vec<Entry>) {
+        let retired = &self.shards[shard].retired;
+        while let Ok(slot) = retired.pop() {
+            if inner
+                .entries
+                .get(slot)
+                .is_some_and(|e| !e.header().is_alive())
+            {
+                dead.push(inner.entries.remove(slot));
+            }
+        }
+    }
+
+    /// Marks a task's entry for removal (its future was dropped). Lock-free.
+    pub(crate) fn retire(&self, header: &Header) {
+        let key = header.registry_key.load(Ordering::Relaxed);
+        if let Some(shard) = self.shards.get(key >> SLOT_BITS) {
+            let _ = shard.retired.push(key & ((1 << SLOT_BITS) - 1));
+        }
     }
 
     fn with_entry<R>(&self, header: &Header, f: impl FnOnce(&Entry) -> R) -> Option<R> {

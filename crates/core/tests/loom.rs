@@ -36,3 +36,46 @@ fn several_unparks_collapse_into_one() {
         parker.park(Some(std::time::Duration::ZERO));
     });
 }
+
+/// The owner pushes while a thief steals and the owner pops: every pointer comes
+/// out exactly once.
+#[test]
+fn local_queue_hands_each_task_to_exactly_one_popper() {
+    use ferrio_core::__loom::RawQueue;
+    use std::ptr::NonNull;
+
+    fn ptr(n: usize) -> NonNull<()> {
+        NonNull::new(n as *mut ()).unwrap()
+    }
+
+    loom::model(|| {
+        let q = Arc::new(RawQueue::new(2));
+        let thief = {
+            let q = q.clone();
+            thread::spawn(move || {
+                let mut got = Vec::new();
+                for _ in 0..2 {
+                    if let Some(p) = q.pop() {
+                        got.push(p.as_ptr() as usize);
+                    }
+                }
+                got
+            })
+        };
+        let mut got = Vec::new();
+        let mut rejected = Vec::new();
+        for n in 1..=3 {
+            // SAFETY: this thread is the only pusher.
+            if let Err(p) = unsafe { q.push(ptr(n)) } {
+                rejected.push(p.as_ptr() as usize);
+            }
+        }
+        while let Some(p) = q.pop() {
+            got.push(p.as_ptr() as usize);
+        }
+        got.extend(thief.join().unwrap());
+        got.extend(rejected);
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 3]);
+    });
+}

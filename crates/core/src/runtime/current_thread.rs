@@ -154,6 +154,7 @@ fn run_loop<F: Future>(shared: &Arc<Shared>, queue: &LoopQueue, ctx: &Ctx, futur
             tick = tick.wrapping_add(1);
             if tick % MAINTENANCE_INTERVAL == 0 {
                 context::refresh_coarse_now();
+                shared.registry.collect(0);
                 shared.time.fire_due();
                 shared.driver.park(Some(Duration::ZERO));
             }

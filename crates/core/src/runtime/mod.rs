@@ -3,6 +3,7 @@
 
 pub(crate) mod context;
 pub(crate) mod current_thread;
+pub(crate) mod local_queue;
 pub(crate) mod multi_thread;
 pub(crate) mod shared;
 

@@ -34,10 +34,11 @@ use std::thread::{self, JoinHandle, Thread};
 use std::time::Duration;
 
 use async_task::Runnable;
-use concurrent_queue::{ConcurrentQueue, PushError};
+use concurrent_queue::ConcurrentQueue;
 
 use super::context::{self, Ctx, Role};
 use super::current_thread::MAINTENANCE_INTERVAL;
+use super::local_queue::RawQueue;
 use super::shared::Shared;
 use crate::clock::IdleAction;
 use crate::driver::{self, Driver, ThreadParker};
@@ -64,13 +65,48 @@ pub(crate) struct Pool {
 
 #[repr(align(128))]
 struct WorkerShared {
-    queue: ConcurrentQueue<Runnable<Header>>,
+    queue: LocalQueue,
     lifo: AtomicPtr<()>,
     parker: ThreadParker,
     /// In the idle list; changed only under the `idle` lock.
     sleeping: AtomicBool,
     /// Parked in the driver rather than on `parker`; changed only under `idle`.
     on_driver: AtomicBool,
+}
+
+/// A worker's local queue of runnables (see `local_queue.rs`).
+struct LocalQueue(RawQueue);
+
+impl LocalQueue {
+    /// # Safety
+    ///
+    /// Only the owning worker's thread pushes.
+    unsafe fn push(&self, runnable: Runnable<Header>) -> Result<(), Runnable<Header>> {
+        // SAFETY: forwarded from the caller; a rejected pointer is handed back whole.
+        unsafe { self.0.push(runnable.into_raw()) }.map_err(|p| unsafe { Runnable::from_raw(p) })
+    }
+
+    fn pop(&self) -> Option<Runnable<Header>> {
+        // SAFETY: every pointer in the ring came from `Runnable::into_raw`, and the
+        // CAS in `pop` hands each one to exactly one popper.
+        self.0.pop().map(|p| unsafe { Runnable::from_raw(p) })
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Drop for LocalQueue {
+    fn drop(&mut self) {
+        while let Some(r) = self.pop() {
+            drop(r);
+        }
+    }
 }
 
 impl WorkerShared {
@@ -104,7 +140,7 @@ impl Pool {
             injector: ConcurrentQueue::unbounded(),
             workers: (0..workers)
                 .map(|_| WorkerShared {
-                    queue: ConcurrentQueue::bounded(LOCAL_QUEUE),
+                    queue: LocalQueue(RawQueue::new(LOCAL_QUEUE)),
                     lifo: AtomicPtr::new(std::ptr::null_mut()),
                     parker: ThreadParker::new(),
                     sleeping: AtomicBool::new(false),
@@ -174,24 +210,32 @@ impl Pool {
         }
         for w in self.workers.iter() {
             out.extend(w.take_lifo());
-            while let Ok(r) = w.queue.pop() {
+            while let Some(r) = w.queue.pop() {
                 out.push(r);
             }
         }
         out
     }
 
-    fn push_local(&self, index: usize, runnable: Runnable<Header>) {
-        if let Err(PushError::Full(r) | PushError::Closed(r)) =
-            self.workers[index].queue.push(runnable)
-        {
+    /// Queues on worker `index`'s local queue (the injector when it is full).
+    ///
+    /// # Safety
+    ///
+    /// The caller runs on worker `index`'s thread (only a queue's owner pushes).
+    unsafe fn push_local(&self, index: usize, runnable: Runnable<Header>) {
+        // SAFETY: forwarded from the caller.
+        if let Err(r) = unsafe { self.workers[index].queue.push(runnable) } {
             self.push_injector(r);
         }
     }
 
     /// Moves a fair share of the injector (its length divided among the workers,
     /// at most half the free room) to worker `index`'s local queue.
-    fn pull_injector(&self, index: usize) -> usize {
+    ///
+    /// # Safety
+    ///
+    /// The caller runs on worker `index`'s thread.
+    unsafe fn pull_injector(&self, index: usize) -> usize {
         let queue = &self.workers[index].queue;
         let room = (LOCAL_QUEUE - queue.len()) / 2;
         let share = self.injector.len() / self.workers.len() + 1;
@@ -200,7 +244,8 @@ impl Pool {
             let Ok(r) = self.injector.pop() else {
                 break;
             };
-            if let Err(PushError::Full(r) | PushError::Closed(r)) = queue.push(r) {
+            // SAFETY: the caller is this queue's owner.
+            if let Err(r) = unsafe { queue.push(r) } {
                 self.push_injector(r);
                 break;
             }
@@ -223,7 +268,8 @@ impl Pool {
         ctx: Option<&Ctx>,
     ) {
         match ctx.and_then(|c| c.worker_of(shared)) {
-            Some(index) => self.push_local(index, runnable),
+            // SAFETY: `worker_of` says this thread is worker `index`.
+            Some(index) => unsafe { self.push_local(index, runnable) },
             None => self.push_injector(runnable),
         }
         self.notify_parked(shared);
@@ -242,19 +288,22 @@ impl Pool {
                 // Tasks waiting in the injector are ready too: move a fair share of
                 // them ahead of the yielder, so it resumes only after they ran.
                 if !self.injector.is_empty() {
-                    self.pull_injector(index);
+                    // SAFETY: `worker_of` says this thread is worker `index`.
+                    unsafe { self.pull_injector(index) };
                 }
                 // No notification: this worker is between polls and runs its queue
                 // itself, so nothing can be stranded behind a yield (and yields are
                 // the hottest path there is).
-                self.push_local(index, runnable);
+                // SAFETY: `worker_of` says this thread is worker `index`.
+                unsafe { self.push_local(index, runnable) };
                 return;
             }
             Some(index) => {
                 let Some(displaced) = self.workers[index].put_lifo(runnable) else {
                     return;
                 };
-                self.push_local(index, displaced);
+                // SAFETY: `worker_of` says this thread is worker `index`.
+                unsafe { self.push_local(index, displaced) };
             }
             None => self.push_injector(runnable),
         }
@@ -384,6 +433,7 @@ impl Worker<'_> {
 
     fn maintenance(&mut self) {
         context::refresh_coarse_now();
+        self.shared.registry.collect(self.index);
         self.shared.time.fire_due();
         if !self.pool.driver_taken.swap(true, Ordering::Acquire) {
             self.shared.driver.park(Some(Duration::ZERO));
@@ -404,14 +454,16 @@ impl Worker<'_> {
                 return Some(r);
             }
         } else if let Some(r) = me.take_lifo() {
-            self.pool.push_local(self.index, r);
+            // SAFETY: this is worker `self.index`'s own thread.
+            unsafe { self.pool.push_local(self.index, r) };
         }
         self.lifo_streak = 0;
-        if let Ok(r) = me.queue.pop() {
+        if let Some(r) = me.queue.pop() {
             return Some(r);
         }
-        if !self.pool.injector.is_empty() && self.pool.pull_injector(self.index) > 0 {
-            if let Ok(r) = me.queue.pop() {
+        // SAFETY: this is worker `self.index`'s own thread.
+        if !self.pool.injector.is_empty() && unsafe { self.pool.pull_injector(self.index) } > 0 {
+            if let Some(r) = me.queue.pop() {
                 return Some(r);
             }
         }
@@ -431,19 +483,20 @@ impl Worker<'_> {
                 continue;
             }
             let v = &self.pool.workers[victim];
-            let Ok(first) = v.queue.pop() else {
+            let Some(first) = v.queue.pop() else {
                 continue;
             };
             let half = v.queue.len() / 2;
             for _ in 0..half {
                 match v.queue.pop() {
-                    Ok(r) => {
-                        if let Err(PushError::Full(r) | PushError::Closed(r)) = me.queue.push(r) {
+                    Some(r) => {
+                        // SAFETY: `me` is this thread's own queue.
+                        if let Err(r) = unsafe { me.queue.push(r) } {
                             self.pool.push_injector(r);
                             break;
                         }
                     }
-                    Err(_) => break,
+                    None => break,
                 }
             }
             return Some(first);

@@ -230,6 +230,7 @@ pin_project! {
             let header = unsafe { this.header.as_ref() };
             header.state.store(FINISHED, Ordering::Relaxed);
             header.alive.store(false, Ordering::Release);
+            header.rt().registry.retire(header);
         }
     }
 }
