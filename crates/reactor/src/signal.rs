@@ -195,10 +195,10 @@ fn signal_index(signal: i32) -> io::Result<usize> {
 /// The installed handler: hands the signal to the subscriptions, or, when there
 /// are none, treats it as the disposition ours replaced would have.
 extern "C" fn on_signal(signal: c_int, info: *mut siginfo_t, context: *mut c_void) {
-    let errno = Errno::save();
     let Some(index) = usize::try_from(signal).ok().filter(|&i| i < MAX_SIGNAL) else {
         return;
     };
+    let errno = Errno::save();
     if LISTENERS[index].load(Ordering::SeqCst) > 0 {
         PENDING[index].store(true, Ordering::Release);
         let byte = index as u8;
