@@ -8,7 +8,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use ferrio::reactor::streams::{open_connection, start_server, StreamReader, StreamWriter};
+use ferrio::streams::{StreamReader, StreamWriter};
+use ferrio::{open_connection, start_server};
 
 /// Each page takes this long to "render", so concurrency shows.
 const RENDER_TIME: Duration = Duration::from_millis(100);
@@ -32,7 +33,7 @@ async fn serve(mut reader: StreamReader, mut writer: StreamWriter) {
         .and_then(|path| path.strip_prefix("/page/"))
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    ferrio::core::sleep(RENDER_TIME).await;
+    ferrio::sleep(RENDER_TIME).await;
     let (status, body) = if page == 0 {
         ("404 Not Found", b"no such page\n".to_vec())
     } else {
@@ -75,36 +76,33 @@ async fn fetch(addr: SocketAddr, path: String) -> io::Result<usize> {
     Ok(reader.readexactly(content_length).await?.len())
 }
 
-fn main() -> io::Result<()> {
-    ferrio::reactor::new_runtime()?.block_on(async {
-        let server = start_server(serve, "127.0.0.1:0").await?;
-        let addr = server.local_addr().expect("a TCP server has an address");
-        let paths: Vec<String> = (1..=10).map(|n| format!("/page/{n}")).collect();
+#[ferrio::main]
+async fn main() -> io::Result<()> {
+    let server = start_server(serve, "127.0.0.1:0").await?;
+    let addr = server.local_addr().expect("a TCP server has an address");
+    let paths: Vec<String> = (1..=10).map(|n| format!("/page/{n}")).collect();
 
-        let started = Instant::now();
-        for path in &paths {
-            let size = fetch(addr, path.clone()).await?;
-            println!("sequential  {path:<9} {size:>6} bytes");
-        }
-        let sequential = started.elapsed();
+    let started = Instant::now();
+    for path in &paths {
+        let size = fetch(addr, path.clone()).await?;
+        println!("sequential  {path:<9} {size:>6} bytes");
+    }
+    let sequential = started.elapsed();
 
-        let started = Instant::now();
-        let sizes =
-            ferrio::core::combinators::gather(paths.iter().map(|path| fetch(addr, path.clone())))
-                .await;
-        let concurrent = started.elapsed();
-        let mut total = 0;
-        for (path, size) in paths.iter().zip(sizes) {
-            let size = size?;
-            total += size;
-            println!("concurrent  {path:<9} {size:>6} bytes");
-        }
+    let started = Instant::now();
+    let sizes = ferrio::gather(paths.iter().map(|path| fetch(addr, path.clone()))).await;
+    let concurrent = started.elapsed();
+    let mut total = 0;
+    for (path, size) in paths.iter().zip(sizes) {
+        let size = size?;
+        total += size;
+        println!("concurrent  {path:<9} {size:>6} bytes");
+    }
 
-        println!("fetched {total} bytes twice");
-        println!("sequential: {:>5} ms", sequential.as_millis());
-        println!("concurrent: {:>5} ms", concurrent.as_millis());
-        assert!(concurrent < sequential);
-        server.close();
-        Ok(())
-    })
+    println!("fetched {total} bytes twice");
+    println!("sequential: {:>5} ms", sequential.as_millis());
+    println!("concurrent: {:>5} ms", concurrent.as_millis());
+    assert!(concurrent < sequential);
+    server.close();
+    Ok(())
 }

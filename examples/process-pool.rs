@@ -5,14 +5,15 @@
 //! `cargo run --example process-pool` (add `--release` for a bigger, slower run)
 //!
 //! The workers are this program run again: `ferrio::executor_pool::init` at the top
-//! of `main` turns such a copy into a worker serving the registered jobs.
+//! of `main`, before `ferrio::run`, turns such a copy into a worker serving the
+//! registered jobs.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrio::core::{sleep, spawn, Runtime};
-use ferrio::executor_pool::{init, run_in_executor, Job, ProcessPool, Registry};
+use ferrio::executor_pool::{init, Job, Registry};
+use ferrio::ProcessPool;
 
 /// Counts the primes in `start..end`.
 const COUNT_PRIMES: Job<(u64, u64), u64> = Job::new("count_primes");
@@ -52,9 +53,9 @@ async fn count_with(workers: usize) -> std::io::Result<(u64, Duration, u32)> {
     // The loop stays free while the workers compute: a timer keeps firing.
     let ticks = Arc::new(AtomicU32::new(0));
     let timer_ticks = Arc::clone(&ticks);
-    let timer = spawn(async move {
+    let timer = ferrio::create_task(async move {
         loop {
-            sleep(Duration::from_millis(50)).await;
+            ferrio::sleep(Duration::from_millis(50)).await;
             let tick = timer_ticks.fetch_add(1, Ordering::Relaxed) + 1;
             if tick.is_multiple_of(4) {
                 println!(
@@ -66,7 +67,9 @@ async fn count_with(workers: usize) -> std::io::Result<(u64, Duration, u32)> {
     });
     let step = LIMIT / CHUNKS;
     let jobs: Vec<_> = (0..CHUNKS)
-        .map(|chunk| run_in_executor(&pool, COUNT_PRIMES.call((chunk * step, (chunk + 1) * step))))
+        .map(|chunk| {
+            ferrio::run_in_executor(&pool, COUNT_PRIMES.call((chunk * step, (chunk + 1) * step)))
+        })
         .collect();
     let mut primes = 0;
     for job in jobs {
@@ -82,8 +85,7 @@ fn main() -> std::io::Result<()> {
     init(jobs); // a worker process serves jobs here and never returns
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let runtime = Runtime::new()?;
-    runtime.block_on(async {
+    ferrio::run(async {
         println!("counting primes below {LIMIT} in {CHUNKS} chunks");
         println!("with 1 worker:");
         let (primes_one, one, ticks_one) = count_with(1).await?;

@@ -17,7 +17,6 @@
 
 use std::time::Duration;
 
-use ferrio::core::{sleep, spawn, Runtime};
 use ferrio::sync::Queue;
 
 const CONSUMERS: usize = 3;
@@ -34,7 +33,7 @@ async fn producer(queue: Queue<u64>) {
             "producer  put job {job:>2}        (queue size {})",
             queue.qsize()
         );
-        sleep(Duration::from_millis(1)).await;
+        ferrio::sleep(Duration::from_millis(1)).await;
     }
 }
 
@@ -44,7 +43,7 @@ async fn consumer(id: usize, queue: Queue<u64>) -> Vec<u64> {
     // `get` fails with `QueueShutDown` once the queue is shut down and drained.
     while let Ok(job) = queue.get().await {
         // Pretend to work: longer jobs take longer.
-        sleep(Duration::from_millis(4 + job % 4)).await;
+        ferrio::sleep(Duration::from_millis(4 + job % 4)).await;
         println!(
             "consumer {id} handled job {job:>2} (queue size {})",
             queue.qsize()
@@ -55,10 +54,11 @@ async fn consumer(id: usize, queue: Queue<u64>) -> Vec<u64> {
     handled
 }
 
-async fn main_task() {
+#[ferrio::main]
+async fn main() {
     let queue = Queue::new(4);
     let consumers: Vec<_> = (0..CONSUMERS)
-        .map(|id| spawn(consumer(id, queue.clone())))
+        .map(|id| ferrio::create_task(consumer(id, queue.clone())))
         .collect();
 
     producer(queue.clone()).await;
@@ -74,9 +74,4 @@ async fn main_task() {
         total += handled.len();
     }
     assert_eq!(total as u64, JOBS);
-}
-
-fn main() {
-    let runtime = Runtime::new().expect("the runtime starts");
-    runtime.block_on(main_task());
 }

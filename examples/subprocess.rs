@@ -7,37 +7,36 @@
 use std::io;
 use std::process::Stdio;
 
-use ferrio::reactor::process::Command;
-use ferrio::reactor::streams::StreamReader;
+use ferrio::process::Command;
+use ferrio::streams::StreamReader;
 
-fn main() -> io::Result<()> {
-    ferrio::reactor::new_runtime()?.block_on(async {
-        // A command that prints a line every 50 ms.
-        let mut child = Command::new("sh")
-            .args([
-                "-c",
-                "for i in 1 2 3 4 5; do echo \"tick $i\"; sleep 0.05; done",
-            ])
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()?;
-        let mut lines = StreamReader::new(child.stdout.take().expect("stdout is piped"));
-        loop {
-            let line = lines.readline().await?;
-            if line.is_empty() {
-                break;
-            }
-            print!("child said: {}", String::from_utf8_lossy(&line));
+#[ferrio::main]
+async fn main() -> io::Result<()> {
+    // A command that prints a line every 50 ms.
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            "for i in 1 2 3 4 5; do echo \"tick $i\"; sleep 0.05; done",
+        ])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut lines = StreamReader::new(child.stdout.take().expect("stdout is piped"));
+    loop {
+        let line = lines.readline().await?;
+        if line.is_empty() {
+            break;
         }
-        let status = child.wait().await?;
-        println!("child exited with {status}");
+        print!("child said: {}", String::from_utf8_lossy(&line));
+    }
+    let status = child.wait().await?;
+    println!("child exited with {status}");
 
-        let output = Command::new("uname").arg("-s").output().await?;
-        println!(
-            "uname -s: {} ({})",
-            String::from_utf8_lossy(&output.stdout).trim(),
-            output.status
-        );
-        Ok(())
-    })
+    let output = Command::new("uname").arg("-s").output().await?;
+    println!(
+        "uname -s: {} ({})",
+        String::from_utf8_lossy(&output.stdout).trim(),
+        output.status
+    );
+    Ok(())
 }

@@ -5,7 +5,8 @@
 
 use std::io;
 
-use ferrio::reactor::streams::{open_connection, start_server, StreamReader, StreamWriter};
+use ferrio::streams::{StreamReader, StreamWriter};
+use ferrio::{open_connection, start_server};
 
 /// Echoes each line back until the client closes its side.
 async fn handle_client(mut reader: StreamReader, mut writer: StreamWriter) {
@@ -42,20 +43,19 @@ async fn client(id: usize, addr: std::net::SocketAddr) -> io::Result<()> {
     Ok(())
 }
 
-fn main() -> io::Result<()> {
-    ferrio::reactor::new_runtime()?.block_on(async {
-        let server = start_server(handle_client, "127.0.0.1:0").await?;
-        let addr = server.local_addr().expect("a TCP server has an address");
-        println!("serving on {addr}");
+#[ferrio::main]
+async fn main() -> io::Result<()> {
+    let server = start_server(handle_client, "127.0.0.1:0").await?;
+    let addr = server.local_addr().expect("a TCP server has an address");
+    println!("serving on {addr}");
 
-        let clients = (1..=3).map(|id| ferrio::core::spawn(client(id, addr)));
-        for result in ferrio::core::combinators::gather(clients).await {
-            result.expect("the client task finished")?;
-        }
+    let clients = (1..=3).map(|id| ferrio::create_task(client(id, addr)));
+    for result in ferrio::gather(clients).await {
+        result.expect("the client task finished")?;
+    }
 
-        server.close();
-        server.wait_closed().await;
-        println!("server closed");
-        Ok(())
-    })
+    server.close();
+    server.wait_closed().await;
+    println!("server closed");
+    Ok(())
 }

@@ -12,6 +12,9 @@ use std::time::Duration;
 
 const CHILD_ENV: &str = "FERRIO_CTRL_C_CHILD";
 
+/// SIGINT's number, the same on every Unix.
+const SIGINT: i32 = 2;
+
 /// Prints when the main future is dropped: its cancellation.
 struct Cancelled;
 
@@ -71,6 +74,21 @@ fn child() {
             });
             println!("graceful shutdown returned {value}");
         }
+        Some("after_run") => {
+            let value = ferrio::Runner::builder()
+                .ctrl_c(Some(true))
+                .build()
+                .unwrap()
+                .run(async { 3 });
+            println!("run returned {value}; ready");
+            // Nobody listens any more: the parent's Ctrl-C must kill this process.
+            // The bound only turns a swallowed signal into a failure, not a hang.
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while std::time::Instant::now() < deadline {
+                std::thread::park_timeout(deadline - std::time::Instant::now());
+            }
+            println!("still alive");
+        }
         Some(other) => panic!("unknown scenario {other}"),
     }
 }
@@ -78,6 +96,12 @@ fn child() {
 /// Starts the child on `scenario`, waits for "ready", sends SIGINT, and returns its
 /// whole output and whether it succeeded.
 fn interrupt_child(scenario: &str) -> (bool, String, String) {
+    let (status, stdout, stderr) = interrupt_child_status(scenario);
+    (status.success(), stdout, stderr)
+}
+
+/// [`interrupt_child`], with the child's exit status.
+fn interrupt_child_status(scenario: &str) -> (std::process::ExitStatus, String, String) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "child", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, scenario)
@@ -108,7 +132,7 @@ fn interrupt_child(scenario: &str) -> (bool, String, String) {
     seen.push_str(&rest);
     let output = child.wait_with_output().unwrap();
     (
-        output.status.success(),
+        output.status,
         seen,
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
@@ -147,4 +171,19 @@ fn a_program_that_handles_ctrl_c_is_not_cancelled() {
     assert!(success, "{stdout}\n{stderr}");
     assert!(stdout.contains("the program got Ctrl-C"), "{stdout}");
     assert!(stdout.contains("graceful shutdown returned 7"), "{stdout}");
+}
+
+/// Once `run` has returned, nobody listens for Ctrl-C: it kills the program again,
+/// as after `asyncio.run`.
+#[test]
+fn ctrl_c_kills_the_program_after_run_returns() {
+    use std::os::unix::process::ExitStatusExt;
+
+    if child_scenario().is_some() {
+        return;
+    }
+    let (status, stdout, stderr) = interrupt_child_status("after_run");
+    assert!(stdout.contains("run returned 3"), "{stdout}");
+    assert!(!stdout.contains("still alive"), "{stdout}\n{stderr}");
+    assert_eq!(status.signal(), Some(SIGINT), "{stdout}\n{stderr}");
 }

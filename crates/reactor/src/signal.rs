@@ -3,39 +3,71 @@
 //! # How a signal travels
 //!
 //! Signal handlers are process-wide by nature. The first subscription to a signal
-//! installs a handler (through `signal-hook-registry`, which chains with handlers
-//! installed by others) that only does async-signal-safe work: it sets the signal's
+//! installs a handler that only does async-signal-safe work: it sets the signal's
 //! pending flag and writes one byte to a process-wide non-blocking pipe. One helper
 //! thread, `ferrio-signal`, blocks on that pipe and hands each pending signal to every
 //! live subscription, waking its task on whatever runtime or executor it runs. So a
 //! subscription works under any executor, several runtimes in one process each get
 //! their signals, and no subscriber can miss a signal because another one read the
 //! pipe first. Like the kernel, a subscription coalesces repeats of one signal that
-//! arrive before it is polled.
+//! arrive before it is polled. A handler that was installed before ours (a function,
+//! not the default action or "ignore") still runs on every signal.
 //!
-//! Once a handler is installed for a signal it stays installed: for `SIGINT`, that
-//! means Ctrl-C no longer kills the process by default but is delivered to the
-//! subscriptions (and dropped when there are none), as with tokio.
+//! # When nobody listens
+//!
+//! When the last subscription to a signal is dropped, the signal's previous
+//! disposition is restored, as asyncio's `remove_signal_handler` does: once
+//! `ferrio::run` or a [`ctrl_c`] future is gone, Ctrl-C kills the program again.
+//! The next subscription installs the handler anew. A signal that arrives while the
+//! disposition switches either reaches a subscription or gets the previous
+//! disposition's treatment (for `SIGINT`, the process dies by it); it is never
+//! swallowed while a subscription exists.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
+use libc::{c_int, c_void, siginfo_t};
 
 /// Signals numbers this module can track (covers real-time signals on Linux).
 const MAX_SIGNAL: usize = 128;
 
-/// Process-wide state shared with the signal handlers and the helper thread.
+/// Signals a process cannot (or must not) catch.
+const FORBIDDEN: [c_int; 5] = [
+    libc::SIGKILL,
+    libc::SIGSTOP,
+    libc::SIGILL,
+    libc::SIGFPE,
+    libc::SIGSEGV,
+];
+
+// What the signal handler reads: plain atomics, since it may take no lock.
+
+/// The pipe's write end, or -1 before the globals exist.
+static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
+/// Per signal: a signal arrived and is not yet handed to the subscriptions.
+static PENDING: [AtomicBool; MAX_SIGNAL] = [const { AtomicBool::new(false) }; MAX_SIGNAL];
+/// Per signal: how many live subscriptions want it.
+static LISTENERS: [AtomicUsize; MAX_SIGNAL] = [const { AtomicUsize::new(0) }; MAX_SIGNAL];
+/// Per signal: the handler function that was installed before ours (0 for the
+/// default action, 1 for "ignore", as `sa_sigaction` spells them).
+static PREVIOUS_HANDLER: [AtomicUsize; MAX_SIGNAL] = [const { AtomicUsize::new(0) }; MAX_SIGNAL];
+/// Per signal: whether that previous handler takes `SA_SIGINFO` arguments.
+static PREVIOUS_SIGINFO: [AtomicBool; MAX_SIGNAL] = [const { AtomicBool::new(false) }; MAX_SIGNAL];
+
+/// Process-wide state of the helper thread and the subscriptions.
 struct Globals {
-    write_fd: OwnedFd,
-    pending: [AtomicBool; MAX_SIGNAL],
-    installed: Mutex<[bool; MAX_SIGNAL]>,
+    /// Owns the pipe's write end that [`WRITE_FD`] names, for the process lifetime.
+    _write_fd: OwnedFd,
+    /// Per signal: the disposition ours replaced, while ours is installed.
+    /// Installing and restoring happen under this lock, never concurrently.
+    replaced: Mutex<[Option<libc::sigaction>; MAX_SIGNAL]>,
     subscribers: Mutex<Vec<Weak<Subscriber>>>,
 }
 
@@ -65,12 +97,14 @@ fn globals() -> io::Result<&'static Globals> {
     std::thread::Builder::new()
         .name("ferrio-signal".into())
         .spawn(move || dispatch_loop(read_fd))?;
-    Ok(GLOBALS.get_or_init(|| Globals {
-        write_fd,
-        pending: [const { AtomicBool::new(false) }; MAX_SIGNAL],
-        installed: Mutex::new([false; MAX_SIGNAL]),
+    WRITE_FD.store(write_fd.as_raw_fd(), Ordering::Release);
+    let g = GLOBALS.get_or_init(|| Globals {
+        _write_fd: write_fd,
+        replaced: Mutex::new([None; MAX_SIGNAL]),
         subscribers: Mutex::new(Vec::new()),
-    }))
+    });
+    let _ = GLOBALS_READY.set(g);
+    Ok(g)
 }
 
 /// A close-on-exec pipe whose write end never blocks (the handler must not).
@@ -115,7 +149,7 @@ static GLOBALS_READY: OnceLock<&'static Globals> = OnceLock::new();
 
 fn deliver(g: &Globals) {
     let mut wakers = Vec::new();
-    for (signal, pending) in g.pending.iter().enumerate() {
+    for (signal, pending) in PENDING.iter().enumerate() {
         if !pending.swap(false, Ordering::AcqRel) {
             continue;
         }
@@ -138,8 +172,8 @@ fn deliver(g: &Globals) {
     }
 }
 
-/// Installs the handler for `signal` once.
-fn install(g: &'static Globals, signal: i32) -> io::Result<()> {
+/// The index of `signal` in the per-signal tables, or why it cannot be handled.
+fn signal_index(signal: i32) -> io::Result<usize> {
     let index = usize::try_from(signal)
         .ok()
         .filter(|&i| i > 0 && i < MAX_SIGNAL)
@@ -149,36 +183,210 @@ fn install(g: &'static Globals, signal: i32) -> io::Result<()> {
                 format!("{signal} is not a signal number"),
             )
         })?;
-    if signal_hook_registry::FORBIDDEN.contains(&signal) {
+    if FORBIDDEN.contains(&signal) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("signal {signal} cannot be handled"),
         ));
     }
-    let mut installed = g.installed.lock().unwrap_or_else(|e| e.into_inner());
-    if installed[index] {
-        return Ok(());
-    }
-    let write_fd = g.write_fd.as_raw_fd();
-    let pending = &g.pending[index];
-    let action = move || {
-        pending.store(true, Ordering::Release);
+    Ok(index)
+}
+
+/// The installed handler: hands the signal to the subscriptions, or, when there
+/// are none, treats it as the disposition ours replaced would have.
+extern "C" fn on_signal(signal: c_int, info: *mut siginfo_t, context: *mut c_void) {
+    let Some(index) = usize::try_from(signal).ok().filter(|&i| i < MAX_SIGNAL) else {
+        return;
+    };
+    let errno = Errno::save();
+    if LISTENERS[index].load(Ordering::SeqCst) > 0 {
+        PENDING[index].store(true, Ordering::Release);
         let byte = index as u8;
         // SAFETY: write(2) is async-signal-safe; the pipe's write end lives for the
         // whole process (the globals are never dropped). A full pipe only means a
         // wake-up is already queued, so the result is ignored.
-        unsafe { libc::write(write_fd, (&byte as *const u8).cast(), 1) };
+        unsafe {
+            libc::write(
+                WRITE_FD.load(Ordering::Acquire),
+                (&byte as *const u8).cast(),
+                1,
+            )
+        };
+    } else if PREVIOUS_HANDLER[index].load(Ordering::Acquire) == libc::SIG_DFL {
+        default_action(signal);
+    }
+    let previous = PREVIOUS_HANDLER[index].load(Ordering::Acquire);
+    if previous != libc::SIG_DFL && previous != libc::SIG_IGN {
+        if PREVIOUS_SIGINFO[index].load(Ordering::Acquire) {
+            // SAFETY: `previous` is the `sa_sigaction` of a handler installed with
+            // SA_SIGINFO, so it has this signature; we pass on our own arguments.
+            let handler: extern "C" fn(c_int, *mut siginfo_t, *mut c_void) =
+                unsafe { std::mem::transmute(previous) };
+            handler(signal, info, context);
+        } else {
+            // SAFETY: `previous` is the `sa_handler` of a handler installed without
+            // SA_SIGINFO, so it takes the signal number only.
+            let handler: extern "C" fn(c_int) = unsafe { std::mem::transmute(previous) };
+            handler(signal);
+        }
+    }
+    errno.restore();
+}
+
+/// Takes the default action of `signal` from inside its handler, with no lock.
+fn default_action(signal: c_int) {
+    match signal {
+        libc::SIGCHLD | libc::SIGURG | libc::SIGWINCH | libc::SIGCONT => {}
+        libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU => {
+            // SAFETY: raise(3) is async-signal-safe; SIGSTOP stops the process as
+            // these signals' default action would, without touching dispositions.
+            unsafe { libc::raise(libc::SIGSTOP) };
+        }
+        _ => {
+            // The process must die *by this signal*: put the default action back and
+            // raise it again. The signal stays blocked until this handler returns,
+            // and is then taken with the disposition of that moment: the default
+            // (death), or ours if a subscription re-installed it meanwhile, which
+            // then hands it to that subscription. Either way nothing is lost.
+            // SAFETY: a zeroed sigaction with SIG_DFL is a valid disposition;
+            // sigaction(2) and raise(3) are async-signal-safe.
+            unsafe {
+                let mut default: libc::sigaction = std::mem::zeroed();
+                default.sa_sigaction = libc::SIG_DFL;
+                libc::sigaction(signal, &default, std::ptr::null_mut());
+                libc::raise(signal);
+            }
+        }
+    }
+}
+
+/// Adds one subscription to `signal`; the first installs the handler.
+///
+/// The count goes up before the handler is installed, so a signal caught by the
+/// new handler always finds a listener; one that arrives before the install gets
+/// the previous disposition.
+fn subscribe(g: &Globals, signal: i32) -> io::Result<()> {
+    let index = signal_index(signal)?;
+    let mut replaced = g.replaced.lock().unwrap_or_else(|e| e.into_inner());
+    LISTENERS[index].fetch_add(1, Ordering::SeqCst);
+    if replaced[index].is_some() {
+        return Ok(());
+    }
+    match install(signal, index) {
+        Ok(previous) => {
+            replaced[index] = Some(previous);
+            Ok(())
+        }
+        Err(error) => {
+            LISTENERS[index].fetch_sub(1, Ordering::SeqCst);
+            Err(error)
+        }
+    }
+}
+
+/// Installs [`on_signal`] for `signal`; returns the disposition it replaced.
+fn install(signal: i32, index: usize) -> io::Result<libc::sigaction> {
+    // SAFETY: a zeroed sigaction is a valid out buffer; a null new action only
+    // queries.
+    let mut previous: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: valid signal number and out pointer.
+    if unsafe { libc::sigaction(signal, std::ptr::null(), &mut previous) } != 0 {
+        return Err(cannot_handle(signal, io::Error::last_os_error()));
+    }
+    // The handler reads these when it chains or falls back; they must be in place
+    // before it can run.
+    PREVIOUS_HANDLER[index].store(previous.sa_sigaction, Ordering::Release);
+    PREVIOUS_SIGINFO[index].store(previous.sa_flags & libc::SA_SIGINFO != 0, Ordering::Release);
+
+    // SAFETY: a zeroed sigaction is valid; the fields are filled below.
+    let mut ours: libc::sigaction = unsafe { std::mem::zeroed() };
+    ours.sa_sigaction = on_signal as *const () as usize;
+    ours.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART | libc::SA_ONSTACK;
+    // SAFETY: `sa_mask` is a valid sigset to initialise; the handler only does
+    // async-signal-safe work on 'static data (see `on_signal`).
+    if unsafe {
+        libc::sigemptyset(&mut ours.sa_mask);
+        libc::sigaction(signal, &ours, std::ptr::null_mut())
+    } != 0
+    {
+        return Err(cannot_handle(signal, io::Error::last_os_error()));
+    }
+    Ok(previous)
+}
+
+fn cannot_handle(signal: i32, error: io::Error) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("cannot handle signal {signal}: {error}"),
+    )
+}
+
+/// Removes one subscription to `signal`; the last puts the replaced disposition
+/// back, unless someone else installed a handler over ours meanwhile (theirs stays,
+/// and ours, which they may chain to, keeps falling back to the replaced one).
+fn unsubscribe(g: &Globals, signal: i32) {
+    let Ok(index) = signal_index(signal) else {
+        return;
     };
-    // SAFETY: the action only stores an atomic and calls write(2), both
-    // async-signal-safe, and touches only 'static data.
-    unsafe { signal_hook_registry::register(signal, action) }.map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("cannot handle signal {signal}: {e}"),
-        )
-    })?;
-    installed[index] = true;
-    Ok(())
+    let mut replaced = g.replaced.lock().unwrap_or_else(|e| e.into_inner());
+    if LISTENERS[index].fetch_sub(1, Ordering::SeqCst) != 1 {
+        return;
+    }
+    let Some(previous) = replaced[index] else {
+        return;
+    };
+    // SAFETY: a zeroed sigaction is a valid out buffer.
+    let mut current: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: valid signal number and out pointer; a null new action only queries.
+    let queried = unsafe { libc::sigaction(signal, std::ptr::null(), &mut current) };
+    if queried != 0 || current.sa_sigaction != on_signal as *const () as usize {
+        return;
+    }
+    // A signal between the count reaching zero and this call meets our handler,
+    // which falls back to `previous` itself.
+    // SAFETY: `previous` is the disposition sigaction(2) reported for this signal.
+    if unsafe { libc::sigaction(signal, &previous, std::ptr::null_mut()) } == 0 {
+        replaced[index] = None;
+    }
+}
+
+/// The thread's `errno`, kept across the handler so the interrupted code does not
+/// see the handler's write(2) result.
+struct Errno(c_int);
+
+impl Errno {
+    fn save() -> Errno {
+        // SAFETY: the errno location is valid for the current thread.
+        Errno(unsafe { *errno_location() })
+    }
+
+    fn restore(self) {
+        // SAFETY: as in `save`.
+        unsafe { *errno_location() = self.0 };
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "emscripten"))]
+fn errno_location() -> *mut c_int {
+    // SAFETY: returns the calling thread's errno address; no preconditions.
+    unsafe { libc::__errno_location() }
+}
+
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "dragonfly"
+))]
+fn errno_location() -> *mut c_int {
+    // SAFETY: returns the calling thread's errno address; no preconditions.
+    unsafe { libc::__error() }
+}
+
+#[cfg(any(target_os = "openbsd", target_os = "netbsd"))]
+fn errno_location() -> *mut c_int {
+    // SAFETY: returns the calling thread's errno address; no preconditions.
+    unsafe { libc::__errno() }
 }
 
 /// A stream of the Unix signals it was created for, in the order they arrive.
@@ -212,23 +420,39 @@ impl Signals {
     /// `InvalidInput` for a number that is not a signal, or one that cannot be
     /// handled (`SIGKILL`, `SIGSTOP`, `SIGSEGV`, `SIGILL`, `SIGFPE`).
     pub fn new(signals: impl IntoIterator<Item = i32>) -> io::Result<Signals> {
-        let g = globals()?;
-        let _ = GLOBALS_READY.set(g);
-        let wanted: Vec<i32> = signals.into_iter().collect();
+        let mut wanted: Vec<i32> = signals.into_iter().collect();
         for &signal in &wanted {
-            install(g, signal)?;
+            signal_index(signal)?;
         }
-        let subscriber = Arc::new(Subscriber {
-            state: Mutex::new(SubscriberState {
-                wanted,
-                ..SubscriberState::default()
-            }),
-        });
+        wanted.sort_unstable();
+        wanted.dedup();
+        let g = globals()?;
+        // Listed before the handler can count it, so every signal the handler
+        // passes on finds this subscription.
+        let subscriber = Arc::new(Subscriber::default());
         g.subscribers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Arc::downgrade(&subscriber));
-        Ok(Signals { subscriber })
+        let signals = Signals { subscriber };
+        for signal in wanted {
+            // Wanted before it is counted, so a signal the new handler catches is
+            // queued here; recorded one by one, so a failure part-way unsubscribes
+            // (on drop) exactly what was subscribed.
+            signals.state().wanted.push(signal);
+            if let Err(error) = subscribe(g, signal) {
+                signals.state().wanted.pop();
+                return Err(error);
+            }
+        }
+        Ok(signals)
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, SubscriberState> {
+        self.subscriber
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Waits for the next signal.
@@ -249,6 +473,18 @@ impl Signals {
                 state.waker = Some(cx.waker().clone());
                 Poll::Pending
             }
+        }
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        let Some(g) = GLOBALS_READY.get() else {
+            return;
+        };
+        let wanted = std::mem::take(&mut self.state().wanted);
+        for signal in wanted {
+            unsubscribe(g, signal);
         }
     }
 }

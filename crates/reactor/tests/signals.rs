@@ -52,3 +52,68 @@ fn ctrl_c_completes_instead_of_killing() {
         assert!(work.await.unwrap_err().is_cancelled());
     });
 }
+
+/// Once the last subscription to SIGINT is dropped, Ctrl-C kills the process again,
+/// as asyncio restores the default handler; a new subscription takes it back.
+#[test]
+fn sigint_kills_again_once_nobody_listens() {
+    const NAME: &str = "sigint_kills_again_once_nobody_listens";
+    if !common::is_child(NAME) {
+        let output = common::run_as_child(NAME);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.contains("raising with no subscription"),
+            "the child did not get that far: {output:?}"
+        );
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            output.status.signal(),
+            Some(libc::SIGINT),
+            "the child must die by SIGINT: {output:?}"
+        );
+        return;
+    }
+    // Twice, so the handler is installed again after being removed.
+    for round in 1..=2 {
+        let mut first = Signals::new([libc::SIGINT]).unwrap();
+        let mut second = Signals::new([libc::SIGINT, libc::SIGUSR1]).unwrap();
+        raise(libc::SIGINT);
+        assert_eq!(futures_lite::future::block_on(first.recv()), libc::SIGINT);
+        assert_eq!(futures_lite::future::block_on(second.recv()), libc::SIGINT);
+        drop(first);
+        // One subscription is left: it still gets Ctrl-C.
+        raise(libc::SIGINT);
+        assert_eq!(futures_lite::future::block_on(second.recv()), libc::SIGINT);
+        drop(second);
+        println!("round {round}: subscriptions dropped");
+    }
+    println!("raising with no subscription");
+    raise(libc::SIGINT);
+    await_death_by_signal();
+}
+
+/// Death by a signal sent with kill(2) may reach another thread a moment later;
+/// the bound only turns a swallowed signal into a failure instead of a hang.
+fn await_death_by_signal() -> ! {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        std::thread::park_timeout(deadline - std::time::Instant::now());
+    }
+    panic!("the signal was swallowed: the process is still alive");
+}
+
+/// A rejected subscription takes nothing: Ctrl-C keeps its default action.
+#[test]
+fn a_failed_subscription_unsubscribes_what_it_took() {
+    const NAME: &str = "a_failed_subscription_unsubscribes_what_it_took";
+    if !common::is_child(NAME) {
+        let output = common::run_as_child(NAME);
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(output.status.signal(), Some(libc::SIGINT), "{output:?}");
+        return;
+    }
+    let err = Signals::new([libc::SIGINT, libc::SIGKILL]).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    raise(libc::SIGINT);
+    await_death_by_signal();
+}
