@@ -47,8 +47,9 @@ fn cancelling_before_first_poll_never_runs_the_body() {
             r.fetch_add(1, Ordering::SeqCst);
         });
         if task.cancel() {
+            // cancel() said yes: the task ends cancelled even if, on the
+            // multi-thread executor, a worker was already running its body.
             assert!(task.await.unwrap_err().is_cancelled());
-            // On the loop the body cannot have started: it was still queued.
         } else {
             // Another worker finished it first.
             assert!(task.await.is_ok());
@@ -125,5 +126,34 @@ fn cancel_twice_is_harmless() {
         let second = task.cancel();
         assert!(task.await.unwrap_err().is_cancelled());
         let _ = second;
+    });
+}
+
+/// Regression: on the multi-thread executor, `cancel()` can land while a worker is in
+/// the middle of the poll that completes the task. `cancel()` said yes, so awaiting
+/// must give `Cancelled`, not the value.
+#[test]
+fn cancel_during_the_completing_poll_still_ends_cancelled() {
+    use std::sync::atomic::AtomicBool;
+
+    let rt = common::runtime(ferrio_core::Flavor::MultiThread);
+    rt.block_on(async {
+        let started = Arc::new(AtomicBool::new(false));
+        let go = Arc::new(AtomicBool::new(false));
+        let (s, g) = (started.clone(), go.clone());
+        let task = spawn(async move {
+            s.store(true, Ordering::SeqCst);
+            // One poll that runs until the test lets it finish.
+            while !g.load(Ordering::SeqCst) {
+                std::hint::spin_loop();
+            }
+            5
+        });
+        while !started.load(Ordering::SeqCst) {
+            yield_now().await;
+        }
+        assert!(task.cancel(), "the task is mid-poll, not finished");
+        go.store(true, Ordering::SeqCst);
+        assert!(task.await.unwrap_err().is_cancelled());
     });
 }

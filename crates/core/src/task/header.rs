@@ -177,6 +177,12 @@ impl Header {
         self.cancel_requested.store(true, Ordering::Release);
     }
 
+    /// Whether cancellation was requested (by [`Task::cancel`](crate::Task::cancel),
+    /// a task group or shutdown).
+    pub(crate) fn cancel_requested(&self) -> bool {
+        self.cancel_requested.load(Ordering::Acquire)
+    }
+
     pub(crate) fn snapshot(&self) -> TaskSnapshot {
         TaskSnapshot {
             id: self.id,

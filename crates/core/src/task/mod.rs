@@ -127,7 +127,10 @@ impl<T> Task<T> {
     /// [`TaskError::Cancelled`].
     ///
     /// Returns `false`, and does nothing, when the task has already finished; `true`
-    /// when the request was made.
+    /// when the request was made. As with asyncio, `true` means the task ends
+    /// cancelled: on the multi-thread executor another worker may be in the middle of
+    /// a poll that completes the future, and then the value is dropped and awaiting
+    /// still gives [`TaskError::Cancelled`]. A panic is still reported as a panic.
     pub fn cancel(&self) -> bool {
         if self.is_finished() {
             return false;
@@ -158,7 +161,11 @@ impl<T> Task<T> {
             .expect("the raw task lives as long as the handle");
         match Pin::new(raw).poll(cx) {
             Poll::Ready(out) => {
+                let cancelled = self.header().cancel_requested();
                 self.output = Some(match out {
+                    // cancel() said yes before the value came: the task ends
+                    // cancelled, as its caller was promised.
+                    Some(Ok(_)) if cancelled => Err(TaskError::Cancelled),
                     Some(Ok(value)) => Ok(value),
                     Some(Err(TaskError::Panicked(mut payload))) => {
                         payload.disarm();
