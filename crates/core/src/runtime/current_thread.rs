@@ -152,7 +152,7 @@ fn run_loop<F: Future>(shared: &Arc<Shared>, queue: &LoopQueue, ctx: &Ctx, futur
             };
             runnable.run();
             tick = tick.wrapping_add(1);
-            if tick % MAINTENANCE_INTERVAL == 0 {
+            if tick.is_multiple_of(MAINTENANCE_INTERVAL) {
                 context::refresh_coarse_now();
                 shared.registry.collect(0);
                 shared.time.fire_due();

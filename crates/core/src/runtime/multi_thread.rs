@@ -412,7 +412,7 @@ impl Worker<'_> {
                 return;
             }
             self.tick = self.tick.wrapping_add(1);
-            if self.tick % MAINTENANCE_INTERVAL == 0 {
+            if self.tick.is_multiple_of(MAINTENANCE_INTERVAL) {
                 self.maintenance();
             }
             match self.find_task() {
@@ -443,7 +443,7 @@ impl Worker<'_> {
 
     fn find_task(&mut self) -> Option<Runnable<Header>> {
         let me = &self.pool.workers[self.index];
-        if self.tick % MAINTENANCE_INTERVAL == 0 {
+        if self.tick.is_multiple_of(MAINTENANCE_INTERVAL) {
             if let Ok(r) = self.pool.injector.pop() {
                 return Some(r);
             }
