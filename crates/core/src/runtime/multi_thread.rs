@@ -19,9 +19,13 @@
 //!
 //! # Parking
 //!
-//! A worker with nothing to run fires due timers, registers as sleeping, re-checks
-//! every queue (the SeqCst fence pairs with the one a scheduler issues after
-//! pushing, so either the scheduler sees the sleeper or the sleeper sees the task),
+//! A worker with nothing to run first spins: it becomes a searcher (if fewer than
+//! half the workers search already) and looks for work a few more rounds, yielding
+//! the CPU between them, so a producer outside the workers finds it awake rather
+//! than paying a wake-up per task. Then it fires due timers, gives up the searcher
+//! role, registers as sleeping, re-checks every queue (the SeqCst fence pairs with
+//! the one a scheduler issues after pushing, so either the scheduler sees the
+//! sleeper or the sleeper sees the task),
 //! then parks: exactly one sleeper holds the driver and parks in it until the next
 //! timer deadline; the others park on their own parkers. New work wakes one sleeper
 //! (preferring one not in the driver) unless a worker is already searching for work.
@@ -46,6 +50,8 @@ use crate::task::Header;
 
 const LOCAL_QUEUE: usize = 1024;
 const MAX_LIFO_STREAK: u32 = 3;
+/// Rounds an idle worker looks for work before parking (see `Worker::spin`).
+const SPIN_ROUNDS: u32 = 16;
 
 pub(crate) struct Pool {
     injector: ConcurrentQueue<Runnable<Header>>,
@@ -416,19 +422,64 @@ impl Worker<'_> {
                 self.maintenance();
             }
             match self.find_task() {
-                Some(runnable) => {
-                    if self.searching {
-                        self.searching = false;
-                        if self.pool.num_searching.fetch_sub(1, Ordering::SeqCst) == 1 {
-                            // The last searcher found work: there may be more.
-                            self.pool.notify_parked(self.shared);
-                        }
+                // The last searcher to find work wakes a sleeper: there may be more.
+                Some(runnable) => self.found(runnable),
+                None => {
+                    if let Some(runnable) = self.spin() {
+                        // Counted as a searcher while spinning: the run-loop turn
+                        // above hands the role on when it finds this task.
+                        self.found(runnable);
+                    } else {
+                        self.park();
                     }
-                    runnable.run();
                 }
-                None => self.park(),
             }
         }
+    }
+
+    /// Runs `runnable`, found while searching.
+    fn found(&mut self, runnable: Runnable<Header>) {
+        if self.searching {
+            self.searching = false;
+            if self.pool.num_searching.fetch_sub(1, Ordering::SeqCst) == 1 {
+                self.pool.notify_parked(self.shared);
+            }
+        }
+        runnable.run();
+    }
+
+    /// Before parking, looks for work a few more rounds, yielding the CPU between
+    /// them: a producer outside the workers (a `block_on` spawning in a loop) then
+    /// finds this worker awake instead of paying a wake-up syscall per task. The
+    /// worker counts as searching while it spins (at most half the workers do), so
+    /// schedulers do not wake sleepers meanwhile; `park` re-checks every queue
+    /// after giving the role up, so nothing is stranded.
+    fn spin(&mut self) -> Option<Runnable<Header>> {
+        let pool = self.pool;
+        if !self.searching {
+            let searching = pool.num_searching.load(Ordering::SeqCst);
+            if 2 * searching >= pool.workers.len() {
+                return None;
+            }
+            pool.num_searching.fetch_add(1, Ordering::SeqCst);
+            self.searching = true;
+        }
+        for round in 0..SPIN_ROUNDS {
+            if round < SPIN_ROUNDS / 2 {
+                for _ in 0..32 {
+                    std::hint::spin_loop();
+                }
+            } else {
+                thread::yield_now();
+            }
+            if pool.shutdown.load(Ordering::Acquire) {
+                return None;
+            }
+            if let Some(r) = self.find_task() {
+                return Some(r);
+            }
+        }
+        None
     }
 
     fn maintenance(&mut self) {
