@@ -2,7 +2,7 @@
 //! exception was never retrieved"); a panic that was awaited is not.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ferrio::debug::PanicReport;
 
@@ -16,6 +16,16 @@ fn runner_with_sink() -> (ferrio::Runner, Arc<Mutex<Vec<PanicReport>>>) {
     (runner, reports)
 }
 
+/// Lets the loop run until a report arrives, failing after a generous deadline
+/// instead of hanging.
+async fn until_reported(reports: &Mutex<Vec<PanicReport>>) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reports.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no panic report within 10 s");
+        ferrio::yield_now().await;
+    }
+}
+
 #[test]
 fn a_detached_panic_is_reported_with_name_and_location() {
     let (runner, reports) = runner_with_sink();
@@ -24,8 +34,7 @@ fn a_detached_panic_is_reported_with_name_and_location() {
             .name("forgotten")
             .spawn(async { panic!("nobody looks") });
         task.detach();
-        // Let it run and fail.
-        ferrio::sleep(Duration::from_millis(5)).await;
+        until_reported(&reports).await;
     });
     drop(runner);
     let reports = reports.lock().unwrap();
@@ -53,7 +62,7 @@ fn a_panicking_callback_is_reported() {
     let (runner, reports) = runner_with_sink();
     runner.run(async {
         ferrio::Handle::current().call_soon(|| panic!("in a callback"));
-        ferrio::sleep(Duration::from_millis(5)).await;
+        until_reported(&reports).await;
     });
     drop(runner);
     let reports = reports.lock().unwrap();
