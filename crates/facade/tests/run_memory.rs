@@ -13,7 +13,8 @@ fn resident_bytes() -> usize {
         .nth(1)
         .and_then(|field| field.parse().ok())
         .expect("statm's resident field");
-    pages * 4096
+    // SAFETY: sysconf has no preconditions.
+    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize
 }
 
 #[test]

@@ -390,6 +390,50 @@ fn errno_location() -> *mut c_int {
     unsafe { libc::__errno() }
 }
 
+/// Whether `signal` is ignored (`SIG_IGN`) by the process, ferrio's own handler
+/// aside: while ferrio listens for the signal, this reports the disposition it
+/// replaced and will restore.
+///
+/// A process started by `nohup`, or as a background job of a non-interactive
+/// shell, starts with `SIGINT` and `SIGQUIT` ignored. `ferrio::run` checks this
+/// for `SIGINT`, as `asyncio.run` does, and then leaves Ctrl-C alone.
+///
+/// # Errors
+///
+/// `InvalidInput` for a number that is not a signal, or one that cannot be
+/// handled; the OS's error when the disposition cannot be read.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_reactor::signal::is_ignored;
+///
+/// // SAFETY: no handler of this process relies on SIGUSR2's disposition.
+/// unsafe { libc::signal(libc::SIGUSR2, libc::SIG_IGN) };
+/// assert!(is_ignored(libc::SIGUSR2)?);
+/// // SAFETY: as above.
+/// unsafe { libc::signal(libc::SIGUSR2, libc::SIG_DFL) };
+/// assert!(!is_ignored(libc::SIGUSR2)?);
+/// # std::io::Result::Ok(())
+/// ```
+pub fn is_ignored(signal: i32) -> io::Result<bool> {
+    let index = signal_index(signal)?;
+    // Under the lock, so ours cannot be installed or removed while we look.
+    let replaced = GLOBALS_READY
+        .get()
+        .map(|g| g.replaced.lock().unwrap_or_else(|e| e.into_inner()));
+    if let Some(previous) = replaced.as_ref().and_then(|replaced| replaced[index]) {
+        return Ok(previous.sa_sigaction == libc::SIG_IGN);
+    }
+    // SAFETY: a zeroed sigaction is a valid out buffer.
+    let mut current: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: valid signal number and out pointer; a null new action only queries.
+    if unsafe { libc::sigaction(signal, std::ptr::null(), &mut current) } != 0 {
+        return Err(cannot_handle(signal, io::Error::last_os_error()));
+    }
+    Ok(current.sa_sigaction == libc::SIG_IGN)
+}
+
 /// A stream of the Unix signals it was created for, in the order they arrive.
 ///
 /// Repeats of one signal that arrive before the stream is polled are coalesced, as
