@@ -89,15 +89,7 @@ pub fn open_connection_with_limit(
     addr: impl AsyncToSocketAddrs,
     limit: usize,
 ) -> impl std::future::Future<Output = io::Result<(StreamReader, StreamWriter)>> {
-    let connect = TcpStream::connect(addr);
-    async move {
-        check_limit(limit)?;
-        let stream = connect.await?;
-        Ok((
-            StreamReader::with_limit(stream.clone(), limit),
-            StreamWriter::new(stream),
-        ))
-    }
+    with_limit(TcpStream::connect(addr), limit)
 }
 
 /// Connects to a Unix-domain socket and returns a `(reader, writer)` pair.
@@ -133,15 +125,32 @@ pub fn open_unix_connection_with_limit(
     limit: usize,
 ) -> impl std::future::Future<Output = io::Result<(StreamReader<UnixStream>, StreamWriter<UnixStream>)>>
 {
-    let connect = UnixStream::connect(path);
-    async move {
-        check_limit(limit)?;
-        let stream = connect.await?;
-        Ok((
-            StreamReader::with_limit(stream.clone(), limit),
-            StreamWriter::new(stream),
-        ))
-    }
+    with_limit(UnixStream::connect(path), limit)
+}
+
+/// The `(reader, writer)` pair over the stream `connect` gives, the reader with
+/// `limit` (checked before connecting).
+async fn with_limit<S>(
+    connect: impl std::future::Future<Output = io::Result<S>>,
+    limit: usize,
+) -> io::Result<(StreamReader<S>, StreamWriter<S>)>
+where
+    S: Clone + futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+{
+    check_limit(limit)?;
+    let stream = connect.await?;
+    Ok(reader_writer(stream, limit))
+}
+
+/// asyncio's `(reader, writer)` pair over one stream.
+fn reader_writer<S>(stream: S, limit: usize) -> (StreamReader<S>, StreamWriter<S>)
+where
+    S: Clone + futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+{
+    (
+        StreamReader::with_limit(stream.clone(), limit),
+        StreamWriter::new(stream),
+    )
 }
 
 /// asyncio's `ValueError('Limit cannot be <= 0')`, as an I/O error.

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use super::{check_limit, StreamReader, StreamWriter, DEFAULT_LIMIT};
+use super::{check_limit, reader_writer, StreamReader, StreamWriter, DEFAULT_LIMIT};
 use crate::net::{AsyncToSocketAddrs, TcpListener, TcpStream, UnixListener, UnixStream};
 
 /// How long the accept loop pauses after an accept error such as `EMFILE`, so that
@@ -259,8 +259,8 @@ where
             Some(local_addr),
             |l, cx| l.poll_accept(cx).map_ok(|(stream, _)| stream),
             move |stream: TcpStream| {
-                let reader = StreamReader::with_limit(stream.clone(), limit);
-                ferrio_core::spawn(handler(reader, StreamWriter::new(stream))).detach();
+                let (reader, writer) = reader_writer(stream, limit);
+                ferrio_core::spawn(handler(reader, writer)).detach();
             },
         ))
     }
@@ -311,8 +311,8 @@ where
         None,
         |l, cx| l.poll_accept(cx).map_ok(|(stream, _)| stream),
         move |stream: UnixStream| {
-            let reader = StreamReader::with_limit(stream.clone(), limit);
-            ferrio_core::spawn(handler(reader, StreamWriter::new(stream))).detach();
+            let (reader, writer) = reader_writer(stream, limit);
+            ferrio_core::spawn(handler(reader, writer)).detach();
         },
     ))
 }
