@@ -9,6 +9,11 @@
 //! [`ctrl_c`] is alive, `run` leaves Ctrl-C alone, so the program can shut down
 //! gracefully.
 //!
+//! When SIGINT is ignored as `run` starts (the program was started by `nohup`, or
+//! as a background job of a non-interactive shell), `run` leaves Ctrl-C alone too,
+//! as `asyncio.run` does: it stays ignored, and no main future is cancelled for it.
+//! [`is_ignored`] tells whether that is the case.
+//!
 //! ```no_run
 //! ferrio::run(async {
 //!     let server = ferrio::spawn(async { /* serve until cancelled */ });
@@ -22,6 +27,9 @@
 use std::future::Future;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// SIGINT's number, the same on every Unix.
+const SIGINT: i32 = 2;
 
 pub use ferrio_reactor::signal::*;
 
@@ -74,8 +82,15 @@ pub fn ctrl_c() -> impl Future<Output = io::Result<()>> + Send {
 }
 
 /// Resolves on a Ctrl-C that the program does not handle itself: the runner's own
-/// listener. Never resolves where signals cannot be listened for.
+/// listener. Never resolves where signals cannot be listened for, nor when SIGINT
+/// is ignored as it starts (then it takes no subscription: Ctrl-C stays ignored).
 pub(crate) async fn unhandled_ctrl_c() {
+    // asyncio's `Runner` installs its SIGINT handler only over the default one; a
+    // parent that ignores SIGINT for its child (nohup, a background job of a
+    // non-interactive shell) has said Ctrl-C must not stop it.
+    if ferrio_reactor::signal::is_ignored(SIGINT).unwrap_or(false) {
+        return std::future::pending().await;
+    }
     loop {
         let handled_before = USER_CTRL_C_DELIVERIES.load(Ordering::SeqCst);
         if ferrio_reactor::signal::ctrl_c().await.is_err() {

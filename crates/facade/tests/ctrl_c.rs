@@ -37,11 +37,52 @@ fn child_scenario() -> Option<String> {
     std::env::var(CHILD_ENV).ok()
 }
 
+/// Sets SIGINT's disposition in this (child) process, whatever the parent left:
+/// `nohup` and background jobs of a non-interactive shell start with it ignored.
+fn set_sigint(disposition: libc::sighandler_t) {
+    // SAFETY: SIG_DFL and SIG_IGN are valid dispositions; nothing in the child
+    // relies on the inherited one.
+    let previous = unsafe { libc::signal(SIGINT, disposition) };
+    assert_ne!(previous, libc::SIG_ERR, "cannot set SIGINT's disposition");
+}
+
 /// The child's side: runs the scenario named in the environment.
 #[test]
 fn child() {
+    if child_scenario().is_some() {
+        set_sigint(libc::SIG_DFL);
+    }
     match child_scenario().as_deref() {
         None => {}
+        Some("ignored_at_start") => {
+            set_sigint(libc::SIG_IGN);
+            let runner = ferrio::Runner::builder()
+                .ctrl_c(Some(true))
+                .build()
+                .unwrap();
+            let value = runner.run(async {
+                // One round of the loop, so a Ctrl-C listener would be in place.
+                ferrio::yield_now().await;
+                // SAFETY: sending SIGINT to this process, which ignores it.
+                unsafe { libc::kill(libc::getpid(), SIGINT) };
+                // Turns of the loop in which a listener would have cancelled main.
+                ferrio::sleep(Duration::from_millis(50)).await;
+                11
+            });
+            println!("run returned {value}");
+            let interrupted = runner.run_until_interrupt(async {
+                ferrio::yield_now().await;
+                // SAFETY: as above.
+                unsafe { libc::kill(libc::getpid(), SIGINT) };
+                ferrio::sleep(Duration::from_millis(50)).await;
+                12
+            });
+            println!("run_until_interrupt returned {interrupted:?}");
+            println!(
+                "still ignored: {}",
+                ferrio::signal::is_ignored(SIGINT).unwrap()
+            );
+        }
         Some("run_until_interrupt") => {
             let runner = ferrio::Runner::new();
             let result = runner.run_until_interrupt(wait_for_ctrl_c());
@@ -186,4 +227,27 @@ fn ctrl_c_kills_the_program_after_run_returns() {
     assert!(stdout.contains("run returned 3"), "{stdout}");
     assert!(!stdout.contains("still alive"), "{stdout}\n{stderr}");
     assert_eq!(status.signal(), Some(SIGINT), "{stdout}\n{stderr}");
+}
+
+/// A parent that ignores SIGINT for its child (nohup, a background job) has said
+/// Ctrl-C must not stop it: `run` leaves SIGINT ignored, as `asyncio.run` does.
+#[test]
+fn run_leaves_an_ignored_sigint_alone() {
+    if child_scenario().is_some() {
+        return;
+    }
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, "ignored_at_start")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("run returned 11"), "{stdout}");
+    assert!(
+        stdout.contains("run_until_interrupt returned Ok(12)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("still ignored: true"), "{stdout}");
 }

@@ -29,11 +29,12 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 use libc::{c_int, c_void, siginfo_t};
+use slab::Slab;
 
 /// Signals numbers this module can track (covers real-time signals on Linux).
 const MAX_SIGNAL: usize = 128;
@@ -68,7 +69,11 @@ struct Globals {
     /// Per signal: the disposition ours replaced, while ours is installed.
     /// Installing and restoring happen under this lock, never concurrently.
     replaced: Mutex<[Option<libc::sigaction>; MAX_SIGNAL]>,
-    subscribers: Mutex<Vec<Weak<Subscriber>>>,
+    /// The live subscriptions. Each [`Signals`] removes its own entry when dropped,
+    /// so the table holds exactly the live ones and a freed slot is reused: a
+    /// program that subscribes and drops in a loop (each `ferrio::run` does) keeps
+    /// the table at the size of its largest number of simultaneous subscriptions.
+    subscribers: Mutex<Slab<Arc<Subscriber>>>,
 }
 
 #[derive(Default)]
@@ -101,7 +106,7 @@ fn globals() -> io::Result<&'static Globals> {
     let g = GLOBALS.get_or_init(|| Globals {
         _write_fd: write_fd,
         replaced: Mutex::new([None; MAX_SIGNAL]),
-        subscribers: Mutex::new(Vec::new()),
+        subscribers: Mutex::new(Slab::new()),
     });
     let _ = GLOBALS_READY.set(g);
     Ok(g)
@@ -154,18 +159,14 @@ fn deliver(g: &Globals) {
             continue;
         }
         let signal = signal as i32;
-        let mut subscribers = g.subscribers.lock().unwrap_or_else(|e| e.into_inner());
-        subscribers.retain(|weak| {
-            let Some(sub) = weak.upgrade() else {
-                return false;
-            };
+        let subscribers = g.subscribers.lock().unwrap_or_else(|e| e.into_inner());
+        for (_, sub) in subscribers.iter() {
             let mut state = sub.state.lock().unwrap_or_else(|e| e.into_inner());
             if state.wanted.contains(&signal) && !state.queue.contains(&signal) {
                 state.queue.push_back(signal);
                 wakers.extend(state.waker.take());
             }
-            true
-        });
+        }
     }
     for waker in wakers {
         waker.wake();
@@ -389,6 +390,50 @@ fn errno_location() -> *mut c_int {
     unsafe { libc::__errno() }
 }
 
+/// Whether `signal` is ignored (`SIG_IGN`) by the process, ferrio's own handler
+/// aside: while ferrio listens for the signal, this reports the disposition it
+/// replaced and will restore.
+///
+/// A process started by `nohup`, or as a background job of a non-interactive
+/// shell, starts with `SIGINT` and `SIGQUIT` ignored. `ferrio::run` checks this
+/// for `SIGINT`, as `asyncio.run` does, and then leaves Ctrl-C alone.
+///
+/// # Errors
+///
+/// `InvalidInput` for a number that is not a signal, or one that cannot be
+/// handled; the OS's error when the disposition cannot be read.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_reactor::signal::is_ignored;
+///
+/// // SAFETY: no handler of this process relies on SIGUSR2's disposition.
+/// unsafe { libc::signal(libc::SIGUSR2, libc::SIG_IGN) };
+/// assert!(is_ignored(libc::SIGUSR2)?);
+/// // SAFETY: as above.
+/// unsafe { libc::signal(libc::SIGUSR2, libc::SIG_DFL) };
+/// assert!(!is_ignored(libc::SIGUSR2)?);
+/// # std::io::Result::Ok(())
+/// ```
+pub fn is_ignored(signal: i32) -> io::Result<bool> {
+    let index = signal_index(signal)?;
+    // Under the lock, so ours cannot be installed or removed while we look.
+    let replaced = GLOBALS_READY
+        .get()
+        .map(|g| g.replaced.lock().unwrap_or_else(|e| e.into_inner()));
+    if let Some(previous) = replaced.as_ref().and_then(|replaced| replaced[index]) {
+        return Ok(previous.sa_sigaction == libc::SIG_IGN);
+    }
+    // SAFETY: a zeroed sigaction is a valid out buffer.
+    let mut current: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: valid signal number and out pointer; a null new action only queries.
+    if unsafe { libc::sigaction(signal, std::ptr::null(), &mut current) } != 0 {
+        return Err(cannot_handle(signal, io::Error::last_os_error()));
+    }
+    Ok(current.sa_sigaction == libc::SIG_IGN)
+}
+
 /// A stream of the Unix signals it was created for, in the order they arrive.
 ///
 /// Repeats of one signal that arrive before the stream is polled are coalesced, as
@@ -410,6 +455,8 @@ fn errno_location() -> *mut c_int {
 /// ```
 pub struct Signals {
     subscriber: Arc<Subscriber>,
+    /// This subscription's entry in [`Globals::subscribers`], removed on drop.
+    key: usize,
 }
 
 impl Signals {
@@ -430,11 +477,12 @@ impl Signals {
         // Listed before the handler can count it, so every signal the handler
         // passes on finds this subscription.
         let subscriber = Arc::new(Subscriber::default());
-        g.subscribers
+        let key = g
+            .subscribers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::downgrade(&subscriber));
-        let signals = Signals { subscriber };
+            .insert(Arc::clone(&subscriber));
+        let signals = Signals { subscriber, key };
         for signal in wanted {
             // Wanted before it is counted, so a signal the new handler catches is
             // queued here; recorded one by one, so a failure part-way unsubscribes
@@ -485,6 +533,13 @@ impl Drop for Signals {
         let wanted = std::mem::take(&mut self.state().wanted);
         for signal in wanted {
             unsubscribe(g, signal);
+        }
+        // Only this subscription knows its key, so the entry is still its own.
+        let mut subscribers = g.subscribers.lock().unwrap_or_else(|e| e.into_inner());
+        subscribers.try_remove(self.key);
+        // A burst of simultaneous subscriptions does not pin its table for ever.
+        if subscribers.is_empty() && subscribers.capacity() > 1024 {
+            *subscribers = Slab::new();
         }
     }
 }
@@ -537,5 +592,75 @@ pub fn ctrl_c() -> impl std::future::Future<Output = io::Result<()>> + Send {
     async move {
         signals?.recv().await;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+
+    /// Live entries and allocated slots of the subscriber table.
+    fn table() -> (usize, usize) {
+        let subscribers = globals()
+            .unwrap()
+            .subscribers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        (subscribers.len(), subscribers.capacity())
+    }
+
+    /// Resident memory of this process, in bytes.
+    fn resident_bytes() -> usize {
+        let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
+        let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+        // SAFETY: sysconf has no preconditions.
+        pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize
+    }
+
+    /// What each `ferrio::run` does with Ctrl-C, and a program that races each step
+    /// against `ctrl_c()` and drops it unfired: neither may leave anything behind.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn dropped_subscriptions_leave_nothing_behind() {
+        let cycles = if cfg!(miri) {
+            100
+        } else if cfg!(debug_assertions) {
+            200_000
+        } else {
+            1_000_000
+        };
+        let cycle = |i: usize| {
+            if i.is_multiple_of(2) {
+                drop(Signals::new([libc::SIGINT]).unwrap());
+            } else {
+                // Created (the subscription starts here), polled once, dropped unfired.
+                let mut ctrl_c = std::pin::pin!(ctrl_c());
+                let mut cx = Context::from_waker(Waker::noop());
+                assert!(ctrl_c.as_mut().poll(&mut cx).is_pending());
+            }
+        };
+        // Warm-up: the globals, the helper thread, the allocator's pools.
+        for i in 0..1_000 {
+            cycle(i);
+        }
+        let (live_before, slots_before) = table();
+        let resident_before = resident_bytes();
+        for i in 0..cycles {
+            cycle(i);
+        }
+        let (live_after, slots_after) = table();
+        let grown = resident_bytes().saturating_sub(resident_before);
+        assert_eq!(live_before, 0, "a dropped subscription is still listed");
+        assert_eq!(live_after, 0, "a dropped subscription is still listed");
+        assert_eq!(slots_after, slots_before, "the subscriber table grew");
+        assert!(
+            grown < 1 << 20,
+            "resident memory grew by {grown} bytes over {cycles} cycles"
+        );
+        eprintln!(
+            "{cycles} subscribe/drop cycles: table {slots_after} slots, \
+             resident memory +{grown} bytes"
+        );
     }
 }

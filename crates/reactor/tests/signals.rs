@@ -43,6 +43,7 @@ fn ctrl_c_completes_instead_of_killing() {
         assert!(output.status.success(), "{:?}", output);
         return;
     }
+    common::default_disposition(libc::SIGINT);
     common::on_each_flavor(|| async {
         let interrupted = ctrl_c();
         let work = ferrio_core::spawn(std::future::pending::<()>());
@@ -73,6 +74,7 @@ fn sigint_kills_again_once_nobody_listens() {
         );
         return;
     }
+    common::default_disposition(libc::SIGINT);
     // Twice, so the handler is installed again after being removed.
     for round in 1..=2 {
         let mut first = Signals::new([libc::SIGINT]).unwrap();
@@ -112,8 +114,35 @@ fn a_failed_subscription_unsubscribes_what_it_took() {
         assert_eq!(output.status.signal(), Some(libc::SIGINT), "{output:?}");
         return;
     }
+    common::default_disposition(libc::SIGINT);
     let err = Signals::new([libc::SIGINT, libc::SIGKILL]).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     raise(libc::SIGINT);
     await_death_by_signal();
+}
+
+/// While ferrio listens for a signal the parent ignored, `is_ignored` still reports
+/// the parent's choice, and dropping the last subscription gives it back.
+#[test]
+fn an_ignored_signal_stays_ignored_around_a_subscription() {
+    const NAME: &str = "an_ignored_signal_stays_ignored_around_a_subscription";
+    if !common::is_child(NAME) {
+        let output = common::run_as_child(NAME);
+        assert!(output.status.success(), "{output:?}");
+        return;
+    }
+    // SAFETY: SIG_IGN is a valid disposition; this child process is ours alone.
+    unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+    assert!(ferrio_reactor::signal::is_ignored(libc::SIGINT).unwrap());
+    let mut signals = Signals::new([libc::SIGINT]).unwrap();
+    assert!(ferrio_reactor::signal::is_ignored(libc::SIGINT).unwrap());
+    raise(libc::SIGINT);
+    assert_eq!(futures_lite::future::block_on(signals.recv()), libc::SIGINT);
+    drop(signals);
+    assert!(ferrio_reactor::signal::is_ignored(libc::SIGINT).unwrap());
+    // Ignored again: this one does not kill the child.
+    raise(libc::SIGINT);
+    common::default_disposition(libc::SIGINT);
+    assert!(!ferrio_reactor::signal::is_ignored(libc::SIGINT).unwrap());
+    assert!(ferrio_reactor::signal::is_ignored(libc::SIGKILL).is_err());
 }

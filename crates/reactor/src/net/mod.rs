@@ -6,6 +6,7 @@
 //! `BufReader`, codecs) plug in. Host names are resolved off the loop.
 
 mod addr;
+mod socket;
 mod tcp;
 mod udp;
 mod unix;

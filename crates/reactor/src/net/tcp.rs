@@ -1,21 +1,17 @@
 //! TCP: [`TcpListener`] and [`TcpStream`].
 
-use std::fmt;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use futures_io::{AsyncRead, AsyncWrite};
-use socket2::{Domain, Protocol, Socket, Type};
 
-use super::addr::{each_addr, resolve, AsyncToSocketAddrs};
+use super::addr::AsyncToSocketAddrs;
+use super::socket::{socket_impls, stream_impls, Socket};
 use crate::async_io::Async;
 use crate::reactor::Reactor;
-use crate::source::READABLE;
 
 /// A TCP server socket, listening for connections.
 ///
@@ -37,7 +33,7 @@ use crate::source::READABLE;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct TcpListener {
-    inner: Async<std::net::TcpListener>,
+    inner: Socket<std::net::TcpListener>,
 }
 
 impl TcpListener {
@@ -54,18 +50,8 @@ impl TcpListener {
     pub fn bind(
         addr: impl AsyncToSocketAddrs,
     ) -> impl std::future::Future<Output = io::Result<TcpListener>> {
-        let reactor = Reactor::current_or_panic();
-        async move {
-            let addrs = resolve(addr).await?;
-            each_addr(addrs, |addr| {
-                let reactor = &reactor;
-                async move {
-                    let listener = std::net::TcpListener::bind(addr)?;
-                    Self::with_reactor(listener, reactor)
-                }
-            })
-            .await
-        }
+        let bind = Socket::bind(addr, std::net::TcpListener::bind);
+        async move { Ok(TcpListener { inner: bind.await? }) }
     }
 
     /// Wraps a bound std listener (switching it to non-blocking mode).
@@ -84,7 +70,7 @@ impl TcpListener {
 
     fn with_reactor(listener: std::net::TcpListener, reactor: &Arc<Reactor>) -> io::Result<Self> {
         Ok(TcpListener {
-            inner: Async::with_reactor(listener, reactor)?,
+            inner: Socket::with_reactor(listener, reactor)?,
         })
     }
 
@@ -104,16 +90,9 @@ impl TcpListener {
     ///
     /// As [`accept`](Self::accept).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let accepted = std::task::ready!(self.inner.poll_op(READABLE, cx, &mut |l| l.accept()));
-        Poll::Ready(accepted.and_then(|(stream, peer)| {
-            stream.set_nonblocking(true)?;
-            let stream = TcpStream::from_nonblocking(stream, &self.inner_reactor())?;
-            Ok((stream, peer))
-        }))
-    }
-
-    fn inner_reactor(&self) -> Arc<Reactor> {
-        self.inner.reactor().clone()
+        self.inner
+            .poll_accept(cx, std::net::TcpListener::accept)
+            .map_ok(|(inner, peer)| (TcpStream { inner }, peer))
     }
 
     /// A stream of incoming connections: `accept` in a loop.
@@ -127,28 +106,16 @@ impl TcpListener {
     ///
     /// The OS's `getsockname` error.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().local_addr()
+        self.inner.io().local_addr()
     }
 
     /// The inner registered std listener.
     pub fn get_ref(&self) -> &Async<std::net::TcpListener> {
-        &self.inner
+        self.inner.get_ref()
     }
 }
 
-impl fmt::Debug for TcpListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TcpListener")
-            .field(self.inner.get_ref())
-            .finish()
-    }
-}
-
-impl AsFd for TcpListener {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
+socket_impls!(TcpListener);
 
 /// The stream returned by [`TcpListener::incoming`]; never ends by itself.
 #[derive(Debug)]
@@ -187,7 +154,7 @@ impl Stream for Incoming<'_> {
 /// ```
 #[derive(Clone)]
 pub struct TcpStream {
-    inner: Arc<Async<std::net::TcpStream>>,
+    inner: Socket<std::net::TcpStream>,
 }
 
 impl TcpStream {
@@ -206,10 +173,11 @@ impl TcpStream {
     pub fn connect(
         addr: impl AsyncToSocketAddrs,
     ) -> impl std::future::Future<Output = io::Result<TcpStream>> {
-        let reactor = Reactor::current_or_panic();
+        let connect = Socket::connect_tcp(addr);
         async move {
-            let addrs = resolve(addr).await?;
-            each_addr(addrs, |addr| connect_one(addr, &reactor)).await
+            Ok(TcpStream {
+                inner: connect.await?,
+            })
         }
     }
 
@@ -225,13 +193,7 @@ impl TcpStream {
     #[track_caller]
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            inner: Arc::new(Async::new(stream)?),
-        })
-    }
-
-    fn from_nonblocking(stream: std::net::TcpStream, reactor: &Arc<Reactor>) -> io::Result<Self> {
-        Ok(TcpStream {
-            inner: Arc::new(Async::with_reactor_nonblocking(stream, reactor)?),
+            inner: Socket::new(stream)?,
         })
     }
 
@@ -241,7 +203,7 @@ impl TcpStream {
     ///
     /// `NotConnected` once the connection is gone.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().peer_addr()
+        self.inner.io().peer_addr()
     }
 
     /// The local address of this end.
@@ -250,7 +212,7 @@ impl TcpStream {
     ///
     /// The OS's `getsockname` error.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().local_addr()
+        self.inner.io().local_addr()
     }
 
     /// Shuts down the read half, the write half (the peer reads EOF), or both.
@@ -259,7 +221,7 @@ impl TcpStream {
     ///
     /// The OS's `shutdown` error, e.g. `NotConnected`.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.get_ref().shutdown(how)
+        self.inner.io().shutdown(how)
     }
 
     /// Sets `TCP_NODELAY` (disables Nagle's algorithm).
@@ -268,7 +230,7 @@ impl TcpStream {
     ///
     /// The OS's `setsockopt` error.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.inner.get_ref().set_nodelay(nodelay)
+        self.inner.io().set_nodelay(nodelay)
     }
 
     /// Whether `TCP_NODELAY` is set.
@@ -277,7 +239,7 @@ impl TcpStream {
     ///
     /// The OS's `getsockopt` error.
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.inner.get_ref().nodelay()
+        self.inner.io().nodelay()
     }
 
     /// Reads into `buf` without consuming the data.
@@ -286,7 +248,7 @@ impl TcpStream {
     ///
     /// The OS's `recv` error.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_with(|s| s.peek(buf)).await
+        self.inner.get_ref().read_with(|s| s.peek(buf)).await
     }
 
     /// Waits until the stream may be readable (see [`Async::readable`]).
@@ -295,7 +257,7 @@ impl TcpStream {
     ///
     /// When the runtime has shut down.
     pub async fn readable(&self) -> io::Result<()> {
-        self.inner.readable().await
+        self.inner.get_ref().readable().await
     }
 
     /// Waits until the stream may be writable (see [`Async::writable`]).
@@ -304,137 +266,13 @@ impl TcpStream {
     ///
     /// When the runtime has shut down.
     pub async fn writable(&self) -> io::Result<()> {
-        self.inner.writable().await
+        self.inner.get_ref().writable().await
     }
 
     /// The inner registered std stream.
     pub fn get_ref(&self) -> &Async<std::net::TcpStream> {
-        &self.inner
+        self.inner.get_ref()
     }
 }
 
-/// Starts a non-blocking connect and waits for its outcome.
-async fn connect_one(addr: SocketAddr, reactor: &Arc<Reactor>) -> io::Result<TcpStream> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    socket.set_nonblocking(true)?;
-    match socket.connect(&addr.into()) {
-        Ok(()) => {}
-        Err(e) if in_progress(&e) => {}
-        Err(e) => return Err(e),
-    }
-    let stream = TcpStream::from_nonblocking(socket.into(), reactor)?;
-    // Writable means the handshake finished; SO_ERROR says how.
-    stream
-        .inner
-        .write_with(|s| match s.take_error()? {
-            Some(e) => Err(e),
-            None => match s.peer_addr() {
-                Ok(_) => Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                    Err(io::ErrorKind::WouldBlock.into())
-                }
-                Err(e) => Err(e),
-            },
-        })
-        .await?;
-    Ok(stream)
-}
-
-/// Whether a non-blocking connect's error only means "in progress".
-pub(crate) fn in_progress(e: &io::Error) -> bool {
-    e.raw_os_error() == Some(libc::EINPROGRESS) || e.kind() == io::ErrorKind::WouldBlock
-}
-
-impl fmt::Debug for TcpStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TcpStream")
-            .field(self.inner.get_ref())
-            .finish()
-    }
-}
-
-impl AsFd for TcpStream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-impl AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_read(cx, buf)
-    }
-
-    fn poll_read_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &mut [io::IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_read_vectored(cx, bufs)
-    }
-}
-
-impl AsyncRead for &TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(shutdown_write(self.inner.get_ref()))
-    }
-}
-
-impl AsyncWrite for &TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(shutdown_write(self.inner.get_ref()))
-    }
-}
-
-/// Closing the write half twice, or after the peer left, is not an error.
-fn shutdown_write(stream: &std::net::TcpStream) -> io::Result<()> {
-    match stream.shutdown(Shutdown::Write) {
-        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-        other => other,
-    }
-}
+stream_impls!(TcpStream);

@@ -1,14 +1,11 @@
 //! UDP: [`UdpSocket`].
 
-use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, BorrowedFd};
-use std::sync::Arc;
 
 use super::addr::{each_addr, resolve, AsyncToSocketAddrs};
+use super::socket::{socket_impls, Socket};
 use crate::async_io::Async;
-use crate::reactor::Reactor;
 
 /// A UDP socket. Cloning it gives another handle to the same socket.
 ///
@@ -29,7 +26,7 @@ use crate::reactor::Reactor;
 /// ```
 #[derive(Clone)]
 pub struct UdpSocket {
-    inner: Arc<Async<std::net::UdpSocket>>,
+    inner: Socket<std::net::UdpSocket>,
 }
 
 impl UdpSocket {
@@ -46,20 +43,8 @@ impl UdpSocket {
     pub fn bind(
         addr: impl AsyncToSocketAddrs,
     ) -> impl std::future::Future<Output = io::Result<UdpSocket>> {
-        let reactor = Reactor::current_or_panic();
-        async move {
-            let addrs = resolve(addr).await?;
-            each_addr(addrs, |addr| {
-                let reactor = &reactor;
-                async move {
-                    let socket = std::net::UdpSocket::bind(addr)?;
-                    Ok(UdpSocket {
-                        inner: Arc::new(Async::with_reactor(socket, reactor)?),
-                    })
-                }
-            })
-            .await
-        }
+        let bind = Socket::bind(addr, std::net::UdpSocket::bind);
+        async move { Ok(UdpSocket { inner: bind.await? }) }
     }
 
     /// Wraps a bound std socket.
@@ -74,7 +59,7 @@ impl UdpSocket {
     #[track_caller]
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
         Ok(UdpSocket {
-            inner: Arc::new(Async::new(socket)?),
+            inner: Socket::new(socket)?,
         })
     }
 
@@ -86,11 +71,7 @@ impl UdpSocket {
     /// Resolution or `connect` errors.
     pub async fn connect(&self, addr: impl AsyncToSocketAddrs) -> io::Result<()> {
         let addrs = resolve(addr).await?;
-        each_addr(
-            addrs,
-            |addr| async move { self.inner.get_ref().connect(addr) },
-        )
-        .await
+        each_addr(addrs, |addr| async move { self.inner.io().connect(addr) }).await
     }
 
     /// Sends a datagram to the connected peer.
@@ -100,7 +81,7 @@ impl UdpSocket {
     /// `NotConnected` without [`connect`](Self::connect); `ConnectionRefused` when an
     /// earlier datagram was refused; other `send` errors.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write_with(|s| s.send(buf)).await
+        self.inner.get_ref().write_with(|s| s.send(buf)).await
     }
 
     /// Receives a datagram from the connected peer.
@@ -109,7 +90,7 @@ impl UdpSocket {
     ///
     /// The OS's `recv` error.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_with(|s| s.recv(buf)).await
+        self.inner.get_ref().read_with(|s| s.recv(buf)).await
     }
 
     /// Sends a datagram to `addr`.
@@ -119,7 +100,10 @@ impl UdpSocket {
     /// Resolution or `sendto` errors.
     pub async fn send_to(&self, buf: &[u8], addr: impl AsyncToSocketAddrs) -> io::Result<usize> {
         let addr = resolve(addr).await?[0];
-        self.inner.write_with(|s| s.send_to(buf, addr)).await
+        self.inner
+            .get_ref()
+            .write_with(|s| s.send_to(buf, addr))
+            .await
     }
 
     /// Receives a datagram and the address it came from.
@@ -128,7 +112,7 @@ impl UdpSocket {
     ///
     /// The OS's `recvfrom` error.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner.read_with(|s| s.recv_from(buf)).await
+        self.inner.get_ref().read_with(|s| s.recv_from(buf)).await
     }
 
     /// Receives a datagram without removing it from the queue.
@@ -137,7 +121,7 @@ impl UdpSocket {
     ///
     /// The OS's `recvfrom` error.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner.read_with(|s| s.peek_from(buf)).await
+        self.inner.get_ref().read_with(|s| s.peek_from(buf)).await
     }
 
     /// The local address.
@@ -146,7 +130,7 @@ impl UdpSocket {
     ///
     /// The OS's `getsockname` error.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().local_addr()
+        self.inner.io().local_addr()
     }
 
     /// The connected peer's address.
@@ -155,7 +139,7 @@ impl UdpSocket {
     ///
     /// `NotConnected` without [`connect`](Self::connect).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().peer_addr()
+        self.inner.io().peer_addr()
     }
 
     /// Enables or disables `SO_BROADCAST`.
@@ -164,25 +148,13 @@ impl UdpSocket {
     ///
     /// The OS's `setsockopt` error.
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
-        self.inner.get_ref().set_broadcast(on)
+        self.inner.io().set_broadcast(on)
     }
 
     /// The inner registered std socket.
     pub fn get_ref(&self) -> &Async<std::net::UdpSocket> {
-        &self.inner
+        self.inner.get_ref()
     }
 }
 
-impl fmt::Debug for UdpSocket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UdpSocket")
-            .field(self.inner.get_ref())
-            .finish()
-    }
-}
-
-impl AsFd for UdpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
+socket_impls!(UdpSocket);

@@ -1,23 +1,18 @@
 //! Unix-domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`].
 
-use std::fmt;
 use std::io;
 use std::net::Shutdown;
-use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::{self as std_unix, SocketAddr};
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use futures_io::{AsyncRead, AsyncWrite};
-use socket2::{Domain, SockAddr, Socket, Type};
+use socket2::{Domain, SockAddr, Type};
 
-use super::tcp::in_progress;
+use super::socket::{socket_impls, stream_impls, Socket};
 use crate::async_io::Async;
 use crate::reactor::Reactor;
-use crate::source::READABLE;
 
 /// A Unix-domain stream server socket.
 ///
@@ -42,7 +37,7 @@ use crate::source::READABLE;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct UnixListener {
-    inner: Async<std_unix::UnixListener>,
+    inner: Socket<std_unix::UnixListener>,
 }
 
 impl UnixListener {
@@ -60,7 +55,7 @@ impl UnixListener {
         let reactor = Reactor::current_or_panic();
         let listener = std_unix::UnixListener::bind(path)?;
         Ok(UnixListener {
-            inner: Async::with_reactor(listener, &reactor)?,
+            inner: Socket::with_reactor(listener, &reactor)?,
         })
     }
 
@@ -79,17 +74,9 @@ impl UnixListener {
     ///
     /// As [`accept`](Self::accept).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        let accepted = std::task::ready!(self.inner.poll_op(READABLE, cx, &mut |l| l.accept()));
-        Poll::Ready(accepted.and_then(|(stream, addr)| {
-            stream.set_nonblocking(true)?;
-            let inner = Async::with_reactor_nonblocking(stream, self.inner.reactor())?;
-            Ok((
-                UnixStream {
-                    inner: Arc::new(inner),
-                },
-                addr,
-            ))
-        }))
+        self.inner
+            .poll_accept(cx, std_unix::UnixListener::accept)
+            .map_ok(|(inner, addr)| (UnixStream { inner }, addr))
     }
 
     /// A stream of incoming connections.
@@ -103,23 +90,11 @@ impl UnixListener {
     ///
     /// The OS's `getsockname` error.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().local_addr()
+        self.inner.io().local_addr()
     }
 }
 
-impl fmt::Debug for UnixListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UnixListener")
-            .field(self.inner.get_ref())
-            .finish()
-    }
-}
-
-impl AsFd for UnixListener {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
+socket_impls!(UnixListener);
 
 /// The stream returned by [`UnixListener::incoming`].
 #[derive(Debug)]
@@ -158,7 +133,7 @@ impl Stream for UnixIncoming<'_> {
 /// ```
 #[derive(Clone)]
 pub struct UnixStream {
-    inner: Arc<Async<std_unix::UnixStream>>,
+    inner: Socket<std_unix::UnixStream>,
 }
 
 impl UnixStream {
@@ -178,30 +153,9 @@ impl UnixStream {
         let reactor = Reactor::current_or_panic();
         let addr = SockAddr::unix(path);
         async move {
-            let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
-            socket.set_nonblocking(true)?;
-            match socket.connect(&addr?) {
-                Ok(()) => {}
-                Err(e) if in_progress(&e) => {}
-                Err(e) => return Err(e),
-            }
-            let stream: std_unix::UnixStream = socket.into();
-            let inner = Async::with_reactor_nonblocking(stream, &reactor)?;
-            inner
-                .write_with(|s| match s.take_error()? {
-                    Some(e) => Err(e),
-                    None => match s.peer_addr() {
-                        Ok(_) => Ok(()),
-                        Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                            Err(io::ErrorKind::WouldBlock.into())
-                        }
-                        Err(e) => Err(e),
-                    },
-                })
-                .await?;
-            Ok(UnixStream {
-                inner: Arc::new(inner),
-            })
+            let socket = socket2::Socket::new(Domain::UNIX, Type::STREAM, None)?;
+            let inner = Socket::connect(socket, &addr?, &reactor).await?;
+            Ok(UnixStream { inner })
         }
     }
 
@@ -220,7 +174,7 @@ impl UnixStream {
         let (a, b) = std_unix::UnixStream::pair()?;
         let wrap = |s| -> io::Result<UnixStream> {
             Ok(UnixStream {
-                inner: Arc::new(Async::with_reactor(s, &reactor)?),
+                inner: Socket::with_reactor(s, &reactor)?,
             })
         };
         Ok((wrap(a)?, wrap(b)?))
@@ -238,7 +192,7 @@ impl UnixStream {
     #[track_caller]
     pub fn from_std(stream: std_unix::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            inner: Arc::new(Async::new(stream)?),
+            inner: Socket::new(stream)?,
         })
     }
 
@@ -248,7 +202,7 @@ impl UnixStream {
     ///
     /// The OS's `shutdown` error.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.get_ref().shutdown(how)
+        self.inner.io().shutdown(how)
     }
 
     /// The peer's address.
@@ -257,7 +211,7 @@ impl UnixStream {
     ///
     /// The OS's `getpeername` error.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().peer_addr()
+        self.inner.io().peer_addr()
     }
 
     /// The local address.
@@ -266,91 +220,16 @@ impl UnixStream {
     ///
     /// The OS's `getsockname` error.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().local_addr()
+        self.inner.io().local_addr()
     }
 
     /// The inner registered std stream.
     pub fn get_ref(&self) -> &Async<std_unix::UnixStream> {
-        &self.inner
+        self.inner.get_ref()
     }
 }
 
-impl fmt::Debug for UnixStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UnixStream")
-            .field(self.inner.get_ref())
-            .finish()
-    }
-}
-
-impl AsFd for UnixStream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-impl AsyncRead for UnixStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncRead for &UnixStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for UnixStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(shutdown_write(self.inner.get_ref()))
-    }
-}
-
-impl AsyncWrite for &UnixStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(shutdown_write(self.inner.get_ref()))
-    }
-}
-
-fn shutdown_write(stream: &std_unix::UnixStream) -> io::Result<()> {
-    match stream.shutdown(Shutdown::Write) {
-        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-        other => other,
-    }
-}
+stream_impls!(UnixStream);
 
 /// A Unix-domain datagram socket; clones share the socket.
 ///
@@ -370,7 +249,7 @@ fn shutdown_write(stream: &std_unix::UnixStream) -> io::Result<()> {
 /// ```
 #[derive(Clone)]
 pub struct UnixDatagram {
-    inner: Arc<Async<std_unix::UnixDatagram>>,
+    inner: Socket<std_unix::UnixDatagram>,
 }
 
 impl UnixDatagram {
@@ -420,7 +299,7 @@ impl UnixDatagram {
     #[track_caller]
     fn wrap(socket: std_unix::UnixDatagram) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
-            inner: Arc::new(Async::new(socket)?),
+            inner: Socket::new(socket)?,
         })
     }
 
@@ -430,7 +309,7 @@ impl UnixDatagram {
     ///
     /// The OS's `connect` error.
     pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        self.inner.get_ref().connect(path)
+        self.inner.io().connect(path)
     }
 
     /// Sends to the connected peer.
@@ -439,7 +318,7 @@ impl UnixDatagram {
     ///
     /// The OS's `send` error.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write_with(|s| s.send(buf)).await
+        self.inner.get_ref().write_with(|s| s.send(buf)).await
     }
 
     /// Receives from the connected peer.
@@ -448,7 +327,7 @@ impl UnixDatagram {
     ///
     /// The OS's `recv` error.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_with(|s| s.recv(buf)).await
+        self.inner.get_ref().read_with(|s| s.recv(buf)).await
     }
 
     /// Sends to the socket at `path`.
@@ -458,7 +337,10 @@ impl UnixDatagram {
     /// The OS's `sendto` error.
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let path = path.as_ref();
-        self.inner.write_with(|s| s.send_to(buf, path)).await
+        self.inner
+            .get_ref()
+            .write_with(|s| s.send_to(buf, path))
+            .await
     }
 
     /// Receives a datagram and its sender's address.
@@ -467,7 +349,7 @@ impl UnixDatagram {
     ///
     /// The OS's `recvfrom` error.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner.read_with(|s| s.recv_from(buf)).await
+        self.inner.get_ref().read_with(|s| s.recv_from(buf)).await
     }
 
     /// The local address.
@@ -476,7 +358,7 @@ impl UnixDatagram {
     ///
     /// The OS's `getsockname` error.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().local_addr()
+        self.inner.io().local_addr()
     }
 
     /// The connected peer's address.
@@ -485,7 +367,7 @@ impl UnixDatagram {
     ///
     /// `NotConnected` without [`connect`](Self::connect).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().peer_addr()
+        self.inner.io().peer_addr()
     }
 
     /// Shuts down one half or both.
@@ -494,20 +376,8 @@ impl UnixDatagram {
     ///
     /// The OS's `shutdown` error.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.get_ref().shutdown(how)
+        self.inner.io().shutdown(how)
     }
 }
 
-impl fmt::Debug for UnixDatagram {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UnixDatagram")
-            .field(self.inner.get_ref())
-            .finish()
-    }
-}
-
-impl AsFd for UnixDatagram {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
+socket_impls!(UnixDatagram);

@@ -35,23 +35,36 @@ impl fmt::Display for IncompleteReadError {
 impl Error for IncompleteReadError {}
 
 /// The data before the separator is longer than the reader's limit (asyncio's
-/// `LimitOverrunError`). Nothing was consumed: the data stays readable.
+/// `LimitOverrunError`).
+///
+/// From [`readuntil`](super::StreamReader::readuntil) nothing was consumed: the
+/// data stays readable. From [`readline`](super::StreamReader::readline) (where
+/// asyncio raises `ValueError` with this message) the over-long line was
+/// consumed: up to and including its newline when that was found, else everything
+/// buffered, so the next `readline` moves on.
+///
+/// Its message is asyncio's: "Separator is found, but chunk is longer than limit"
+/// or "Separator is not found, and chunk exceed the limit".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitOverrunError {
-    /// How many buffered bytes the reader looked at (the data to consume, e.g. with
-    /// `read(consumed)`, to move past the overrun).
+    /// As asyncio counts it: where the separator starts when it was found beyond
+    /// the limit; otherwise how many buffered bytes are known to hold no separator
+    /// (all but the last `separator.len() - 1`). Reading `consumed` bytes, and the
+    /// separator when found, moves past the overrun.
     pub consumed: usize,
     /// The reader's limit.
     pub limit: usize,
+    /// Whether the separator was found (beyond the limit) or not found within it.
+    pub separator_found: bool,
 }
 
 impl fmt::Display for LimitOverrunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "separator not found within the limit of {} bytes ({} bytes buffered)",
-            self.limit, self.consumed
-        )
+        f.write_str(if self.separator_found {
+            "Separator is found, but chunk is longer than limit"
+        } else {
+            "Separator is not found, and chunk exceed the limit"
+        })
     }
 }
 

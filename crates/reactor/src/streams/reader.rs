@@ -161,10 +161,15 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
 
     /// Reads up to and including `separator` (one byte or several).
     ///
+    /// As asyncio's `readuntil`, the limit applies to the data before the
+    /// separator: a separator that starts at most [`limit`](Self::limit) bytes in
+    /// is accepted.
+    ///
     /// # Errors
     ///
-    /// - [`StreamError::LimitOverrun`] when the separator is not found within
-    ///   [`limit`](Self::limit) bytes; nothing is consumed, the data stays readable;
+    /// - [`StreamError::LimitOverrun`] when the separator is found beyond the limit
+    ///   or is not found within it (the error says which, with asyncio's
+    ///   `consumed`); nothing is consumed, the data stays readable;
     /// - [`StreamError::IncompleteRead`] when the stream ends first; the partial data
     ///   is consumed and carried by the error;
     /// - [`StreamError::Io`] on an I/O error, or `InvalidInput` for an empty
@@ -176,31 +181,32 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
                 "the separator must hold at least one byte",
             )));
         }
-        // Where the next search starts: earlier bytes were searched already.
+        // How many buffered bytes are known to hold no separator (asyncio's
+        // `offset`): a later search starts there.
         let mut offset = 0;
         loop {
-            let data = &self.buf[self.pos..];
-            if let Some(found) = find(&data[offset..], separator) {
-                let at = offset + found;
-                // As asyncio: the data before the separator may fill the limit.
-                if at > self.limit {
-                    return Err(StreamError::LimitOverrun(LimitOverrunError {
-                        consumed: at,
-                        limit: self.limit,
-                    }));
+            let buffered = self.buf.len() - self.pos;
+            // Searched only when a whole separator fits past `offset`.
+            if buffered - offset >= separator.len() {
+                let data = &self.buf[self.pos..];
+                if let Some(found) = find(&data[offset..], separator) {
+                    let at = offset + found;
+                    if at > self.limit {
+                        return Err(self.overrun(at, true));
+                    }
+                    return Ok(self.take(at + separator.len()));
                 }
-                return Ok(self.take(at + separator.len()));
+                // A separator may straddle the end of the buffer: keep its last
+                // `separator.len() - 1` bytes for the next search.
+                offset = buffered + 1 - separator.len();
+                if offset > self.limit {
+                    return Err(self.overrun(offset, false));
+                }
             }
-            // A separator may straddle the end of the buffer; search from there.
-            offset = (data.len() + 1).saturating_sub(separator.len());
-            if offset > self.limit {
-                return Err(StreamError::LimitOverrun(LimitOverrunError {
-                    consumed: offset,
-                    limit: self.limit,
-                }));
-            }
+            // A chunk that completed the separator was searched above, even when
+            // the stream has ended since.
             if self.eof {
-                let partial = self.take(data.len());
+                let partial = self.take(buffered);
                 return Err(StreamError::IncompleteRead(IncompleteReadError {
                     partial,
                     expected: None,
@@ -210,17 +216,37 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
         }
     }
 
+    fn overrun(&self, consumed: usize, separator_found: bool) -> StreamError {
+        StreamError::LimitOverrun(LimitOverrunError {
+            consumed,
+            limit: self.limit,
+            separator_found,
+        })
+    }
+
     /// Reads one line, up to and including `\n`. At the end of the stream it returns
     /// what is left (possibly without `\n`), then empty vectors.
     ///
     /// # Errors
     ///
-    /// [`StreamError::LimitOverrun`] for a line longer than the limit (unlike
-    /// asyncio, the data stays readable rather than being discarded);
+    /// [`StreamError::LimitOverrun`] for a line longer than the limit (asyncio's
+    /// `readline` raises `ValueError` with the same message). As in asyncio, the
+    /// over-long line is consumed: up to and including its `\n` when that is
+    /// buffered, else everything buffered (the rest of the line then comes as the
+    /// next line), so a loop that goes on calling `readline` moves past it.
     /// [`StreamError::Io`] on an I/O error.
     pub async fn readline(&mut self) -> Result<Vec<u8>, StreamError> {
         match self.readuntil(b"\n").await {
             Err(StreamError::IncompleteRead(e)) => Ok(e.partial),
+            Err(StreamError::LimitOverrun(e)) => {
+                let buffered = self.buf.len() - self.pos;
+                if self.buf[self.pos..].get(e.consumed) == Some(&b'\n') {
+                    self.consume_buffered(e.consumed + 1);
+                } else {
+                    self.consume_buffered(buffered);
+                }
+                Err(StreamError::LimitOverrun(e))
+            }
             other => other,
         }
     }

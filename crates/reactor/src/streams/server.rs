@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use super::{StreamReader, StreamWriter};
+use super::{check_limit, reader_writer, StreamReader, StreamWriter, DEFAULT_LIMIT};
 use crate::net::{AsyncToSocketAddrs, TcpListener, TcpStream, UnixListener, UnixStream};
 
 /// How long the accept loop pauses after an accept error such as `EMFILE`, so that
@@ -211,8 +211,47 @@ where
     H: Fn(StreamReader, StreamWriter) -> F + Send + Sync + 'static,
     F: Future<Output = ()> + Send + 'static,
 {
+    start_server_with_limit(handler, addr, DEFAULT_LIMIT)
+}
+
+/// [`start_server`] whose connections' readers have `limit` (asyncio's `limit=`;
+/// the default is [`DEFAULT_LIMIT`], 64 KiB).
+///
+/// # Panics
+///
+/// Outside a runtime with a reactor.
+///
+/// # Errors
+///
+/// `InvalidInput` for a zero `limit` (before binding); resolution or bind errors.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_reactor::streams::{start_server_with_limit, StreamReader, StreamWriter};
+///
+/// # ferrio_reactor::new_runtime()?.block_on(async {
+/// async fn handle(reader: StreamReader, _writer: StreamWriter) {
+///     assert_eq!(reader.limit(), 256);
+/// }
+/// let server = start_server_with_limit(handle, "127.0.0.1:0", 256).await?;
+/// server.close();
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
+/// ```
+#[track_caller]
+pub fn start_server_with_limit<H, F>(
+    handler: H,
+    addr: impl AsyncToSocketAddrs,
+    limit: usize,
+) -> impl Future<Output = io::Result<Server>>
+where
+    H: Fn(StreamReader, StreamWriter) -> F + Send + Sync + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
     let bind = TcpListener::bind(addr);
     async move {
+        check_limit(limit)?;
         let listener = bind.await?;
         let local_addr = listener.local_addr()?;
         Ok(spawn_accept_loop(
@@ -220,8 +259,8 @@ where
             Some(local_addr),
             |l, cx| l.poll_accept(cx).map_ok(|(stream, _)| stream),
             move |stream: TcpStream| {
-                let reader = StreamReader::new(stream.clone());
-                ferrio_core::spawn(handler(reader, StreamWriter::new(stream))).detach();
+                let (reader, writer) = reader_writer(stream, limit);
+                ferrio_core::spawn(handler(reader, writer)).detach();
             },
         ))
     }
@@ -242,14 +281,38 @@ where
     H: Fn(StreamReader<UnixStream>, StreamWriter<UnixStream>) -> F + Send + Sync + 'static,
     F: Future<Output = ()> + Send + 'static,
 {
+    start_unix_server_with_limit(handler, path, DEFAULT_LIMIT)
+}
+
+/// [`start_unix_server`] whose connections' readers have `limit` (see
+/// [`start_server_with_limit`]).
+///
+/// # Panics
+///
+/// Outside a runtime with a reactor.
+///
+/// # Errors
+///
+/// `InvalidInput` for a zero `limit` (before binding); bind errors.
+#[track_caller]
+pub fn start_unix_server_with_limit<H, F>(
+    handler: H,
+    path: impl AsRef<std::path::Path>,
+    limit: usize,
+) -> io::Result<Server>
+where
+    H: Fn(StreamReader<UnixStream>, StreamWriter<UnixStream>) -> F + Send + Sync + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    check_limit(limit)?;
     let listener = UnixListener::bind(path)?;
     Ok(spawn_accept_loop(
         listener,
         None,
         |l, cx| l.poll_accept(cx).map_ok(|(stream, _)| stream),
         move |stream: UnixStream| {
-            let reader = StreamReader::new(stream.clone());
-            ferrio_core::spawn(handler(reader, StreamWriter::new(stream))).detach();
+            let (reader, writer) = reader_writer(stream, limit);
+            ferrio_core::spawn(handler(reader, writer)).detach();
         },
     ))
 }

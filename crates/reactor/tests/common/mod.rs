@@ -65,3 +65,13 @@ pub fn run_as_child(name: &str) -> std::process::Output {
     );
     output
 }
+
+/// Gives `signal` its default action in this process, whatever the parent left
+/// (`nohup` and background jobs of a non-interactive shell start with SIGINT and
+/// SIGQUIT ignored): a test that expects death by a signal sets that up itself.
+pub fn default_disposition(signal: i32) {
+    // SAFETY: SIG_DFL is a valid disposition; nothing in the test child relies on
+    // the inherited one.
+    let previous = unsafe { libc::signal(signal, libc::SIG_DFL) };
+    assert_ne!(previous, libc::SIG_ERR, "cannot reset signal {signal}");
+}
