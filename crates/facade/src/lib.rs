@@ -34,6 +34,7 @@ mod handle;
 mod runner;
 
 pub mod debug;
+pub mod fs;
 pub mod prelude;
 pub mod signal;
 

@@ -1,0 +1,715 @@
+//! `File`: an open file whose reads, writes and seeks run on the thread pool.
+
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{ready, Context, Poll};
+
+use ferrio_executor_pool::ThreadJob;
+use futures_lite::io::{AsyncRead, AsyncSeek, AsyncWrite};
+
+use super::{asyncify, on_path, pool_error};
+
+/// The most bytes one read or write moves to or from the pool in one trip (as
+/// tokio): a bigger `write` call is accepted in part, as `AsyncWrite` allows.
+const MAX_BUF: usize = 2 * 1024 * 1024;
+
+/// An open file, read and written asynchronously: tokio's `fs::File`.
+///
+/// It implements `futures-io`'s [`AsyncRead`], [`AsyncWrite`] and [`AsyncSeek`], so
+/// `AsyncReadExt::read_to_end`, `AsyncWriteExt::write_all`, `futures_lite::io::copy`
+/// and every futures-io crate work with it. Each operation runs as a job on the
+/// default [`ThreadPool`](crate::ThreadPool); one job is in flight at a time.
+///
+/// # Writes complete later: flush, then `sync_all`
+///
+/// As with tokio's `File`, a `write` returns as soon as the bytes are copied into
+/// the file's buffer and handed to the pool; the write itself happens in the
+/// background. So:
+///
+/// - a write is **complete** only once [`flush`](futures_lite::AsyncWriteExt::flush)
+///   (or `close`, [`sync_all`](File::sync_all), [`sync_data`](File::sync_data))
+///   returned `Ok`; an error of a background write is reported by the next write,
+///   seek or flush;
+/// - it is **durable** (on the disk, surviving a power loss) only after
+///   [`sync_all`](File::sync_all) or [`sync_data`](File::sync_data), as with
+///   `std::fs::File`;
+/// - **dropping a `File` loses nothing that was written**: a write still in flight
+///   when the `File` is dropped is completed in the background (on a helper thread
+///   when it has not started yet), and the file is closed after it. What a drop
+///   does lose is the *error* of that last write: flush first to see it.
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+/// use std::io::SeekFrom;
+///
+/// ferrio::run(async {
+///     let path = std::env::temp_dir().join(format!("ferrio-file-doc-{}", std::process::id()));
+///     let mut file = ferrio::fs::File::create(&path).await?;
+///     file.write_all(b"hello, file").await?;
+///     file.flush().await?; // the write is complete
+///     file.sync_all().await?; // and on the disk
+///
+///     let mut file = ferrio::fs::File::open(&path).await?;
+///     file.seek(SeekFrom::Start(7)).await?;
+///     let mut rest = String::new();
+///     file.read_to_string(&mut rest).await?;
+///     assert_eq!(rest, "file");
+///     ferrio::fs::remove_file(&path).await
+/// })
+/// .unwrap();
+/// ```
+pub struct File {
+    std: Arc<std::fs::File>,
+    state: State,
+    /// The error of a background write whose `write` call already returned `Ok`;
+    /// the next write, seek or flush returns it.
+    last_write_error: Option<io::Error>,
+}
+
+enum State {
+    /// No job in flight. The buffer holds bytes read ahead and not yet returned;
+    /// `None` only while a poll moves it into a job.
+    Idle(Option<Buf>),
+    /// A job owns the buffer; it comes back with the job's result.
+    Busy(ThreadJob<(Operation, Buf)>),
+}
+
+/// What a pool job did.
+enum Operation {
+    Read(io::Result<usize>),
+    Write(io::Result<()>),
+    Seek(io::Result<u64>),
+}
+
+/// Bytes in transit between the caller and the pool: read ahead (`pos..` not yet
+/// returned) or waiting to be written.
+#[derive(Default)]
+struct Buf {
+    bytes: Vec<u8>,
+    pos: usize,
+}
+
+impl Buf {
+    fn unread(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    /// Moves read-ahead bytes to `dst`; returns how many.
+    fn copy_to(&mut self, dst: &mut [u8]) -> usize {
+        let n = self.unread().min(dst.len());
+        dst[..n].copy_from_slice(&self.bytes[self.pos..self.pos + n]);
+        self.pos += n;
+        if self.pos == self.bytes.len() {
+            self.clear();
+        }
+        n
+    }
+
+    /// Drops the read-ahead bytes; returns how many, so the file position can be
+    /// moved back over them.
+    fn discard_unread(&mut self) -> i64 {
+        let n = self.unread();
+        self.clear();
+        i64::try_from(n).expect("a buffer never exceeds MAX_BUF")
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.pos = 0;
+    }
+
+    /// Reads up to `len` bytes from the file (blocking; runs on the pool).
+    fn read_from(&mut self, mut file: &std::fs::File, len: usize) -> io::Result<usize> {
+        self.clear();
+        self.bytes.resize(len, 0);
+        let result = loop {
+            match file.read(&mut self.bytes) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        self.bytes.truncate(*result.as_ref().unwrap_or(&0));
+        result
+    }
+
+    /// Writes every byte to the file (blocking; runs on the pool).
+    fn write_to(&mut self, mut file: &std::fs::File) -> io::Result<()> {
+        let result = file.write_all(&self.bytes[self.pos..]);
+        self.clear();
+        result
+    }
+}
+
+impl File {
+    /// Opens a file for reading.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::NotFound`] when it does not exist,
+    /// [`io::ErrorKind::PermissionDenied`] when it may not be read, and every error
+    /// `std::fs::File::open` gives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// ferrio::run(async {
+    ///     let err = ferrio::fs::File::open("/no/such/file").await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// });
+    /// ```
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+        OpenOptions::new().read(true).open(path).await
+    }
+
+    /// Opens a file for writing, creating it or truncating it.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::NotFound`] when the parent directory does not exist, and
+    /// every error `std::fs::File::create` gives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// ferrio::run(async {
+    ///     let err = ferrio::fs::File::create("/no/such/dir/file").await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// });
+    /// ```
+    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .await
+    }
+
+    /// Creates a new file for reading and writing; fails if it exists.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::AlreadyExists`] when something is at `path`, and every error
+    /// `std::fs::File::create_new` gives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// ferrio::run(async {
+    ///     let err = ferrio::fs::File::create_new("Cargo.toml").await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+    /// });
+    /// ```
+    pub async fn create_new(path: impl AsRef<Path>) -> io::Result<File> {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .await
+    }
+
+    /// Options to open a file with: `std::fs::OpenOptions`, asynchronously.
+    pub fn options() -> OpenOptions {
+        OpenOptions::new()
+    }
+
+    /// Wraps an open `std::fs::File`.
+    pub fn from_std(std: std::fs::File) -> File {
+        File {
+            std: Arc::new(std),
+            state: State::Idle(Some(Buf::default())),
+            last_write_error: None,
+        }
+    }
+
+    /// Waits for the job in flight; returns the error of a failed write. Read-ahead
+    /// bytes stay buffered.
+    fn poll_complete(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            match &mut self.state {
+                State::Idle(_) => {
+                    return Poll::Ready(match self.last_write_error.take() {
+                        Some(error) => Err(error),
+                        None => Ok(()),
+                    })
+                }
+                State::Busy(_) => {
+                    let (operation, buf) = ready!(self.poll_job(cx))?;
+                    self.state = State::Idle(Some(buf));
+                    if let Operation::Write(Err(error)) = operation {
+                        return Poll::Ready(Err(error));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Polls the job in flight (the state must be `Busy`); a pool failure leaves
+    /// the file idle with an empty buffer.
+    fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<(Operation, Buf)>> {
+        let State::Busy(job) = &mut self.state else {
+            unreachable!("poll_job is called only while a job is in flight");
+        };
+        match ready!(Pin::new(job).poll(cx)) {
+            Ok(done) => Poll::Ready(Ok(done)),
+            Err(error) => {
+                self.state = State::Idle(Some(Buf::default()));
+                Poll::Ready(Err(pool_error(error)))
+            }
+        }
+    }
+
+    /// Takes the idle buffer, moving the file position back over read-ahead bytes
+    /// first (in the same job as `then`, so the caller sees one operation).
+    fn start<F>(&mut self, then: F)
+    where
+        F: FnOnce(&std::fs::File, &mut Buf) -> Operation + Send + 'static,
+    {
+        let State::Idle(slot) = &mut self.state else {
+            unreachable!("a job starts only when none is in flight");
+        };
+        let buf = slot.take().unwrap_or_default();
+        let std = Arc::clone(&self.std);
+        self.state = State::Busy(crate::to_thread(move || {
+            let mut buf = buf;
+            let operation = then(&std, &mut buf);
+            (operation, buf)
+        }));
+    }
+
+    /// Waits for any write in flight, then runs `f` on the `std::fs::File` on the
+    /// pool; the file position is first moved back over read-ahead bytes.
+    async fn blocking<T, F>(&mut self, operation: &'static str, f: F) -> io::Result<T>
+    where
+        F: FnOnce(&std::fs::File) -> io::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        poll_fn(|cx| self.poll_complete(cx)).await?;
+        let unread = match &mut self.state {
+            State::Idle(Some(buf)) => buf.discard_unread(),
+            _ => 0,
+        };
+        let std = Arc::clone(&self.std);
+        asyncify(move || {
+            if unread != 0 {
+                (&*std).seek(SeekFrom::Current(-unread))?;
+            }
+            f(&std)
+        })
+        .await
+        .map_err(|error| io::Error::new(error.kind(), format!("File::{operation}: {error}")))
+    }
+
+    /// Waits for writes in flight, then flushes data and metadata to the disk:
+    /// `fsync`. After it returns `Ok`, every earlier write survives a crash.
+    ///
+    /// # Errors
+    ///
+    /// The error of a background write, or of the sync itself.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::AsyncWriteExt;
+    ///
+    /// ferrio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("ferrio-sync-{}", std::process::id()));
+    ///     let mut file = ferrio::fs::File::create(&path).await.unwrap();
+    ///     file.write_all(b"durable").await.unwrap();
+    ///     file.sync_all().await.unwrap();
+    ///     assert_eq!(std::fs::read(&path).unwrap(), b"durable");
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub async fn sync_all(&mut self) -> io::Result<()> {
+        self.blocking("sync_all", |std| std.sync_all()).await
+    }
+
+    /// Like [`sync_all`](File::sync_all), but may skip metadata (such as the
+    /// modification time) that is not needed to read the data back: `fdatasync`.
+    ///
+    /// # Errors
+    ///
+    /// The error of a background write, or of the sync itself.
+    pub async fn sync_data(&mut self) -> io::Result<()> {
+        self.blocking("sync_data", |std| std.sync_data()).await
+    }
+
+    /// Truncates or extends the file to `size` bytes; the position is unchanged.
+    ///
+    /// # Errors
+    ///
+    /// The error of a background write, or [`io::ErrorKind::InvalidInput`] and the
+    /// other errors `std::fs::File::set_len` gives (a file not open for writing).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// ferrio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("ferrio-len-{}", std::process::id()));
+    ///     let mut file = ferrio::fs::File::create(&path).await.unwrap();
+    ///     file.set_len(10).await.unwrap();
+    ///     assert_eq!(file.metadata().await.unwrap().len(), 10);
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
+        self.blocking("set_len", move |std| std.set_len(size)).await
+    }
+
+    /// The file's metadata, after writes in flight have completed.
+    ///
+    /// # Errors
+    ///
+    /// The error of a background write, or of `std::fs::File::metadata`.
+    pub async fn metadata(&mut self) -> io::Result<std::fs::Metadata> {
+        self.blocking("metadata", |std| std.metadata()).await
+    }
+
+    /// Changes the file's permissions.
+    ///
+    /// # Errors
+    ///
+    /// The error of a background write, or of `std::fs::File::set_permissions`.
+    pub async fn set_permissions(&mut self, permissions: std::fs::Permissions) -> io::Result<()> {
+        self.blocking("set_permissions", move |std| {
+            std.set_permissions(permissions)
+        })
+        .await
+    }
+
+    /// Another `File` for the same open file (the position is shared, as with
+    /// `std::fs::File::try_clone`), after writes in flight have completed.
+    ///
+    /// # Errors
+    ///
+    /// The error of a background write, or of `std::fs::File::try_clone`.
+    pub async fn try_clone(&mut self) -> io::Result<File> {
+        let std = self.blocking("try_clone", |std| std.try_clone()).await?;
+        Ok(File::from_std(std))
+    }
+
+    /// The `std::fs::File`, once writes in flight have completed and the position
+    /// is moved back over read-ahead bytes.
+    ///
+    /// # Errors
+    ///
+    /// The error of a background write.
+    pub async fn into_std(mut self) -> io::Result<std::fs::File> {
+        self.blocking("into_std", |_| Ok(())).await?;
+        let std = Arc::clone(&self.std);
+        drop(self);
+        // Nothing else holds the file now: the drop above found no job in flight.
+        Ok(Arc::try_unwrap(std).unwrap_or_else(|shared| {
+            shared
+                .try_clone()
+                .expect("duplicating the descriptor of a file still in use")
+        }))
+    }
+}
+
+impl AsyncRead for File {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        dst: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if dst.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        loop {
+            match &mut this.state {
+                State::Idle(slot) => {
+                    let buf = slot.get_or_insert_with(Buf::default);
+                    if buf.unread() > 0 {
+                        return Poll::Ready(Ok(buf.copy_to(dst)));
+                    }
+                    let len = dst.len().min(MAX_BUF);
+                    this.start(move |std, buf| Operation::Read(buf.read_from(std, len)));
+                }
+                State::Busy(_) => {
+                    let (operation, mut buf) = ready!(this.poll_job(cx))?;
+                    let result = match operation {
+                        Operation::Read(Ok(_)) => Some(Ok(buf.copy_to(dst))),
+                        Operation::Read(Err(error)) => Some(Err(error)),
+                        // A write or seek left over from an earlier call: its result
+                        // goes to the next write/flush/seek, and the read starts now.
+                        Operation::Write(Err(error)) => {
+                            this.last_write_error = Some(error);
+                            None
+                        }
+                        Operation::Write(Ok(())) | Operation::Seek(_) => None,
+                    };
+                    this.state = State::Idle(Some(buf));
+                    if let Some(result) = result {
+                        return Poll::Ready(result);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl AsyncWrite for File {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.state {
+                State::Idle(slot) => {
+                    if let Some(error) = this.last_write_error.take() {
+                        return Poll::Ready(Err(error));
+                    }
+                    if src.is_empty() {
+                        return Poll::Ready(Ok(0));
+                    }
+                    let buf = slot.get_or_insert_with(Buf::default);
+                    // Bytes read ahead were not returned: the write goes where the
+                    // caller believes the position is.
+                    let unread = buf.discard_unread();
+                    let n = src.len().min(MAX_BUF);
+                    buf.bytes.extend_from_slice(&src[..n]);
+                    this.start(move |mut std, buf| {
+                        let result = if unread != 0 {
+                            std.seek(SeekFrom::Current(-unread)).map(drop)
+                        } else {
+                            Ok(())
+                        };
+                        Operation::Write(result.and_then(|()| buf.write_to(std)))
+                    });
+                    return Poll::Ready(Ok(n));
+                }
+                State::Busy(_) => {
+                    let (operation, buf) = ready!(this.poll_job(cx))?;
+                    this.state = State::Idle(Some(buf));
+                    if let Operation::Write(Err(error)) = operation {
+                        return Poll::Ready(Err(error));
+                    }
+                }
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // `std::fs::File::flush` does nothing: the data is with the operating system
+        // once the write job finished.
+        self.get_mut().poll_complete(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl AsyncSeek for File {
+    fn poll_seek(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        pos: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.state {
+                State::Idle(slot) => {
+                    if let Some(error) = this.last_write_error.take() {
+                        return Poll::Ready(Err(error));
+                    }
+                    let unread = slot.get_or_insert_with(Buf::default).discard_unread();
+                    let pos = match pos {
+                        // The caller's position is behind the file's by the bytes
+                        // read ahead.
+                        SeekFrom::Current(offset) => SeekFrom::Current(offset - unread),
+                        absolute => absolute,
+                    };
+                    this.start(move |mut std, _| Operation::Seek(std.seek(pos)));
+                }
+                State::Busy(_) => {
+                    let (operation, buf) = ready!(this.poll_job(cx))?;
+                    this.state = State::Idle(Some(buf));
+                    match operation {
+                        Operation::Seek(result) => return Poll::Ready(result),
+                        Operation::Write(Err(error)) => return Poll::Ready(Err(error)),
+                        Operation::Write(Ok(())) | Operation::Read(_) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        let State::Busy(job) = std::mem::replace(&mut self.state, State::Idle(None)) else {
+            return;
+        };
+        if job.is_finished() {
+            return;
+        }
+        // Dropping a `ThreadJob` that has not started removes it from the pool's
+        // queue, which would lose the write. Keep it alive until it ran instead.
+        finish_in_background(job);
+    }
+}
+
+/// Waits for a job on a helper thread (or here, if no thread can be started), so a
+/// dropped file's last write still happens.
+fn finish_in_background(job: ThreadJob<(Operation, Buf)>) {
+    let slot = Arc::new(Mutex::new(Some(job)));
+    let theirs = Arc::clone(&slot);
+    let spawned = std::thread::Builder::new()
+        .name("ferrio-fs-drop".into())
+        .spawn(move || {
+            let job = theirs.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(job) = job {
+                let _ = futures_lite::future::block_on(job);
+            }
+        });
+    if spawned.is_err() {
+        let job = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(job) = job {
+            let _ = futures_lite::future::block_on(job);
+        }
+    }
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("File")
+            .field("std", &self.std)
+            .field("busy", &matches!(self.state, State::Busy(_)))
+            .finish()
+    }
+}
+
+impl From<std::fs::File> for File {
+    fn from(std: std::fs::File) -> File {
+        File::from_std(std)
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsFd for File {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.std.as_fd()
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for File {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.std.as_raw_fd()
+    }
+}
+
+/// How to open a [`File`]: `std::fs::OpenOptions`, with an async
+/// [`open`](OpenOptions::open).
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::AsyncWriteExt;
+///
+/// ferrio::run(async {
+///     let path = std::env::temp_dir().join(format!("ferrio-append-{}", std::process::id()));
+///     ferrio::fs::write(&path, "a").await.unwrap();
+///     let mut file = ferrio::fs::OpenOptions::new().append(true).open(&path).await.unwrap();
+///     file.write_all(b"b").await.unwrap();
+///     file.flush().await.unwrap();
+///     assert_eq!(ferrio::fs::read_to_string(&path).await.unwrap(), "ab");
+///     ferrio::fs::remove_file(&path).await.unwrap();
+/// });
+/// ```
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    std: std::fs::OpenOptions,
+}
+
+impl OpenOptions {
+    /// All options off: set at least `read`, `write` or `append`.
+    pub fn new() -> OpenOptions {
+        OpenOptions {
+            std: std::fs::OpenOptions::new(),
+        }
+    }
+
+    /// Open for reading.
+    pub fn read(&mut self, read: bool) -> &mut OpenOptions {
+        self.std.read(read);
+        self
+    }
+
+    /// Open for writing.
+    pub fn write(&mut self, write: bool) -> &mut OpenOptions {
+        self.std.write(write);
+        self
+    }
+
+    /// Open for appending: every write goes to the end.
+    pub fn append(&mut self, append: bool) -> &mut OpenOptions {
+        self.std.append(append);
+        self
+    }
+
+    /// Truncate an existing file to length 0 (needs `write`).
+    pub fn truncate(&mut self, truncate: bool) -> &mut OpenOptions {
+        self.std.truncate(truncate);
+        self
+    }
+
+    /// Create the file if it does not exist (needs `write` or `append`).
+    pub fn create(&mut self, create: bool) -> &mut OpenOptions {
+        self.std.create(create);
+        self
+    }
+
+    /// Create the file, failing with [`io::ErrorKind::AlreadyExists`] if it exists.
+    pub fn create_new(&mut self, create_new: bool) -> &mut OpenOptions {
+        self.std.create_new(create_new);
+        self
+    }
+
+    /// The permission bits of a file this call creates (Unix; default `0o666`
+    /// less the umask).
+    #[cfg(unix)]
+    pub fn mode(&mut self, mode: u32) -> &mut OpenOptions {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut self.std, mode);
+        self
+    }
+
+    /// Opens the file at `path` with these options.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::NotFound`], [`io::ErrorKind::AlreadyExists`],
+    /// [`io::ErrorKind::PermissionDenied`], [`io::ErrorKind::InvalidInput`] (options
+    /// that contradict each other) and every error `std::fs::OpenOptions::open`
+    /// gives; the message names the path.
+    pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
+        let options = self.std.clone();
+        let std = on_path("open", path.as_ref().to_owned(), move |p| options.open(p)).await?;
+        Ok(File::from_std(std))
+    }
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions::new()
+    }
+}
+
+impl From<std::fs::OpenOptions> for OpenOptions {
+    fn from(std: std::fs::OpenOptions) -> Self {
+        OpenOptions { std }
+    }
+}
