@@ -564,7 +564,7 @@ impl Drop for File {
 
 /// Waits for a job on a helper thread (or here, if no thread can be started), so a
 /// dropped file's last write still happens.
-fn finish_in_background(job: ThreadJob<(Operation, Buf)>) {
+fn finish_in_background<T: Send + 'static>(job: ThreadJob<T>) {
     let slot = Arc::new(Mutex::new(Some(job)));
     let theirs = Arc::clone(&slot);
     let spawned = std::thread::Builder::new()
@@ -711,5 +711,65 @@ impl Default for OpenOptions {
 impl From<std::fs::OpenOptions> for OpenOptions {
     fn from(std: std::fs::OpenOptions) -> Self {
         OpenOptions { std }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// The case a plain drop would lose: the job is still queued behind a busy pool
+    /// when its handle goes away. `finish_in_background` keeps it, so it still runs.
+    #[test]
+    fn a_queued_job_handed_over_still_runs() {
+        let pool = ferrio_executor_pool::ThreadPool::builder()
+            .max_threads(1)
+            .build();
+        let (release, gate) = mpsc::channel::<()>();
+        let blocker = pool.run_in_executor(move || gate.recv_timeout(Duration::from_secs(30)));
+        let ran = Arc::new(AtomicBool::new(false));
+        let queued = pool.run_in_executor({
+            let ran = Arc::clone(&ran);
+            move || ran.store(true, Ordering::SeqCst)
+        });
+        assert!(
+            !queued.is_finished(),
+            "the only thread is busy: the job waits"
+        );
+        finish_in_background(queued);
+        release.send(()).unwrap();
+        assert!(futures_lite::future::block_on(blocker).unwrap().is_ok());
+        // The helper thread waits for the job; the pool runs it next.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !ran.load(Ordering::SeqCst) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the handed-over job never ran"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Without the hand-over, dropping the queued job's handle drops the job: what
+    /// `File::drop` must not do with a write.
+    #[test]
+    fn a_queued_job_dropped_plainly_never_runs() {
+        let pool = ferrio_executor_pool::ThreadPool::builder()
+            .max_threads(1)
+            .build();
+        let (release, gate) = mpsc::channel::<()>();
+        let blocker = pool.run_in_executor(move || gate.recv_timeout(Duration::from_secs(30)));
+        let ran = Arc::new(AtomicBool::new(false));
+        drop(pool.run_in_executor({
+            let ran = Arc::clone(&ran);
+            move || ran.store(true, Ordering::SeqCst)
+        }));
+        release.send(()).unwrap();
+        assert!(futures_lite::future::block_on(blocker).unwrap().is_ok());
+        pool.shutdown(true);
+        assert!(!ran.load(Ordering::SeqCst));
     }
 }
