@@ -22,6 +22,15 @@ fn select_macro_runs_the_handler_of_the_first_to_finish() {
             (a, b) = after_polls(9, (4, 'x')) => { format!("{a}{b}") }
         };
         assert_eq!(out, "str two");
+        // Block handlers with and without a comma after them, between others.
+        let out = ferrio_core::select! {
+            n = after_polls(3, 1u8) => { format!("block {n}") }
+            n = after_polls(0, 2u8) => {
+                format!("block {n}")
+            },
+            n = after_polls(5, 3u8) => format!("expr {n}"),
+        };
+        assert_eq!(out, "block 2");
 
         // Handlers run outside any closure: `?` and `.await` act on this function.
         let result: Result<u32, String> = async {

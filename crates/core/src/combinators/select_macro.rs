@@ -124,10 +124,17 @@ macro_rules! __select_internal {
     }};
     // A branch whose handler is a block: the comma after it is optional.
     (@parse $biased:tt ($($skip:tt)*) ($($done:tt)*)
-        $pat:pat = $future:expr => $handler:block $(, $($rest:tt)*)?) => {
+        $pat:pat = $future:expr => $handler:block, $($rest:tt)*) => {
         $crate::__select_internal!(
             @parse $biased ($($skip)* _)
-            ($($done)* [($($skip)*) ($pat) ($future) ($handler)]) $($($rest)*)?
+            ($($done)* [($($skip)*) ($pat) ($future) ($handler)]) $($rest)*
+        )
+    };
+    (@parse $biased:tt ($($skip:tt)*) ($($done:tt)*)
+        $pat:pat = $future:expr => $handler:block $($rest:tt)*) => {
+        $crate::__select_internal!(
+            @parse $biased ($($skip)* _)
+            ($($done)* [($($skip)*) ($pat) ($future) ($handler)]) $($rest)*
         )
     };
     // A branch whose handler is an expression: a comma ends it (but the last).

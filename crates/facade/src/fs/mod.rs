@@ -86,23 +86,23 @@ fn pool_error(error: ThreadPoolError) -> io::Error {
     }
 }
 
-/// An `std::fs` error with the path it concerned, keeping its kind.
+/// An `std::fs` error with the path (or the two paths) it concerned, keeping its kind.
 #[derive(Debug)]
 struct PathError {
     operation: &'static str,
     path: PathBuf,
+    /// The destination of a two-path operation (`copy`, `rename`, `hard_link`).
+    to: Option<PathBuf>,
     source: io::Error,
 }
 
 impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} `{}`: {}",
-            self.operation,
-            self.path.display(),
-            self.source
-        )
+        write!(f, "{} `{}`", self.operation, self.path.display())?;
+        if let Some(to) = &self.to {
+            write!(f, " to `{}`", to.display())?;
+        }
+        write!(f, ": {}", self.source)
     }
 }
 
@@ -123,6 +123,7 @@ fn with_path<'a>(
             PathError {
                 operation,
                 path: path.to_owned(),
+                to: None,
                 source,
             },
         )
@@ -151,8 +152,15 @@ where
 {
     asyncify(move || {
         op(&from, &to).map_err(|source| {
-            let both = PathBuf::from(format!("{}` to `{}", from.display(), to.display()));
-            with_path(operation, &both)(source)
+            io::Error::new(
+                source.kind(),
+                PathError {
+                    operation,
+                    path: from.clone(),
+                    to: Some(to.clone()),
+                    source,
+                },
+            )
         })
     })
     .await
