@@ -128,6 +128,11 @@ fn every_failure_is_an_io_error_of_the_right_kind() {
             ErrorKind::NotFound,
             &missing,
         );
+        let both = fs::rename(&missing, dir.join("dest")).await.unwrap_err();
+        assert!(
+            both.to_string().contains("dest`"),
+            "names the destination: {both}"
+        );
         assert_kind(fs::read_dir(&missing).await, ErrorKind::NotFound, &missing);
         assert_kind(File::open(&missing).await, ErrorKind::NotFound, &missing);
         let orphan = missing.join("child");
