@@ -54,6 +54,7 @@
 //! ```
 
 mod file;
+mod open_options;
 mod read_dir;
 
 use std::fmt;
@@ -62,7 +63,8 @@ use std::path::{Path, PathBuf};
 
 use ferrio_executor_pool::ThreadPoolError;
 
-pub use file::{File, OpenOptions};
+pub use file::File;
+pub use open_options::OpenOptions;
 pub use read_dir::{read_dir, DirEntry, ReadDir};
 
 /// Runs a blocking `std::fs` call on the default thread pool.
