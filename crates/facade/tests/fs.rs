@@ -374,3 +374,13 @@ fn many_files_at_once() {
         Ok(())
     });
 }
+
+#[test]
+fn works_without_a_ferrio_runtime() {
+    // The calls run on the thread pool and complete through their wakers, so any
+    // executor can drive them.
+    let manifest = futures_lite::future::block_on(fs::read_to_string("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"ferrio\""));
+    let missing = futures_lite::future::block_on(fs::metadata("no-such-file")).unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+}

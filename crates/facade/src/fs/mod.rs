@@ -5,10 +5,12 @@
 //! [`ThreadPool`](crate::ThreadPool) (the one [`to_thread`](crate::to_thread) uses)
 //! and awaits it; the loop keeps running meanwhile. The functions take owned copies
 //! of their arguments, so the futures are `Send + 'static` whenever the arguments are.
+//! They need no reactor, so they also work under another executor (or
+//! `futures_lite::future::block_on`), as the thread pool does.
 //!
 //! | `std::fs` / asyncio idiom | ferrio |
 //! |---|---|
-//! | `std::fs::read`, `read_to_string`, `write` | [`read`], [`read_to_string`], [`write`] |
+//! | `std::fs::read`, `read_to_string`, `write` | [`read`], [`read_to_string`], [`write`](write()) |
 //! | `copy`, `rename`, `remove_file`, `hard_link` | [`copy`], [`rename`], [`remove_file`], [`hard_link`] |
 //! | `create_dir(_all)`, `remove_dir(_all)` | [`create_dir`], [`create_dir_all`], [`remove_dir`], [`remove_dir_all`] |
 //! | `metadata`, `symlink_metadata`, `canonicalize`, `try_exists` | [`metadata`], [`symlink_metadata`], [`canonicalize`], [`try_exists`] |
