@@ -51,6 +51,20 @@ fn select_macro_runs_the_handler_of_the_first_to_finish() {
 }
 
 #[test]
+fn select_macro_names_do_not_clash_with_the_callers() {
+    // Names the expansion uses inside, as the caller's own.
+    const BRANCHES: u8 = 7;
+    on_both_flavours(|| async {
+        let (futures, outputs, winner, branches) = (1u8, 2u8, 3u8, 4u8);
+        let got = ferrio_core::select! {
+            n = ready(BRANCHES + futures) => n + outputs + winner + branches,
+            () = pending() => 0,
+        };
+        assert_eq!(got, 17);
+    });
+}
+
+#[test]
 fn select_macro_drops_the_losers_before_the_handler_runs() {
     on_both_flavours(|| async {
         let dropped = Tally::new();

@@ -83,15 +83,17 @@ macro_rules! __select_internal {
             let mut futures = ($(
                 ::core::pin::pin!(::core::future::IntoFuture::into_future($future)),
             )+);
-            const BRANCHES: usize = 0 $(+ $crate::__select_internal!(@one $future))+;
+            // A local, not a `const`: items are not hygienic, so a `const` here
+            // would shadow a constant of the same name in the caller's futures.
+            let branches: usize = 0 $(+ $crate::__select_internal!(@one $future))+;
             ::core::future::poll_fn(|cx| {
                 let start = if $biased {
                     0
                 } else {
-                    $crate::combinators::__private::random_below(BRANCHES)
+                    $crate::combinators::__private::random_below(branches)
                 };
-                for offset in 0..BRANCHES {
-                    let branch = (start + offset) % BRANCHES;
+                for offset in 0..branches {
+                    let branch = (start + offset) % branches;
                     $(
                         if branch == 0 $(+ $crate::__select_internal!(@one $pos))* {
                             let ($($pos,)* future, ..) = &mut futures;
