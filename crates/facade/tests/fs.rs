@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ferrio::fs::{self, File, OpenOptions};
-use futures_lite::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, StreamExt};
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWriteExt, StreamExt};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -383,4 +383,33 @@ fn works_without_a_ferrio_runtime() {
     assert!(manifest.contains("name = \"ferrio\""));
     let missing = futures_lite::future::block_on(fs::metadata("no-such-file")).unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn an_abandoned_seek_is_not_the_answer_to_the_next() {
+    on_both("abandoned-seek", |dir| async move {
+        let path = dir.join("digits");
+        fs::write(&path, "0123456789").await?;
+        let mut file = File::open(&path).await?;
+        for _ in 0..20 {
+            // A seek to 3 is started and given up; the caller then asks for 7.
+            let first = std::future::poll_fn(|cx| {
+                Poll::Ready(
+                    match Pin::new(&mut file).poll_seek(cx, SeekFrom::Start(3)) {
+                        Poll::Ready(result) => Some(result.map(drop)),
+                        Poll::Pending => None,
+                    },
+                )
+            })
+            .await;
+            if let Some(result) = first {
+                result?; // finished within the first poll: nothing was abandoned
+            }
+            assert_eq!(file.seek(SeekFrom::Start(7)).await?, 7);
+            let mut rest = String::new();
+            file.read_to_string(&mut rest).await?;
+            assert_eq!(rest, "789");
+        }
+        Ok(())
+    });
 }

@@ -70,6 +70,9 @@ pub struct File {
     /// The error of a background write whose `write` call already returned `Ok`;
     /// the next write, seek or flush returns it.
     last_write_error: Option<io::Error>,
+    /// The position asked of the seek in flight, so that a seek whose caller gave
+    /// up is not taken for the answer to a later, different one.
+    seek_in_flight: Option<SeekFrom>,
 }
 
 enum State {
@@ -226,6 +229,7 @@ impl File {
             std: Arc::new(std),
             state: State::Idle(Some(Buf::default())),
             last_write_error: None,
+            seek_in_flight: None,
         }
     }
 
@@ -526,19 +530,27 @@ impl AsyncSeek for File {
                         return Poll::Ready(Err(error));
                     }
                     let unread = slot.get_or_insert_with(Buf::default).discard_unread();
+                    let asked = pos;
                     let pos = match pos {
                         // The caller's position is behind the file's by the bytes
                         // read ahead.
                         SeekFrom::Current(offset) => SeekFrom::Current(offset - unread),
                         absolute => absolute,
                     };
+                    this.seek_in_flight = Some(asked);
                     this.start(move |mut std, _| Operation::Seek(std.seek(pos)));
                 }
                 State::Busy(_) => {
                     let (operation, buf) = ready!(this.poll_job(cx))?;
                     this.state = State::Idle(Some(buf));
                     match operation {
-                        Operation::Seek(result) => return Poll::Ready(result),
+                        // The seek this call asked for (the same position again
+                        // counts as the same request).
+                        Operation::Seek(result) if this.seek_in_flight.take() == Some(pos) => {
+                            return Poll::Ready(result)
+                        }
+                        // A seek of an earlier, abandoned call: start this one.
+                        Operation::Seek(_) => {}
                         Operation::Write(Err(error)) => return Poll::Ready(Err(error)),
                         Operation::Write(Ok(())) | Operation::Read(_) => {}
                     }
