@@ -413,3 +413,32 @@ fn an_abandoned_seek_is_not_the_answer_to_the_next() {
         Ok(())
     });
 }
+
+#[test]
+fn an_abandoned_set_len_still_comes_before_the_next_write() {
+    on_both("abandoned-set-len", |dir| async move {
+        let path = dir.join("digits");
+        let mut exercised = 0;
+        for _ in 0..20 {
+            fs::write(&path, "0123456789").await?;
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&path)
+                .await?;
+            // `set_len(2)` is started and given up after one poll.
+            let done = {
+                let mut truncate = std::pin::pin!(file.set_len(2));
+                std::future::poll_fn(|cx| Poll::Ready(truncate.as_mut().poll(cx).is_ready())).await
+            };
+            exercised += usize::from(!done);
+            // The truncation happens before this write, never after it.
+            file.seek(SeekFrom::Start(5)).await?;
+            file.write_all(b"X").await?;
+            file.flush().await?;
+            assert_eq!(std::fs::read(&path)?, b"01\0\0\0X");
+        }
+        assert!(exercised > 0, "set_len was never pending");
+        Ok(())
+    });
+}

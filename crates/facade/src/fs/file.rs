@@ -1,5 +1,6 @@
 //! `File`: an open file whose reads, writes and seeks run on the thread pool.
 
+use std::any::Any;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -11,7 +12,7 @@ use std::task::{ready, Context, Poll};
 use ferrio_executor_pool::ThreadJob;
 use futures_lite::io::{AsyncRead, AsyncSeek, AsyncWrite};
 
-use super::{asyncify, pool_error, OpenOptions};
+use super::{pool_error, OpenOptions};
 
 /// The most bytes one read or write moves to or from the pool in one trip (as
 /// tokio): a bigger `write` call is accepted in part, as `AsyncWrite` allows.
@@ -88,6 +89,8 @@ enum Operation {
     Read(io::Result<usize>),
     Write(io::Result<()>),
     Seek(io::Result<u64>),
+    /// `sync_all`, `set_len`, `metadata`, ...: the value of its own type.
+    Other(io::Result<Box<dyn Any + Send>>),
 }
 
 /// Bytes in transit between the caller and the pool: read ahead (`pos..` not yet
@@ -290,7 +293,11 @@ impl File {
 
     /// Waits for any write in flight, then runs `f` on the `std::fs::File` on the
     /// pool; the file position is first moved back over read-ahead bytes.
-    async fn blocking<T, F>(&mut self, operation: &'static str, f: F) -> io::Result<T>
+    ///
+    /// `f` runs as the file's job in flight, like a read or a write: if this future
+    /// is dropped early, the next operation still waits for `f` (a `set_len` cannot
+    /// land after a later write).
+    async fn blocking<T, F>(&mut self, name: &'static str, f: F) -> io::Result<T>
     where
         F: FnOnce(&std::fs::File) -> io::Result<T> + Send + 'static,
         T: Send + 'static,
@@ -300,15 +307,29 @@ impl File {
             State::Idle(Some(buf)) => buf.discard_unread(),
             _ => 0,
         };
-        let std = Arc::clone(&self.std);
-        asyncify(move || {
-            if unread != 0 {
-                (&*std).seek(SeekFrom::Current(-unread))?;
-            }
-            f(&std)
-        })
-        .await
-        .map_err(|error| io::Error::new(error.kind(), format!("File::{operation}: {error}")))
+        self.start(move |mut std, _| {
+            let result = if unread != 0 {
+                std.seek(SeekFrom::Current(-unread)).map(drop)
+            } else {
+                Ok(())
+            };
+            let result = result.and_then(|()| f(std));
+            Operation::Other(result.map(|value| Box::new(value) as Box<dyn Any + Send>))
+        });
+        let (done, buf) = poll_fn(|cx| self.poll_job(cx)).await?;
+        self.state = State::Idle(Some(buf));
+        let Operation::Other(result) = done else {
+            unreachable!("the job in flight is the one just started");
+        };
+        match result {
+            Ok(value) => Ok(*value
+                .downcast::<T>()
+                .unwrap_or_else(|_| unreachable!("the job returns its own type"))),
+            Err(error) => Err(io::Error::new(
+                error.kind(),
+                format!("File::{name}: {error}"),
+            )),
+        }
     }
 
     /// Waits for writes in flight, then flushes data and metadata to the disk:
@@ -450,7 +471,7 @@ impl AsyncRead for File {
                             this.last_write_error = Some(error);
                             None
                         }
-                        Operation::Write(Ok(())) | Operation::Seek(_) => None,
+                        Operation::Write(Ok(())) | Operation::Seek(_) | Operation::Other(_) => None,
                     };
                     this.state = State::Idle(Some(buf));
                     if let Some(result) = result {
@@ -552,7 +573,7 @@ impl AsyncSeek for File {
                         // A seek of an earlier, abandoned call: start this one.
                         Operation::Seek(_) => {}
                         Operation::Write(Err(error)) => return Poll::Ready(Err(error)),
-                        Operation::Write(Ok(())) | Operation::Read(_) => {}
+                        Operation::Write(Ok(())) | Operation::Read(_) | Operation::Other(_) => {}
                     }
                 }
             }
