@@ -8,6 +8,12 @@
 //! They need no reactor, so they also work under another executor (or
 //! `futures_lite::future::block_on`), as the thread pool does.
 //!
+//! Cancelling (dropping) one of these futures before the pool started its call
+//! removes the call: it never runs. Once started, a call runs to its end (a thread
+//! cannot be interrupted) and its result is dropped. A [`File`] is different: its
+//! operations are the file's own jobs, and none is lost by cancelling a future or
+//! dropping the file (see [`File`]).
+//!
 //! | `std::fs` / asyncio idiom | ferrio |
 //! |---|---|
 //! | `std::fs::read`, `read_to_string`, `write` | [`read`], [`read_to_string`], [`write`](write()) |
