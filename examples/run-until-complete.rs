@@ -28,6 +28,8 @@ use std::time::Duration;
 use ferrio::Runner;
 
 const UNIT: Duration = Duration::from_millis(50);
+/// `wait_for`'s limit: well above the fast fetch, well below the slow one.
+const TIMEOUT: Duration = Duration::from_millis(200);
 
 /// Stands in for a slow I/O call: answers after `delay`.
 async fn some_io_task(delay: Duration) -> io::Result<String> {
@@ -48,7 +50,7 @@ impl Drop for Cleanup {
 /// `except asyncio.TimeoutError` handles expiry; the guard is the `finally`.
 async fn fetch_data_with_timeout(name: &'static str, delay: Duration) -> Option<String> {
     let _finally = Cleanup(name);
-    match ferrio::wait_for(2 * UNIT, some_io_task(delay)).await {
+    match ferrio::wait_for(TIMEOUT, some_io_task(delay)).await {
         Ok(Ok(data)) => Some(data),
         Ok(Err(error)) => {
             println!("  except IOError: {error}");
@@ -57,7 +59,7 @@ async fn fetch_data_with_timeout(name: &'static str, delay: Duration) -> Option<
         Err(ferrio::Elapsed { .. }) => {
             println!(
                 "  except TimeoutError: {name} took longer than {} ms",
-                (2 * UNIT).as_millis()
+                TIMEOUT.as_millis()
             );
             None
         }
