@@ -34,6 +34,7 @@ mod handle;
 mod runner;
 
 pub mod debug;
+pub mod fs;
 pub mod prelude;
 pub mod signal;
 
@@ -89,16 +90,17 @@ pub use ferrio_macros::test;
 
 // The asyncio vocabulary, from the core.
 pub use ferrio_core::combinators::{
-    as_completed, race, select, shield, shield_future, try_gather_tasks, try_wait, wait,
-    wait_timeout, CancelOnDrop, Either, GroupTask, ReturnWhen, TaskGroup, TaskGroupError,
+    as_completed, race, race_all, select_all, shield, shield_future, try_gather_tasks, try_wait,
+    wait, wait_timeout, CancelOnDrop, Either, GroupTask, ReturnWhen, TaskGroup, TaskGroupError,
 };
 pub use ferrio_core::{
     all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
     spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval, Sleep, Task,
     TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
-// The functions `gather` and `try_gather` and the macros `gather!` and `try_gather!`.
-pub use ferrio_core::{gather, try_gather};
+// The functions `gather`, `try_gather` and `select` and the macros `gather!`,
+// `try_gather!` and `select!`.
+pub use ferrio_core::{gather, select, try_gather};
 
 /// Every combinator with its future types: gather, wait, as_completed, shield,
 /// select/race, TaskGroup and its error types.

@@ -23,15 +23,36 @@ impl Kind {
     }
 }
 
-/// Expands one attribute; errors become `compile_error!` next to the original item so
-/// the user sees the macro's message and not a cascade of unrelated ones.
+/// Expands one attribute; errors become `compile_error!` next to a stand-in for the
+/// item, so the user sees the macro's message and not a cascade of unrelated ones.
 pub(crate) fn entry(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     match expand(kind, args, item.clone()) {
         Ok(tokens) => tokens,
         Err(error) => {
             let error = error.to_compile_error();
-            quote! { #error #item }
+            let stand_in = stand_in(item);
+            quote! { #error #stand_in }
         }
+    }
+}
+
+/// What replaces the item when the attribute is wrong: the same function, but
+/// synchronous and with a body that only panics. Left as written, `async fn main`
+/// would add a second error ("`main` function is not allowed to be `async`") and
+/// the body's `.await`s more; the function itself must stay, so that `main` exists
+/// and calls to the function still resolve. The body is checked again once the
+/// attribute is fixed.
+fn stand_in(item: TokenStream) -> TokenStream {
+    let Ok(mut function) = syn::parse2::<ItemFn>(item.clone()) else {
+        // Not a function: the error says so; keep the tokens as they are.
+        return item;
+    };
+    function.sig.asyncness = None;
+    function.block =
+        syn::parse_quote!({ ::core::panic!("this function's ferrio attribute failed to expand") });
+    quote! {
+        #[allow(dead_code, unreachable_code, unused_variables)]
+        #function
     }
 }
 
@@ -289,12 +310,66 @@ mod tests {
         assert!(err.contains("`debug` is given twice"), "{err}");
     }
 
+    /// The error count of an expansion that failed: its `compile_error!`s, plus one
+    /// for an `async fn main` left in it (rustc's E0752), plus one per `.await` left
+    /// in a function that is not `async` (E0728).
+    fn errors_in(out: &TokenStream) -> usize {
+        let file: syn::File = syn::parse2(out.clone()).expect("the expansion parses");
+        let text = out.to_string();
+        let mut errors = text.matches("compile_error").count();
+        for item in &file.items {
+            if let syn::Item::Fn(function) = item {
+                let body = quote!(#function).to_string();
+                if function.sig.asyncness.is_some() && function.sig.ident == "main" {
+                    errors += 1;
+                }
+                if function.sig.asyncness.is_none() {
+                    errors += body.matches(". await").count();
+                }
+            }
+        }
+        errors
+    }
+
     #[test]
-    fn errors_keep_the_item_so_only_one_error_shows() {
-        let args: TokenStream = "threads = 2".parse().unwrap();
-        let item: TokenStream = "async fn main() {}".parse().unwrap();
-        let out = squash(&entry(Kind::Main, args, item).to_string());
-        assert!(out.contains("compile_error!"), "{out}");
-        assert!(out.ends_with("asyncfnmain(){}"), "{out}");
+    fn a_misused_option_gives_one_error_not_two() {
+        for (args, message) in [
+            ("worker_threads = 2", "`worker_threads` needs `flavor"),
+            ("threads = 2", "unknown option"),
+            ("flavor = \"threaded\"", "unknown flavor"),
+            ("debug = true, debug = false", "given twice"),
+        ] {
+            let item: TokenStream = "async fn main() -> std::io::Result<()> { \
+                 ferrio::sleep(std::time::Duration::from_millis(1)).await; Ok(()) }"
+                .parse()
+                .unwrap();
+            let out = entry(Kind::Main, args.parse().unwrap(), item);
+            assert_eq!(errors_in(&out), 1, "{args}: {out}");
+            assert!(out.to_string().contains(message), "{args}: {out}");
+            // `main` still exists (no "main function not found" either), with its
+            // return type.
+            let squashed = squash(&out.to_string());
+            assert!(
+                squashed.contains("fnmain()->std::io::Result<()>"),
+                "{squashed}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_misused_test_attribute_gives_one_error() {
+        let item: TokenStream = "async fn t() { std::future::ready(1).await; }"
+            .parse()
+            .unwrap();
+        let out = entry(Kind::Test, "worker_threads = 0".parse().unwrap(), item);
+        assert_eq!(errors_in(&out), 1, "{out}");
+    }
+
+    #[test]
+    fn the_error_of_a_non_async_main_is_the_only_one() {
+        let item: TokenStream = "fn main() {}".parse().unwrap();
+        let out = entry(Kind::Main, TokenStream::new(), item);
+        assert_eq!(errors_in(&out), 1, "{out}");
+        assert!(out.to_string().contains("needs an `async fn`"), "{out}");
     }
 }

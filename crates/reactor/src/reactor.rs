@@ -140,13 +140,15 @@ impl Reactor {
     /// [`Reactor::current`], or a panic that says how to get a runtime with I/O.
     #[track_caller]
     pub(crate) fn current_or_panic() -> Arc<Reactor> {
-        Self::current().unwrap_or_else(|| {
-            panic!(
+        // A `match`, not `unwrap_or_else`: a closure would lose the caller's location.
+        match Self::current() {
+            Some(reactor) => reactor,
+            None => panic!(
                 "no ferrio I/O reactor on this thread: I/O objects must be created inside \
                  a runtime with a reactor, e.g. inside `ferrio::run(...)` or a runtime built \
                  with `ferrio_reactor::runtime_builder()`"
-            )
-        })
+            ),
+        }
     }
 
     /// How many sources are registered right now (a counter for leak tests).

@@ -12,6 +12,8 @@
 //! | `for f in as_completed(aws)` | [`as_completed`] | a `Stream`, or `while let Some(x) = it.next().await` |
 //! | `shield(aw)` | [`shield(task)`](shield) / [`shield_future`] | dropping the waiter never cancels the task |
 //! | `wait({a, b}, return_when=FIRST_COMPLETED)` on two | [`select`] → [`Either`], [`race`] | fair; the loser is dropped |
+//! | `wait(aws, return_when=FIRST_COMPLETED)`, first only | [`select_all`] → `(index, output)`, [`race_all`] | any number of futures of one type; random start; the losers are dropped |
+//! | tokio's `select!` | [`select!`](crate::select!) (`biased;` form) | branches of different types, each with its own handler; random start per poll; the losers are dropped before the handler runs |
 //! | `async with TaskGroup() as tg` | [`TaskGroup`] | first failure cancels the siblings; `join` reports it |
 //!
 //! # Futures, tasks and cancellation
@@ -43,6 +45,7 @@ mod future_set;
 mod gather;
 mod gather_macro;
 mod select;
+mod select_macro;
 mod shield;
 mod task_group;
 mod wait;
@@ -50,7 +53,7 @@ mod wait;
 pub use as_completed::{as_completed, AsCompleted};
 pub use cancel_on_drop::{try_gather_tasks, CancelOnDrop, TryGatherTasks};
 pub use gather::{gather, try_gather, Gather, TryGather};
-pub use select::{race, select, Either, Race, Select};
+pub use select::{race, race_all, select, select_all, Either, Race, RaceAll, Select, SelectAll};
 pub use shield::{shield, shield_future, Shield};
 pub use task_group::{
     ChildFailure, FailureKind, GroupClosed, GroupSpawner, GroupTask, GroupTaskError, TaskGroup,
@@ -62,6 +65,7 @@ pub use wait::{try_wait, wait, wait_timeout, ReturnWhen, Wait, WaitSets};
 #[doc(hidden)]
 pub mod __private {
     pub use super::gather_macro::{MaybeDone, TryMaybeDone};
+    pub use super::select::random_below;
 }
 
 /// Fails to compile if a combinator loses `Send`/`Sync` for `Send` inputs.
@@ -77,6 +81,8 @@ fn _assert_thread_safety() {
     send::<AsCompleted<Ready<u8>>>();
     send::<Wait<u8>>();
     send::<Select<Ready<u8>, Ready<u16>>>();
+    send::<SelectAll<Ready<u8>>>();
+    send::<RaceAll<Ready<u8>>>();
     send::<Shield<u8>>();
     send::<CancelOnDrop<u8>>();
     send::<TryGatherTasks<u8, crate::TaskError>>();

@@ -156,6 +156,7 @@ pub(crate) fn is_running() -> bool {
     with_ctx(|c| c.is_some_and(|c| c.role.get() != Role::Outside))
 }
 
+#[track_caller]
 fn outside(what: &str) -> ! {
     panic!(
         "`{what}` was called outside a ferrio runtime. Start one and run your async code \
@@ -184,13 +185,18 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Arc<Shared>) -> R, what: &str) -> 
 /// The runtime of this thread.
 #[track_caller]
 pub(crate) fn current(what: &str) -> Arc<Shared> {
-    try_current().unwrap_or_else(|| outside(what))
+    // A `match`, not `unwrap_or_else`: a closure would lose the caller's location.
+    match try_current() {
+        Some(rt) => rt,
+        None => outside(what),
+    }
 }
 
 pub(crate) fn try_current() -> Option<Arc<Shared>> {
     CTX.try_with(|c| c.rt.borrow().clone()).ok().flatten()
 }
 
+#[track_caller]
 pub(crate) fn spawn_local<F>(
     future: F,
     name: Option<Arc<str>>,

@@ -27,12 +27,25 @@ pub struct TaskTable {
     tasks: Vec<TaskSnapshot>,
 }
 
-/// Returns a snapshot of every live task of the runtime running on this thread.
+/// Returns a snapshot of every live task of the runtime running on this thread; print
+/// it (`println!("{}", ferrio::debug::dump())`) to see it like `python -m asyncio ps`.
+///
+/// It prints nothing itself, so a bare `dump();` is a mistake the compiler reports
+/// (the function is `#[must_use]`):
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// ferrio::run(async {
+///     ferrio::debug::dump(); // error: unused return value
+/// });
+/// ```
 ///
 /// # Panics
 ///
-/// Panics outside a runtime, with a message that names the fix (call it inside
-/// `ferrio::run`).
+/// Panics outside a runtime, at the caller's line, with a message that names the fix
+/// (call it inside `ferrio::run`).
+#[must_use = "`dump()` only returns the table: print it with `println!(\"{}\", ferrio::debug::dump())`"]
+#[track_caller]
 pub fn dump() -> TaskTable {
     let mut tasks = crate::all_tasks();
     tasks.sort_by_key(|task| std::cmp::Reverse(task.age()));
