@@ -55,6 +55,7 @@ mod loom;
 pub mod queue;
 mod semaphore;
 mod wait_queue;
+mod wake_list;
 
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
 pub use condition::{Condition, ConditionGuard};
