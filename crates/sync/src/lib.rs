@@ -18,6 +18,7 @@
 //! | — | [`oneshot`]: one value, one sender, one receiver |
 //! | — | [`broadcast`]: every receiver sees every value; laggers learn how many they missed |
 //! | — | [`watch`]: the latest value, and a wait for changes |
+//! | an `Event` used as a shutdown flag | [`CancellationToken`], with child tokens (its docs map it onto asyncio) |
 //!
 //! Every channel's receiver is a `futures_core::Stream`; with the `sink` feature, the
 //! [`channel`] sender is a `futures_sink::Sink`.
@@ -59,6 +60,7 @@
 
 mod barrier;
 pub mod broadcast;
+mod cancellation;
 pub mod channel;
 mod condition;
 mod event;
@@ -72,6 +74,7 @@ mod wake_list;
 pub mod watch;
 
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
+pub use cancellation::{CancellationToken, Cancelled, CancelledOwned, DropGuard};
 pub use condition::{Condition, ConditionGuard};
 pub use event::{Event, EventWait};
 pub use lock::{
@@ -111,5 +114,8 @@ mod assert_traits {
         send_sync::<crate::broadcast::Receiver<String>>();
         send_sync::<crate::watch::Sender<String>>();
         send_sync::<crate::watch::Receiver<String>>();
+        send_sync::<crate::CancellationToken>();
+        send_sync::<crate::CancelledOwned>();
+        send_sync::<crate::DropGuard>();
     }
 }

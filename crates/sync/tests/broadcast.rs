@@ -132,7 +132,7 @@ fn threads_under_a_foreign_executor_see_every_value() {
     let receivers: Vec<_> = (0..3)
         .map(|_| {
             let mut rx = rx.resubscribe();
-            std::thread::spawn(move || {
+            common::spawn(move || {
                 futures_lite::future::block_on(async {
                     let mut got = Vec::new();
                     while let Ok(v) = rx.recv().await {
@@ -149,6 +149,6 @@ fn threads_under_a_foreign_executor_see_every_value() {
     }
     drop(tx);
     for handle in receivers {
-        assert_eq!(handle.join().unwrap(), (0..n).collect::<Vec<_>>());
+        assert_eq!(handle.join("a receiver"), (0..n).collect::<Vec<_>>());
     }
 }

@@ -192,15 +192,16 @@ fn stream_under_a_foreign_executor_sees_every_value_once() {
     use futures_lite::StreamExt;
     let (tx, rx) = channel::bounded(4);
     let n = common::scaled(10_000) as u64;
-    let producer = std::thread::spawn(move || {
+    let producer = common::spawn(move || {
         futures_lite::future::block_on(async {
             for v in 0..n {
                 tx.send(v).await.unwrap();
             }
         })
     });
-    let got: Vec<u64> = futures_lite::future::block_on(rx.collect());
-    producer.join().unwrap();
+    let consumer = common::spawn(move || futures_lite::future::block_on(rx.collect::<Vec<u64>>()));
+    let got = consumer.join("the consumer");
+    producer.join("the producer");
     assert_eq!(got, (0..n).collect::<Vec<_>>(), "in order, none lost");
 }
 

@@ -85,9 +85,10 @@ fn across_threads_under_a_foreign_executor_every_value_arrives() {
     let mut got = 0;
     for n in 0..rounds {
         let (tx, rx) = oneshot::channel();
-        let sender = std::thread::spawn(move || tx.send(n).unwrap());
-        assert_eq!(futures_lite::future::block_on(rx), Ok(n));
-        sender.join().unwrap();
+        let sender = common::spawn(move || tx.send(n).unwrap());
+        let receiver = common::spawn(move || futures_lite::future::block_on(rx));
+        assert_eq!(receiver.join("the receiver"), Ok(n));
+        sender.join("the sender");
         got += 1;
     }
     assert_eq!(got, rounds, "no value lost");

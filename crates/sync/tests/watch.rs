@@ -127,7 +127,7 @@ fn under_a_foreign_executor_the_last_value_is_always_seen() {
     let watchers: Vec<_> = (0..2)
         .map(|_| {
             let mut rx = rx.clone();
-            std::thread::spawn(move || {
+            common::spawn(move || {
                 futures_lite::future::block_on(async {
                     let mut last = 0;
                     let mut seen = 0;
@@ -148,7 +148,7 @@ fn under_a_foreign_executor_the_last_value_is_always_seen() {
     }
     drop(tx);
     for handle in watchers {
-        let (last, seen) = handle.join().unwrap();
+        let (last, seen) = handle.join("a watcher");
         assert_eq!(last, n, "the final value is never missed");
         assert!(seen >= 1 && seen <= n);
     }
