@@ -1,7 +1,9 @@
 //! mpmc bench: 4 producers, 4 consumers, 1 000 000 `u64` through one bounded channel
 //! of 1 024 (DESIGN.md's `mpmc` workload), `ferrio_sync::channel` against
-//! `async-channel`, on smol's `LocalExecutor` and on a 2-thread `async-executor`.
-//! Runs are interleaved; the medians are printed.
+//! `async-channel`, tokio's `mpsc` with its receiver behind a tokio `Mutex` (the usual
+//! tokio fan-out), and `ferrio_sync::Queue` (asyncio's strict hand-over, which the
+//! channel was built on before), on smol's `LocalExecutor` and on a 2-thread
+//! `async-executor`. Runs are interleaved; the medians are printed.
 //!
 //! `cargo run --release -p ferrio-sync --example mpmc-bench [samples]`
 
@@ -22,6 +24,10 @@ trait Chan: Sized + 'static {
     type Tx: Clone + Send + 'static;
     type Rx: Clone + Send + 'static;
     fn bounded(cap: usize) -> (Self::Tx, Self::Rx);
+    /// Every producer is done; `tx` is the last sender handle.
+    fn producers_done(tx: Self::Tx) {
+        drop(tx);
+    }
     fn send(tx: &Self::Tx, v: u64) -> impl Future<Output = ()> + Send;
     fn recv(rx: &Self::Rx) -> impl Future<Output = Option<u64>> + Send;
 }
@@ -56,26 +62,61 @@ impl Chan for AsyncChannel {
     }
 }
 
+struct TokioMpsc;
+impl Chan for TokioMpsc {
+    type Tx = tokio::sync::mpsc::Sender<u64>;
+    type Rx = Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<u64>>>;
+    fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
+        let (tx, rx) = tokio::sync::mpsc::channel(cap);
+        (tx, Arc::new(tokio::sync::Mutex::new(rx)))
+    }
+    async fn send(tx: &Self::Tx, v: u64) {
+        tx.send(v).await.unwrap();
+    }
+    async fn recv(rx: &Self::Rx) -> Option<u64> {
+        rx.lock().await.recv().await
+    }
+}
+
+struct FerrioQueue;
+impl Chan for FerrioQueue {
+    type Tx = ferrio_sync::Queue<u64>;
+    type Rx = ferrio_sync::Queue<u64>;
+    fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
+        let queue = ferrio_sync::Queue::new(cap);
+        (queue.clone(), queue)
+    }
+    fn producers_done(tx: Self::Tx) {
+        tx.shutdown(false);
+    }
+    async fn send(tx: &Self::Tx, v: u64) {
+        tx.put(v).await.unwrap();
+    }
+    async fn recv(rx: &Self::Rx) -> Option<u64> {
+        rx.get().await.ok()
+    }
+}
+
 /// Spawns the workload through `spawn` and returns the sum every consumer saw.
 async fn workload<C: Chan>(
     spawn: impl Fn(std::pin::Pin<Box<dyn Future<Output = u64> + Send>>) -> async_executor::Task<u64>,
 ) -> u64 {
     let (tx, rx) = C::bounded(CAPACITY);
     let per = TOTAL / PRODUCERS;
-    let mut tasks = Vec::new();
+    let mut producers = Vec::new();
     for p in 0..PRODUCERS {
         let tx = tx.clone();
-        tasks.push(spawn(Box::pin(async move {
+        producers.push(spawn(Box::pin(async move {
             for n in 0..per {
                 C::send(&tx, p * per + n).await;
             }
             0
         })));
     }
-    drop(tx);
+    let mut consumers = Vec::new();
     for _ in 0..CONSUMERS {
         let rx = rx.clone();
-        tasks.push(spawn(Box::pin(async move {
+        consumers.push(spawn(Box::pin(async move {
             let mut sum = 0;
             while let Some(v) = C::recv(&rx).await {
                 sum += v;
@@ -84,9 +125,13 @@ async fn workload<C: Chan>(
         })));
     }
     drop(rx);
+    for producer in producers {
+        producer.await;
+    }
+    C::producers_done(tx);
     let mut sum = 0;
-    for t in tasks {
-        sum += t.await;
+    for consumer in consumers {
+        sum += consumer.await;
     }
     sum
 }
@@ -125,33 +170,32 @@ fn main() {
         let ex = Arc::clone(&ex);
         std::thread::spawn(move || future::block_on(ex.run(stopped.recv())))
     };
-    let names = [
-        "ferrio st",
-        "async-channel st",
-        "ferrio 2t",
-        "async-channel 2t",
+    let contenders: [(&str, &dyn Fn() -> Duration); 8] = [
+        ("ferrio channel st", &run_st::<Ferrio>),
+        ("async-channel st", &run_st::<AsyncChannel>),
+        ("tokio mpsc st", &run_st::<TokioMpsc>),
+        ("ferrio Queue st", &run_st::<FerrioQueue>),
+        ("ferrio channel 2t", &|| run_mt::<Ferrio>(&ex)),
+        ("async-channel 2t", &|| run_mt::<AsyncChannel>(&ex)),
+        ("tokio mpsc 2t", &|| run_mt::<TokioMpsc>(&ex)),
+        ("ferrio Queue 2t", &|| run_mt::<FerrioQueue>(&ex)),
     ];
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); names.len()];
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); contenders.len()];
     // One warm-up round, then interleaved samples.
     for round in 0..=samples {
-        let got = [
-            run_st::<Ferrio>(),
-            run_st::<AsyncChannel>(),
-            run_mt::<Ferrio>(&ex),
-            run_mt::<AsyncChannel>(&ex),
-        ];
-        if round > 0 {
-            for (slot, t) in times.iter_mut().zip(got) {
-                slot.push(t);
+        for ((_, run), slot) in contenders.iter().zip(&mut times) {
+            let took = run();
+            if round > 0 {
+                slot.push(took);
             }
         }
     }
     drop(stop);
     helper.join().unwrap().ok();
-    for (name, t) in names.iter().zip(times) {
+    for ((name, _), t) in contenders.iter().zip(times) {
         let (min, max) = (*t.iter().min().unwrap(), *t.iter().max().unwrap());
         println!(
-            "{name:<18} median {:>7.2} ms  (min {:.2}, max {:.2}, n={})",
+            "{name:<20} median {:>7.2} ms  (min {:.2}, max {:.2}, n={})",
             median(t).as_secs_f64() * 1e3,
             min.as_secs_f64() * 1e3,
             max.as_secs_f64() * 1e3,
