@@ -586,3 +586,38 @@ impl fmt::Display for TryRecvError {
 }
 
 impl Error for TryRecvError {}
+
+/// With the `sink` feature: a broadcast [`Sender`] is a `Sink` that never waits (a
+/// send pushes out the oldest value instead), failing only when no receiver is left.
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "sink")] {
+/// use futures_sink::Sink;
+/// use std::pin::Pin;
+/// let (mut tx, mut rx) = ferrio_sync::broadcast::channel(4);
+/// Pin::new(&mut tx).start_send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// # }
+/// ```
+#[cfg(feature = "sink")]
+impl<T: Clone> futures_sink::Sink<T> for Sender<T> {
+    type Error = SendError<T>;
+
+    fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), Self::Error> {
+        self.send(item).map(drop)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+}

@@ -21,7 +21,8 @@
 //! | an `Event` used as a shutdown flag | [`CancellationToken`], with child tokens (its docs map it onto asyncio) |
 //!
 //! Every channel's receiver is a `futures_core::Stream`; with the `sink` feature, the
-//! [`channel`] sender is a `futures_sink::Sink`.
+//! [`channel`], [`broadcast`] and [`watch`] senders are `futures_sink::Sink`s (a
+//! [`oneshot`] sender sends once, by value, so it is not one).
 //!
 //! Two promises hold for the asyncio primitives (queues, locks, event, condition,
 //! semaphores, barrier):

@@ -636,3 +636,38 @@ impl fmt::Display for RecvError {
 }
 
 impl Error for RecvError {}
+
+/// With the `sink` feature: a watch [`Sender`] is a `Sink` that publishes each value
+/// (never waiting), failing when no receiver is left.
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "sink")] {
+/// use futures_sink::Sink;
+/// use std::pin::Pin;
+/// let (mut tx, rx) = ferrio_sync::watch::channel(0);
+/// Pin::new(&mut tx).start_send(5).unwrap();
+/// assert_eq!(*rx.borrow(), 5);
+/// # }
+/// ```
+#[cfg(feature = "sink")]
+impl<T> futures_sink::Sink<T> for Sender<T> {
+    type Error = SendError<T>;
+
+    fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), Self::Error> {
+        self.send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+}

@@ -152,3 +152,16 @@ fn threads_under_a_foreign_executor_see_every_value() {
         assert_eq!(handle.join("a receiver"), (0..n).collect::<Vec<_>>());
     }
 }
+
+#[cfg(feature = "sink")]
+#[test]
+fn the_sender_is_a_sink_that_fails_without_receivers() {
+    use futures_sink::Sink;
+    use std::pin::Pin;
+    let (mut tx, mut rx) = broadcast::channel(2);
+    Pin::new(&mut tx).start_send(1).unwrap();
+    assert_eq!(rx.try_recv(), Ok(1));
+    drop(rx);
+    let err = Pin::new(&mut tx).start_send(2).unwrap_err();
+    assert_eq!(err.into_inner(), 2);
+}

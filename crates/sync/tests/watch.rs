@@ -153,3 +153,15 @@ fn under_a_foreign_executor_the_last_value_is_always_seen() {
         assert!(seen >= 1 && seen <= n);
     }
 }
+
+#[cfg(feature = "sink")]
+#[test]
+fn the_sender_is_a_sink_that_publishes_each_value() {
+    use futures_sink::Sink;
+    use std::pin::Pin;
+    let (mut tx, rx) = watch::channel(0);
+    Pin::new(&mut tx).start_send(1).unwrap();
+    assert_eq!((*rx.borrow(), rx.has_changed()), (1, Ok(true)));
+    drop(rx);
+    assert_eq!(Pin::new(&mut tx).start_send(2).unwrap_err().into_inner(), 2);
+}
