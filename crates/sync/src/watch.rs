@@ -1,11 +1,11 @@
-//! A watch channel: one [`Sender`] publishes a value, any number of [`Receiver`]s see
+//! A watch channel: a [`Sender`] publishes a value, any number of [`Receiver`]s see
 //! the latest one and wait for changes.
 //!
 //! Receivers see only the latest value, never a queue of them: a receiver that was
 //! busy while the value changed three times wakes once and sees the third. Each
 //! receiver remembers the version it last marked seen, with
 //! [`borrow_and_update`](Receiver::borrow_and_update) or [`changed`](Receiver::changed).
-//! When the sender drops, [`changed`](Receiver::changed) still reports a change not
+//! When the last sender drops, [`changed`](Receiver::changed) still reports a change not
 //! yet seen, then [`RecvError`]; the last value stays readable. When every receiver is
 //! gone, [`Sender::send`] fails and [`Sender::closed`] completes.
 //!
@@ -55,6 +55,7 @@ pub fn channel<T>(initial: T) -> (Sender<T>, Receiver<T>) {
             closed: false,
         }),
         notify: Mutex::new(Notify {
+            senders: 1,
             receivers: 1,
             changed: WaitQueue::new(),
             closed: WaitQueue::new(),
@@ -83,11 +84,12 @@ struct Shared<T> {
 struct Versioned<T> {
     value: T,
     version: u64,
-    /// The sender is gone.
+    /// Every sender is gone.
     closed: bool,
 }
 
 struct Notify {
+    senders: usize,
     receivers: usize,
     /// Receivers waiting for a change.
     changed: WaitQueue,
@@ -135,7 +137,8 @@ impl<T: fmt::Debug> fmt::Debug for Ref<'_, T> {
     }
 }
 
-/// The publishing half.
+/// The publishing half; clone it for more publishers. The channel closes for
+/// receivers when the last one drops.
 ///
 /// # Examples
 ///
@@ -151,7 +154,7 @@ pub struct Sender<T> {
 /// One observer of the value; clone it for more (a clone has seen what this one has).
 ///
 /// It is a [`Stream`] yielding a clone of the value each time it changed since this
-/// receiver last saw it, ending when the sender is gone.
+/// receiver last saw it, ending when every sender is gone.
 ///
 /// # Examples
 ///
@@ -340,10 +343,28 @@ impl<T> Sender<T> {
     }
 }
 
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.shared.notify().senders += 1;
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        write(&self.shared.value).closed = true;
-        self.shared.wake_receivers();
+        let mut wakers = Wakers::new();
+        {
+            let mut notify = self.shared.notify();
+            notify.senders -= 1;
+            if notify.senders == 0 {
+                // Lock order: `notify`, then `value`.
+                write(&self.shared.value).closed = true;
+                notify.changed.drain_all(&mut wakers);
+            }
+        }
+        wakers.wake();
     }
 }
 
@@ -384,7 +405,7 @@ impl<T> Receiver<T> {
     ///
     /// # Errors
     ///
-    /// [`RecvError`] if the sender is gone (the value can still be borrowed).
+    /// [`RecvError`] if every sender is gone (the value can still be borrowed).
     ///
     /// # Examples
     ///
@@ -409,7 +430,7 @@ impl<T> Receiver<T> {
     ///
     /// # Errors
     ///
-    /// [`RecvError`] once the sender is gone and every change was seen.
+    /// [`RecvError`] once every sender is gone and every change was seen.
     ///
     /// # Examples
     ///
@@ -617,7 +638,7 @@ impl<T> fmt::Display for SendError<T> {
 
 impl<T> Error for SendError<T> {}
 
-/// The sender is gone (and, for [`Receiver::changed`], every change was seen).
+/// Every sender is gone (and, for [`Receiver::changed`], every change was seen).
 ///
 /// # Examples
 ///

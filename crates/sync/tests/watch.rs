@@ -165,3 +165,19 @@ fn the_sender_is_a_sink_that_publishes_each_value() {
     drop(rx);
     assert_eq!(Pin::new(&mut tx).start_send(2).unwrap_err().into_inner(), 2);
 }
+
+#[test]
+fn the_channel_closes_when_the_last_of_its_cloned_senders_drops() {
+    let (tx, mut rx) = watch::channel(0);
+    let tx2 = tx.clone();
+    let mut waiting = parked(rx.changed());
+    drop(tx);
+    assert!(!waiting.woken(), "one sender is still there");
+    tx2.send(1).unwrap();
+    assert_eq!(waiting.ready(), Ok(()));
+    drop(waiting);
+    let mut waiting = parked(rx.changed());
+    drop(tx2);
+    assert!(waiting.woken());
+    assert_eq!(waiting.ready(), Err(RecvError));
+}
