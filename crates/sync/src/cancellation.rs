@@ -174,8 +174,8 @@ impl CancellationToken {
     /// token.cancelled().await;
     /// # });
     /// ```
-    pub fn cancelled(&self) -> Cancelled<'_> {
-        Cancelled {
+    pub fn cancelled(&self) -> WaitForCancellationFuture<'_> {
+        WaitForCancellationFuture {
             wait: Wait::new(),
             node: &self.node,
         }
@@ -193,8 +193,8 @@ impl CancellationToken {
     /// token.cancel();
     /// handle.join().unwrap();
     /// ```
-    pub fn cancelled_owned(self) -> CancelledOwned {
-        CancelledOwned {
+    pub fn cancelled_owned(self) -> WaitForCancellationFutureOwned {
+        WaitForCancellationFutureOwned {
             wait: Wait::new(),
             token: self,
         }
@@ -272,12 +272,12 @@ impl Wait {
 
 /// The future of [`CancellationToken::cancelled`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct Cancelled<'a> {
+pub struct WaitForCancellationFuture<'a> {
     wait: Wait,
     node: &'a Node,
 }
 
-impl Future for Cancelled<'_> {
+impl Future for WaitForCancellationFuture<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -286,26 +286,27 @@ impl Future for Cancelled<'_> {
     }
 }
 
-impl Drop for Cancelled<'_> {
+impl Drop for WaitForCancellationFuture<'_> {
     fn drop(&mut self) {
         self.wait.unpark(self.node);
     }
 }
 
-impl fmt::Debug for Cancelled<'_> {
+impl fmt::Debug for WaitForCancellationFuture<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cancelled").finish_non_exhaustive()
+        f.debug_struct("WaitForCancellationFuture")
+            .finish_non_exhaustive()
     }
 }
 
 /// The future of [`CancellationToken::cancelled_owned`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct CancelledOwned {
+pub struct WaitForCancellationFutureOwned {
     wait: Wait,
     token: CancellationToken,
 }
 
-impl Future for CancelledOwned {
+impl Future for WaitForCancellationFutureOwned {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -314,15 +315,16 @@ impl Future for CancelledOwned {
     }
 }
 
-impl Drop for CancelledOwned {
+impl Drop for WaitForCancellationFutureOwned {
     fn drop(&mut self) {
         self.wait.unpark(&self.token.node);
     }
 }
 
-impl fmt::Debug for CancelledOwned {
+impl fmt::Debug for WaitForCancellationFutureOwned {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CancelledOwned").finish_non_exhaustive()
+        f.debug_struct("WaitForCancellationFutureOwned")
+            .finish_non_exhaustive()
     }
 }
 

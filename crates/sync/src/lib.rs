@@ -75,7 +75,9 @@ mod wake_list;
 pub mod watch;
 
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
-pub use cancellation::{CancellationToken, Cancelled, CancelledOwned, DropGuard};
+pub use cancellation::{
+    CancellationToken, DropGuard, WaitForCancellationFuture, WaitForCancellationFutureOwned,
+};
 pub use condition::{Condition, ConditionGuard};
 pub use event::{Event, EventWait};
 pub use lock::{
@@ -116,7 +118,7 @@ mod assert_traits {
         send_sync::<crate::watch::Sender<String>>();
         send_sync::<crate::watch::Receiver<String>>();
         send_sync::<crate::CancellationToken>();
-        send_sync::<crate::CancelledOwned>();
+        send_sync::<crate::WaitForCancellationFutureOwned>();
         send_sync::<crate::DropGuard>();
     }
 }
