@@ -111,7 +111,8 @@ pub use ferrio_executor_pool::{run_in_executor, to_thread, ProcessPool, ThreadPo
 
 /// Queues and synchronization primitives: asyncio's `Queue`, `PriorityQueue`,
 /// `LifoQueue`, `Lock`, `Event`, `Condition`, `Semaphore`, `BoundedSemaphore`,
-/// `Barrier`, plus `Mutex<T>` and channels. They work under any executor.
+/// `Barrier`, plus `Mutex<T>`, `CancellationToken` and the channels `channel`,
+/// `oneshot`, `broadcast` and `watch`. They work under any executor.
 pub mod sync {
     pub use ferrio_sync::*;
 }

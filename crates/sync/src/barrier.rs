@@ -261,6 +261,17 @@ impl fmt::Debug for BarrierWait<'_> {
 
 /// The barrier was aborted, or reset while this party waited (asyncio's
 /// `BrokenBarrierError`).
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_sync::{Barrier, BrokenBarrierError};
+/// # futures_lite::future::block_on(async {
+/// let barrier = Barrier::new(2);
+/// barrier.abort();
+/// assert_eq!(barrier.wait().await, Err(BrokenBarrierError));
+/// # });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BrokenBarrierError;
 

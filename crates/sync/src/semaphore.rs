@@ -504,6 +504,14 @@ impl fmt::Debug for BoundedSemaphore {
 
 /// [`BoundedSemaphore::release`] was called with every permit free (asyncio's
 /// `ValueError: BoundedSemaphore released too many times`).
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_sync::{BoundedSemaphore, TooManyReleases};
+/// let semaphore = BoundedSemaphore::new(1);
+/// assert_eq!(semaphore.release(), Err(TooManyReleases));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TooManyReleases;
 

@@ -96,3 +96,139 @@ fn threads_move_every_value_once() {
     let n = per_sender as u64;
     assert_eq!(total, 2 * n * (n - 1) / 2);
 }
+
+#[test]
+fn a_dropped_woken_recv_passes_its_wake_up_on_and_loses_no_value() {
+    let (tx, rx) = channel::unbounded();
+    let first = parked(rx.recv());
+    let mut second = parked(rx.recv());
+    tx.try_send(1).unwrap();
+    assert!(first.woken(), "the oldest receiver is woken first");
+    assert!(!second.woken());
+    drop(first);
+    assert!(second.woken(), "the dropped receiver's wake-up passes on");
+    assert_eq!(second.ready(), Ok(1));
+    assert!(rx.is_empty());
+}
+
+#[test]
+fn a_dropped_woken_send_passes_its_wake_up_on() {
+    let (tx, rx) = channel::bounded(1);
+    tx.try_send(0).unwrap();
+    let first = parked(tx.send(1));
+    let mut second = parked(tx.send(2));
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert!(first.woken());
+    drop(first);
+    assert!(second.woken());
+    assert_eq!(second.ready(), Ok(()));
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn a_woken_receiver_that_lost_the_value_parks_again() {
+    let (tx, rx) = channel::unbounded();
+    let mut waiting = parked(rx.recv());
+    tx.try_send(1).unwrap();
+    assert!(waiting.woken());
+    // A running receiver takes the value first.
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert!(waiting.poll().is_pending());
+    tx.try_send(2).unwrap();
+    assert!(
+        waiting.woken(),
+        "it parked again and is woken for the next value"
+    );
+    assert_eq!(waiting.ready(), Ok(2));
+}
+
+#[test]
+fn every_parked_receiver_learns_of_the_close() {
+    let (tx, rx) = channel::bounded::<u8>(2);
+    let rx2 = rx.clone();
+    let mut a = parked(rx.recv());
+    let mut b = parked(rx2.recv());
+    drop(tx);
+    assert!(a.woken() && b.woken());
+    assert_eq!(a.ready(), Err(RecvError));
+    assert_eq!(b.ready(), Err(RecvError));
+}
+
+#[test]
+fn a_receiver_is_a_stream_that_ends_at_the_close() {
+    use futures_lite::StreamExt;
+    let (tx, mut rx) = channel::bounded(2);
+    let mut next = parked(rx.next());
+    tx.try_send(10).unwrap();
+    assert!(next.woken());
+    assert_eq!(next.ready(), Some(10));
+    drop(next);
+    tx.try_send(11).unwrap();
+    drop(tx);
+    let rest: Vec<_> = futures_lite::future::block_on(rx.collect());
+    assert_eq!(rest, [11]);
+}
+
+#[test]
+fn a_dropped_stream_receiver_passes_its_wake_up_on() {
+    use futures_lite::StreamExt;
+    let (tx, rx) = channel::unbounded();
+    let mut stream = rx.clone();
+    {
+        let next = parked(stream.next());
+        drop(next.future);
+    }
+    let mut other = parked(rx.recv());
+    tx.try_send(5).unwrap();
+    // The stream receiver parked first and is woken; it goes away unpolled.
+    drop(stream);
+    assert!(other.woken());
+    assert_eq!(other.ready(), Ok(5));
+}
+
+#[test]
+fn stream_under_a_foreign_executor_sees_every_value_once() {
+    use futures_lite::StreamExt;
+    let (tx, rx) = channel::bounded(4);
+    let n = common::scaled(10_000) as u64;
+    let producer = common::spawn(move || {
+        futures_lite::future::block_on(async {
+            for v in 0..n {
+                tx.send(v).await.unwrap();
+            }
+        })
+    });
+    let consumer = common::spawn(move || futures_lite::future::block_on(rx.collect::<Vec<u64>>()));
+    let got = consumer.join("the consumer");
+    producer.join("the producer");
+    assert_eq!(got, (0..n).collect::<Vec<_>>(), "in order, none lost");
+}
+
+#[cfg(feature = "sink")]
+#[test]
+fn a_sender_is_a_sink_that_waits_for_room() {
+    use futures_sink::Sink;
+    use std::pin::Pin;
+    let (mut tx, rx) = channel::bounded(1);
+    let ready = |tx: &mut channel::Sender<i32>| {
+        futures_lite::future::block_on(futures_lite::future::poll_fn(|cx| {
+            Pin::new(&mut *tx).poll_ready(cx)
+        }))
+    };
+    ready(&mut tx).unwrap();
+    Pin::new(&mut tx).start_send(1).unwrap();
+    ready(&mut tx).unwrap();
+    Pin::new(&mut tx).start_send(2).unwrap();
+    // The channel is full: flushing the second value waits for room.
+    let mut flush = parked(futures_lite::future::poll_fn(|cx| {
+        Pin::new(&mut tx).poll_flush(cx)
+    }));
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert!(flush.woken());
+    assert_eq!(flush.ready(), Ok(()));
+    drop(flush);
+    assert_eq!(rx.try_recv(), Ok(2));
+    drop(rx);
+    assert!(Pin::new(&mut tx).start_send(3).is_err());
+}

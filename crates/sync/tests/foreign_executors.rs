@@ -135,3 +135,76 @@ fn queue_and_lock_under_block_on_threads() {
     });
     assert_eq!(sum, 1000 * 1001 / 2);
 }
+
+/// The channels and the cancellation token together on tokio's multi-thread runtime:
+/// producers stop on a token, a oneshot reports each consumer's count, a broadcast
+/// carries the stop order, a watch the progress; nothing is lost.
+#[test]
+fn channels_and_token_under_tokio_multi_thread() {
+    use ferrio_sync::{broadcast, channel, oneshot, watch, CancellationToken};
+    use futures_lite::StreamExt;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    let per_producer = 2_000u64;
+    let outcome = runtime.block_on(async move {
+        tokio::time::timeout(std::time::Duration::from_secs(60), async move {
+            let token = CancellationToken::new();
+            let (tx, rx) = channel::bounded(16);
+            let (progress_tx, mut progress_rx) = watch::channel(0u64);
+            let (stop_tx, _) = broadcast::channel::<&str>(4);
+            let producers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (tx, token) = (tx.clone(), token.child_token());
+                    let mut stop = stop_tx.subscribe();
+                    tokio::spawn(async move {
+                        for n in 0..per_producer {
+                            tx.send(n).await.unwrap();
+                        }
+                        // Done sending: wait for the stop order on both signals.
+                        token.cancelled().await;
+                        stop.recv().await
+                    })
+                })
+                .collect();
+            drop(tx);
+            let mut reports = Vec::new();
+            for _ in 0..2 {
+                let (report, counted) = oneshot::channel();
+                let (mut rx, progress_tx) = (rx.clone(), progress_tx.clone());
+                tokio::spawn(async move {
+                    let mut sum = 0u64;
+                    while let Some(n) = rx.next().await {
+                        sum += n;
+                        progress_tx.send_modify(|seen| *seen += 1);
+                    }
+                    report.send(sum).unwrap();
+                });
+                reports.push(counted);
+            }
+            drop((rx, progress_tx));
+            while *progress_rx.borrow_and_update() < 2 * per_producer {
+                progress_rx.changed().await.unwrap();
+            }
+            token.cancel();
+            stop_tx.send("stop").unwrap();
+            let mut stops = Vec::new();
+            for producer in producers {
+                stops.push(producer.await.unwrap());
+            }
+            let mut total = 0;
+            for report in reports {
+                total += report.await.unwrap();
+            }
+            (stops, total)
+        })
+        .await
+        .expect("the workload finished within 60 s")
+    });
+    let (stops, total) = outcome;
+    assert_eq!(stops, [Ok("stop"), Ok("stop")]);
+    assert_eq!(total, 2 * per_producer * (per_producer - 1) / 2);
+}

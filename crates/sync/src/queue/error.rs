@@ -6,7 +6,17 @@ use std::fmt;
 /// `put_nowait` could not store the item; the item comes back inside.
 ///
 /// asyncio raises `QueueFull` or `QueueShutDown` here.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_sync::{Queue, TryPutError};
+/// let queue = Queue::new(1);
+/// queue.put_nowait(1).unwrap();
+/// assert!(matches!(queue.put_nowait(2), Err(TryPutError::Full(2))));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TryPutError<T> {
     /// The queue holds `maxsize` items (asyncio's `QueueFull`).
     Full(T),
@@ -56,7 +66,18 @@ impl<T> Error for TryPutError<T> {}
 /// `get_nowait` found nothing to return.
 ///
 /// asyncio raises `QueueEmpty` or `QueueShutDown` here.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_sync::{Queue, TryGetError};
+/// let queue = Queue::<u8>::new(0);
+/// assert_eq!(queue.get_nowait(), Err(TryGetError::Empty));
+/// queue.shutdown(false);
+/// assert_eq!(queue.get_nowait(), Err(TryGetError::ShutDown));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TryGetError {
     /// The queue holds no item (asyncio's `QueueEmpty`).
     Empty,
@@ -78,6 +99,18 @@ impl Error for TryGetError {}
 /// The queue was shut down (asyncio's `QueueShutDown`).
 ///
 /// From `put`, it carries the item back; from `get`, it carries `()`.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_sync::Queue;
+/// # futures_lite::future::block_on(async {
+/// let queue = Queue::new(1);
+/// queue.shutdown(false);
+/// assert_eq!(queue.put("late").await.unwrap_err().into_inner(), "late");
+/// assert!(queue.get().await.is_err());
+/// # });
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct QueueShutDown<T = ()>(pub T);
 
@@ -103,6 +136,14 @@ impl<T> fmt::Display for QueueShutDown<T> {
 impl<T> Error for QueueShutDown<T> {}
 
 /// `task_done` was called more times than items were put (asyncio's `ValueError`).
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_sync::{Queue, TaskDoneError};
+/// let queue = Queue::<u8>::new(0);
+/// assert_eq!(queue.task_done(), Err(TaskDoneError));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TaskDoneError;
 

@@ -81,3 +81,27 @@ pub fn scaled(n: usize) -> usize {
         n
     }
 }
+
+/// A thread whose result is awaited with a deadline, so a lost wake-up fails the test
+/// with a message instead of hanging it.
+pub struct Deadlined<T>(std::sync::mpsc::Receiver<std::thread::Result<T>>);
+
+/// Runs `f` on a new thread; see [`Deadlined::join`].
+pub fn spawn<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Deadlined<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    });
+    Deadlined(rx)
+}
+
+impl<T> Deadlined<T> {
+    /// The thread's result; fails the test if it is not done within 30 s.
+    pub fn join(self, what: &str) -> T {
+        match self.0.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(Ok(value)) => value,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => panic!("{what}: not done within 30 s (a lost wake-up?)"),
+        }
+    }
+}
