@@ -103,6 +103,43 @@ pub enum Death {
     Vanished,
 }
 
+impl Death {
+    /// Whether the process was killed by a signal that comes from outside it
+    /// (`SIGKILL`, `SIGTERM`, `SIGINT`, `SIGHUP`, `SIGQUIT`, `SIGUSR1`, `SIGUSR2`:
+    /// an operator, a supervisor, the out-of-memory killer), rather than one it
+    /// brought on itself (`SIGABRT` from `abort()`, `SIGSEGV`, `SIGBUS`, `SIGILL`,
+    /// `SIGFPE`, ...) or an exit of its own.
+    ///
+    /// A [`ProcessPool`](crate::ProcessPool) whose worker dies before it is ready
+    /// replaces it after a short backoff when this is true; deaths of its own,
+    /// several times running, break the pool instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_executor_pool::Death;
+    ///
+    /// assert!(Death::Signal { number: 9, name: "SIGKILL" }.is_from_outside());
+    /// assert!(!Death::Signal { number: 6, name: "SIGABRT" }.is_from_outside());
+    /// assert!(!Death::Exited { code: 1 }.is_from_outside());
+    /// ```
+    pub fn is_from_outside(&self) -> bool {
+        match self {
+            Death::Signal { number, .. } => matches!(
+                *number,
+                libc::SIGKILL
+                    | libc::SIGTERM
+                    | libc::SIGINT
+                    | libc::SIGHUP
+                    | libc::SIGQUIT
+                    | libc::SIGUSR1
+                    | libc::SIGUSR2
+            ),
+            Death::Exited { .. } | Death::Vanished => false,
+        }
+    }
+}
+
 impl fmt::Display for Death {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -196,8 +233,10 @@ pub enum ProcessPoolError {
         /// The limit.
         max: usize,
     },
-    /// Workers keep dying before they are ready; the pool is broken and every job
-    /// fails fast with the reason.
+    /// Workers keep failing on their own before they are ready (exiting, panicking,
+    /// crashing, or never answering); the pool is broken and every job fails fast
+    /// with the reason. Workers killed from outside while starting
+    /// ([`Death::is_from_outside`]) are replaced instead and never break the pool.
     Broken {
         /// Why the workers could not start.
         reason: String,
