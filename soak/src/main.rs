@@ -6,13 +6,15 @@
 //! ferrio-soak [--minutes N | --quick] [--only NAME]...
 //! ```
 //!
-//! The time is shared out between the scenarios; each runs whole rounds of its
-//! workload (at least one) until its share is spent, and prints one line: its
-//! counts, then `PASS` or `FAIL`. A count marked bad (lost or duplicated items,
+//! The time is shared out between the scenarios; each runs in a process of its own
+//! (this program run again with `--child NAME`), so that descriptors, threads and
+//! resident memory are measured from a clean baseline. A scenario runs whole rounds
+//! of its workload (at least one) until its share is spent, and prints one line:
+//! its counts, then `PASS` or `FAIL`. A count marked bad (lost or duplicated items,
 //! early or cancelled timers that fired, leaked descriptors, jobs failed by anything
-//! but a kill, ...) must be zero. The program exits 1 when any is not, and when a
-//! scenario hangs past its share by more than [`HANG_GRACE`] (a watchdog ends it
-//! with the scenario's name).
+//! but a kill, ...) must be zero. The program exits 1 when any is not, when a
+//! scenario crashes, and when one runs past its share by more than [`HANG_GRACE`]
+//! (it is killed and named).
 
 mod cancel;
 mod memory;
@@ -23,8 +25,7 @@ mod runner_drop;
 mod timers;
 mod wake;
 
-use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use report::Report;
@@ -55,6 +56,11 @@ const SCENARIOS: [(&str, Scenario); 9] = [
 fn main() -> ExitCode {
     pool::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, name, millis] = &args[..] {
+        if flag == "--child" {
+            return child(name, millis);
+        }
+    }
     let options = match Options::parse(&args) {
         Ok(options) => options,
         Err(message) => {
@@ -62,9 +68,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let chosen: Vec<_> = SCENARIOS
+    let chosen: Vec<&str> = SCENARIOS
         .iter()
-        .filter(|(name, _)| options.only.is_empty() || options.only.iter().any(|o| o == name))
+        .map(|(name, _)| *name)
+        .filter(|name| options.only.is_empty() || options.only.iter().any(|o| o == name))
         .collect();
     if chosen.is_empty() {
         eprintln!("ferrio-soak: no scenario matches {:?}", options.only);
@@ -78,24 +85,16 @@ fn main() -> ExitCode {
         options.minutes,
         share.as_secs_f64()
     );
-    let watchdog = Watchdog::start();
     let started = Instant::now();
-    let mut bad_total = 0;
     let mut failed = Vec::new();
-    for (name, scenario) in chosen {
-        watchdog.enter(name, share + HANG_GRACE);
-        let began = Instant::now();
-        let report = scenario(share);
-        let bad = report.total_bad();
-        println!("{}", report.line(name, began.elapsed()));
-        bad_total += bad;
-        if bad > 0 {
-            failed.push(*name);
+    for name in chosen {
+        if let Err(why) = run_child(name, share) {
+            println!("[soak] {name}: {why}  FAIL");
+            failed.push(name);
         }
     }
-    watchdog.leave();
     println!(
-        "ferrio-soak: {} in {:.0}s, {bad_total} bad counts{}",
+        "ferrio-soak: {} in {:.0}s{}",
         if failed.is_empty() { "PASS" } else { "FAIL" },
         started.elapsed().as_secs_f64(),
         if failed.is_empty() {
@@ -105,6 +104,53 @@ fn main() -> ExitCode {
         }
     );
     if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Runs one scenario in a process of its own; its line goes straight to stdout.
+fn run_child(name: &str, share: Duration) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let mut child = Command::new(exe)
+        .args(["--child", name, &share.as_millis().to_string()])
+        .spawn()
+        .map_err(|e| format!("could not start: {e}"))?;
+    let deadline = Instant::now() + share + HANG_GRACE;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(format!("ended with {status}")),
+            Ok(None) if Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "HUNG: still running {}s past its share; killed",
+                    HANG_GRACE.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return Err(format!("wait failed: {e}")),
+        }
+    }
+}
+
+/// The child side: runs scenario `name` for `millis` and prints its line; exits 1
+/// on any bad count.
+fn child(name: &str, millis: &str) -> ExitCode {
+    let Some((_, scenario)) = SCENARIOS.iter().find(|(known, _)| *known == name) else {
+        eprintln!("ferrio-soak: unknown scenario `{name}`");
+        return ExitCode::from(2);
+    };
+    let Ok(millis) = millis.parse::<u64>() else {
+        eprintln!("ferrio-soak: `{millis}` is not a number of milliseconds");
+        return ExitCode::from(2);
+    };
+    let began = Instant::now();
+    let report = scenario(Duration::from_millis(millis));
+    println!("{}", report.line(name, began.elapsed()));
+    if report.total_bad() == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -146,43 +192,5 @@ impl Options {
             }
         }
         Ok(options)
-    }
-}
-
-/// Ends the program, naming the scenario, when one runs far past its share: a hang
-/// (a lost wake-up, a drop that never returns) is a failure, not a stuck CI job.
-struct Watchdog {
-    current: Arc<Mutex<Option<(&'static str, Instant)>>>,
-}
-
-impl Watchdog {
-    fn start() -> Watchdog {
-        let current: Arc<Mutex<Option<(&'static str, Instant)>>> = Arc::new(Mutex::new(None));
-        let watched = Arc::clone(&current);
-        std::thread::Builder::new()
-            .name("soak-watchdog".to_string())
-            .spawn(move || loop {
-                std::thread::sleep(Duration::from_millis(500));
-                let now = Instant::now();
-                let current = *watched.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some((name, deadline)) = current {
-                    if now > deadline {
-                        println!("[soak] {name}: HUNG past its time share; FAIL");
-                        println!("ferrio-soak: FAIL ({name} hung)");
-                        std::process::exit(1);
-                    }
-                }
-            })
-            .expect("the watchdog thread starts");
-        Watchdog { current }
-    }
-
-    fn enter(&self, name: &'static str, limit: Duration) {
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((name, Instant::now() + limit));
-    }
-
-    fn leave(&self) {
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }

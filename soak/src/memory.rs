@@ -13,7 +13,7 @@ use crate::report::{resident_kib, Report};
 /// Growth past the warm-up level that counts as a leak. Allocator caches and the
 /// timer wheel's buckets settle within the warm-up; a leak of even a few bytes per
 /// iteration adds up past this over a long run.
-const ALLOWED_GROWTH_KIB: u64 = 8 * 1024;
+const ALLOWED_GROWTH_KIB: u64 = 2 * 1024;
 
 pub(crate) fn run(share: Duration) -> Report {
     plateau(share, false)
