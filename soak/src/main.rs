@@ -161,6 +161,7 @@ const USAGE: &str = "usage: ferrio-soak [--minutes N | --quick] [--only NAME]...
     scenarios: wake-storm-2 wake-storm-8 cancel-random runner-drop timers \
     process-pool-kills connect-close memory-plateau memory-plateau-mt";
 
+#[derive(Debug)]
 struct Options {
     minutes: f64,
     only: Vec<String>,
@@ -192,5 +193,44 @@ impl Options {
             }
         }
         Ok(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, String> {
+        Options::parse(&args.iter().map(|arg| arg.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn minutes_quick_and_only_are_understood() {
+        assert_eq!(parse(&[]).unwrap().minutes, DEFAULT_MINUTES);
+        assert_eq!(parse(&["--quick"]).unwrap().minutes, QUICK_MINUTES);
+        let options = parse(&["--minutes", "0.5", "--only", "timers"]).unwrap();
+        assert_eq!(options.minutes, 0.5);
+        assert_eq!(options.only, ["timers"]);
+    }
+
+    #[test]
+    fn bad_arguments_are_refused_with_a_reason() {
+        assert!(parse(&["--minutes"])
+            .unwrap_err()
+            .contains("needs a number"));
+        assert!(parse(&["--minutes", "-1"])
+            .unwrap_err()
+            .contains("not a positive number"));
+        assert!(parse(&["--minutes", "soon"])
+            .unwrap_err()
+            .contains("not a positive number"));
+        assert!(parse(&["--fast"]).unwrap_err().contains("unknown argument"));
+    }
+
+    #[test]
+    fn every_scenario_is_named_in_the_usage() {
+        for (name, _) in SCENARIOS {
+            assert!(USAGE.contains(name), "{name} missing from the usage");
+        }
     }
 }

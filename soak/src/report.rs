@@ -160,3 +160,35 @@ pub(crate) fn runner(round: u64, workers: usize) -> ferrio::Runner {
     };
     builder.build().expect("the runner starts")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nonzero_bad_count_fails_the_line_and_info_counts_do_not() {
+        let mut report = Report::new();
+        report.info("items", 5).bad("lost", 0);
+        assert_eq!(report.total_bad(), 0);
+        assert_eq!(
+            report.line("demo", Duration::from_millis(1500)),
+            "[soak] demo (1.5s): items=5 | must be 0: lost=0  PASS"
+        );
+        let mut round = Report::new();
+        round.info("items", 2).bad("lost", 1);
+        report.merge(&round);
+        assert_eq!(report.total_bad(), 1);
+        assert_eq!(
+            report.line("demo", Duration::from_millis(1500)),
+            "[soak] demo (1.5s): items=7 | must be 0: lost=1  FAIL"
+        );
+    }
+
+    #[test]
+    fn a_budget_runs_one_round_even_when_spent() {
+        let mut budget = Budget::new(Duration::ZERO);
+        assert!(budget.another_round());
+        assert!(!budget.another_round());
+        assert_eq!(budget.rounds(), 1);
+    }
+}

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use crate::cmd::{self, cargo, ok, run_captured, TestCounts};
 
 /// Every library crate, tested on its own so a layer that only builds inside the
-/// workspace is caught.
-pub(crate) const CRATES: [&str; 7] = [
+/// workspace is caught (and the soak program's own unit tests).
+pub(crate) const CRATES: [&str; 8] = [
     "xtask",
     "ferrio-core",
     "ferrio-sync",
@@ -19,6 +19,7 @@ pub(crate) const CRATES: [&str; 7] = [
     "ferrio-reactor",
     "ferrio-macros",
     "ferrio",
+    "ferrio-soak",
 ];
 
 const MINUTE: Duration = Duration::from_secs(60);
