@@ -6,12 +6,15 @@
 //! - `cargo xtask loom`: the loom models of every crate that has them.
 //! - `cargo xtask miri`: the crates with unsafe code under miri.
 //! - `cargo xtask examples`: every example, each with a time limit.
+//! - `cargo xtask soak [--minutes N | --quick]`: the stress scenarios, with counts
+//!   and a zero-tolerance verdict.
 
 mod bench;
 mod cmd;
 mod examples;
 mod loom;
 mod miri;
+mod soak;
 mod test_all;
 
 use std::process::ExitCode;
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
         "loom" => loom::run().map(|_| ()),
         "miri" => miri::run().map(|_| ()),
         "examples" => examples::run().map(|_| ()),
+        "soak" => soak::run(rest),
         _ => return usage(),
     };
     match result {
@@ -43,11 +47,13 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         test-all [--no-miri] [--no-loom]   everything CI checks\n  \
+         test-all [--no-miri] [--no-loom] [--no-soak]\n  \
+                                             everything CI checks\n  \
          bench [--quick] [BENCH...]          criterion benches + table + target/ferrio-bench.tsv\n  \
          loom                                loom models\n  \
          miri                                crates with unsafe code under miri\n  \
-         examples                            run every example with a time limit"
+         examples                            run every example with a time limit\n  \
+         soak [--minutes N | --quick]        stress scenarios, zero-tolerance verdict"
     );
     ExitCode::FAILURE
 }

@@ -2,15 +2,16 @@
 //!
 //! Steps, in order, each printing one line: fmt, clippy, each crate's tests on its own
 //! (each layer builds and works alone), doc tests, docs with warnings denied, benches
-//! compile, examples run, loom models, miri. The last line sums the tests run.
+//! compile, examples run, the quick soak (`--no-soak` skips it), loom models, miri.
+//! The last line sums the tests run.
 
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, cargo, ok, run_captured, TestCounts};
 
 /// Every library crate, tested on its own so a layer that only builds inside the
-/// workspace is caught.
-pub(crate) const CRATES: [&str; 7] = [
+/// workspace is caught (and the soak program's own unit tests).
+pub(crate) const CRATES: [&str; 8] = [
     "xtask",
     "ferrio-core",
     "ferrio-sync",
@@ -18,6 +19,7 @@ pub(crate) const CRATES: [&str; 7] = [
     "ferrio-reactor",
     "ferrio-macros",
     "ferrio",
+    "ferrio-soak",
 ];
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -25,6 +27,7 @@ const MINUTE: Duration = Duration::from_secs(60);
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let skip_miri = args.iter().any(|a| a == "--no-miri");
     let skip_loom = args.iter().any(|a| a == "--no-loom");
+    let skip_soak = args.iter().any(|a| a == "--no-soak");
     let start = Instant::now();
     std::env::set_var("CARGO_TERM_COLOR", "never");
     ensure_components()?;
@@ -107,6 +110,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
     let ran = crate::examples::run()?;
     total.passed += ran;
+
+    if skip_soak {
+        println!("[skip] soak --quick (--no-soak)");
+    } else {
+        crate::soak::quick()?;
+    }
 
     if skip_loom {
         println!("[skip] loom (--no-loom)");

@@ -2,13 +2,34 @@
 
 use std::any::Any;
 use std::fmt;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Why a closure sent to a [`ThreadPool`](crate::ThreadPool) produced no value.
+///
+/// `Send + Sync + 'static`, so `?` carries it into `Box<dyn Error + Send + Sync>`
+/// or `anyhow::Error`.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_executor_pool::ThreadPool;
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     let pool = ThreadPool::new();
+///     let error = futures_lite::future::block_on(pool.run_in_executor(|| -> u32 { panic!("no") }))
+///         .unwrap_err();
+///     assert_eq!(error.panic_message(), Some("no"));
+///     let sum = futures_lite::future::block_on(pool.run_in_executor(|| 2 + 2))?;
+///     assert_eq!(sum, 4);
+///     Ok(())
+/// }
+/// ```
+#[non_exhaustive]
 pub enum ThreadPoolError {
     /// The closure panicked; the payload is kept so the caller can re-raise it with
-    /// [`std::panic::resume_unwind`].
-    Panicked(Box<dyn Any + Send + 'static>),
+    /// [`std::panic::resume_unwind`] (see [`ThreadPoolError::try_into_panic`]).
+    Panicked(PanicPayload),
     /// The pool was shut down before the closure was accepted.
     Shutdown,
     /// The pool could not start any thread to run the closure (the operating system
@@ -16,11 +37,60 @@ pub enum ThreadPoolError {
     NoThread(String),
 }
 
+/// The payload of a panic caught on a pool thread, with its message.
+///
+/// The message is kept as text, readable any number of times; the payload itself
+/// (a `Box<dyn Any + Send>`, which is not `Sync`) sits behind a mutex and can be
+/// taken once, to re-raise the panic. That makes the error `Sync`.
+pub struct PanicPayload {
+    message: Option<String>,
+    payload: Mutex<Option<Box<dyn Any + Send + 'static>>>,
+}
+
+impl PanicPayload {
+    /// Wraps a payload caught by [`std::panic::catch_unwind`].
+    pub fn new(payload: Box<dyn Any + Send + 'static>) -> Self {
+        PanicPayload {
+            message: panic_payload_message(payload.as_ref()).map(str::to_string),
+            payload: Mutex::new(Some(payload)),
+        }
+    }
+
+    /// The panic message when the payload was the usual `&str` or `String`.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// Takes the payload out, to re-raise it with [`std::panic::resume_unwind`];
+    /// `None` once it has been taken.
+    pub fn take(&self) -> Option<Box<dyn Any + Send + 'static>> {
+        self.payload
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+
+    /// The payload, unless it was taken already.
+    pub fn into_inner(self) -> Option<Box<dyn Any + Send + 'static>> {
+        self.payload
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl fmt::Debug for PanicPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PanicPayload")
+            .field(&self.message().unwrap_or("<non-string payload>"))
+            .finish()
+    }
+}
+
 impl ThreadPoolError {
     /// The panic message when the closure panicked with a `&str` or `String` payload.
     pub fn panic_message(&self) -> Option<&str> {
         match self {
-            ThreadPoolError::Panicked(payload) => panic_payload_message(payload.as_ref()),
+            ThreadPoolError::Panicked(payload) => payload.message(),
             _ => None,
         }
     }
@@ -34,10 +104,14 @@ impl ThreadPoolError {
     ///
     /// # Errors
     ///
-    /// Returns `self` unchanged when the error is not a panic.
+    /// Returns `self` unchanged when the error is not a panic, or when its payload
+    /// was already taken with [`PanicPayload::take`].
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, ThreadPoolError> {
         match self {
-            ThreadPoolError::Panicked(payload) => Ok(payload),
+            ThreadPoolError::Panicked(payload) => match payload.take() {
+                Some(inner) => Ok(inner),
+                None => Err(ThreadPoolError::Panicked(payload)),
+            },
             other => Err(other),
         }
     }
@@ -86,6 +160,7 @@ impl std::error::Error for ThreadPoolError {}
 
 /// How a worker process ended while it held a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Death {
     /// Killed by a signal (`SIGKILL`, `SIGSEGV`, `SIGABRT` from `abort()`, ...).
     Signal {
@@ -101,6 +176,43 @@ pub enum Death {
     },
     /// Closed its end of the protocol channel and could not be waited for.
     Vanished,
+}
+
+impl Death {
+    /// Whether the process was killed by a signal that comes from outside it
+    /// (`SIGKILL`, `SIGTERM`, `SIGINT`, `SIGHUP`, `SIGQUIT`, `SIGUSR1`, `SIGUSR2`:
+    /// an operator, a supervisor, the out-of-memory killer), rather than one it
+    /// brought on itself (`SIGABRT` from `abort()`, `SIGSEGV`, `SIGBUS`, `SIGILL`,
+    /// `SIGFPE`, ...) or an exit of its own.
+    ///
+    /// A [`ProcessPool`](crate::ProcessPool) whose worker dies before it is ready
+    /// replaces it after a short backoff when this is true; deaths of its own,
+    /// several times running, break the pool instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_executor_pool::Death;
+    ///
+    /// assert!(Death::Signal { number: 9, name: "SIGKILL" }.is_from_outside());
+    /// assert!(!Death::Signal { number: 6, name: "SIGABRT" }.is_from_outside());
+    /// assert!(!Death::Exited { code: 1 }.is_from_outside());
+    /// ```
+    pub fn is_from_outside(&self) -> bool {
+        match self {
+            Death::Signal { number, .. } => matches!(
+                *number,
+                libc::SIGKILL
+                    | libc::SIGTERM
+                    | libc::SIGINT
+                    | libc::SIGHUP
+                    | libc::SIGQUIT
+                    | libc::SIGUSR1
+                    | libc::SIGUSR2
+            ),
+            Death::Exited { .. } | Death::Vanished => false,
+        }
+    }
 }
 
 impl fmt::Display for Death {
@@ -196,8 +308,10 @@ pub enum ProcessPoolError {
         /// The limit.
         max: usize,
     },
-    /// Workers keep dying before they are ready; the pool is broken and every job
-    /// fails fast with the reason.
+    /// Workers keep failing on their own before they are ready (exiting, panicking,
+    /// crashing, or never answering); the pool is broken and every job fails fast
+    /// with the reason. Workers killed from outside while starting
+    /// ([`Death::is_from_outside`]) are replaced instead and never break the pool.
     Broken {
         /// Why the workers could not start.
         reason: String,

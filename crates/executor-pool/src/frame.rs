@@ -19,6 +19,7 @@ pub const DEFAULT_MAX_FRAME: usize = 256 << 20;
 
 /// Why a frame could not be read or decoded.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum FrameError {
     /// The header announces a payload larger than the limit; nothing was allocated.
     TooLarge {

@@ -104,7 +104,7 @@ mod sync;
 mod thread_pool;
 
 pub use bytes::Bytes;
-pub use error::{Death, PanicReport, ProcessPoolError, ThreadPoolError};
+pub use error::{Death, PanicPayload, PanicReport, ProcessPoolError, ThreadPoolError};
 pub use executor::{run_in_executor, Executor};
 pub use process_pool::{init, Job, JobCall, ProcessJob, ProcessPool, ProcessPoolBuilder, Registry};
 pub use thread_pool::{to_thread, ThreadJob, ThreadPool, ThreadPoolBuilder, DEFAULT_IDLE_TIMEOUT};

@@ -5,7 +5,10 @@
 //! (never a bare `fork()` of a multi-threaded parent); [`init`] at the top of `main`
 //! turns such a process into a worker. Each worker is driven by one supervisor thread
 //! in the parent that starts it, hands it one job at a time over a Unix socket, and
-//! on its death reaps it, fails only the job it held, and starts a replacement.
+//! on its death reaps it, fails only the job it held, and starts a replacement. A
+//! worker killed from outside before it is ready is replaced too, after a backoff;
+//! only a worker program that fails on its own, several times running, breaks the
+//! pool.
 
 mod child;
 mod job;
@@ -37,7 +40,9 @@ use crate::frame;
 use job::{Completion, Queued};
 use protocol::ToWorker;
 
-/// Consecutive worker start-ups that may fail before the pool is declared broken.
+/// Consecutive worker start-ups that may fail on their own before the pool is
+/// declared broken. Workers killed by a signal from outside while starting do not
+/// count: they are replaced after a backoff (see `supervisor`).
 const MAX_STARTUP_FAILURES: u32 = 3;
 
 /// A pool of worker processes running jobs registered by name.

@@ -4,17 +4,32 @@
 //! Every job popped from the queue is resolved by the supervisor that popped it,
 //! exactly once, or put back at the front of the queue when it provably never reached
 //! a worker. Nothing is ever resent after it may have started, so no job runs twice.
+//!
+//! A worker that dies before it is ready counts towards breaking the pool only when
+//! it failed on its own (an exit, a panic, an abort, a crash, a garbled handshake):
+//! one killed by a signal sent from outside ([`Death::is_from_outside`]) says nothing
+//! about the program, so it is replaced after a backoff that doubles with each such
+//! death in a row, and the pool stays up.
 
 use std::sync::{Arc, MutexGuard};
+use std::time::{Duration, Instant};
 
 use super::child::{RunResult, WorkerProcess};
 use super::job::{Queued, Reply};
 use super::protocol::Outcome;
 use super::{ChildEntry, Closing, Shared, State, MAX_STARTUP_FAILURES};
+
+/// The first wait before replacing a worker killed from outside while starting.
+const FIRST_RESTART_BACKOFF: Duration = Duration::from_millis(1);
+/// The longest such wait: a storm of kills slows start-ups down to about one a
+/// quarter second per slot, and no further.
+const MAX_RESTART_BACKOFF: Duration = Duration::from_millis(250);
 use crate::error::{Death, ProcessPoolError};
 
 pub(super) fn run_slot(shared: Arc<Shared>, slot: u64) {
     let mut worker: Option<WorkerProcess> = None;
+    // The wait before the next start, after workers killed from outside while starting.
+    let mut backoff: Option<Duration> = None;
     let mut state = shared.lock();
     // Counted as idle by whoever started this thread.
     state.idle -= 1;
@@ -23,10 +38,27 @@ pub(super) fn run_slot(shared: Arc<Shared>, slot: u64) {
             break;
         }
         if worker.is_none() {
+            if let Some(wait) = backoff {
+                state = back_off(&shared, state, wait);
+                if state.closing == Some(Closing::Kill) || state.broken.is_some() {
+                    break;
+                }
+            }
             // Keep a worker warm: start it before a job needs it.
             let (guard, started) = start_worker(&shared, state, slot);
             state = guard;
-            worker = started;
+            match started {
+                Started::Ready(ready) => {
+                    worker = Some(ready);
+                    backoff = None;
+                }
+                Started::KilledFromOutside => {
+                    backoff = Some(backoff.map_or(FIRST_RESTART_BACKOFF, |wait| {
+                        (wait * 2).min(MAX_RESTART_BACKOFF)
+                    }));
+                }
+                Started::Failed => {}
+            }
             continue;
         }
         let Some(job) = pop_job(&mut state) else {
@@ -146,13 +178,44 @@ fn pop_job(state: &mut State) -> Option<Queued> {
     None
 }
 
-/// Starts a worker and waits for its handshake, outside the lock. On failure counts
-/// it, and breaks the pool after too many failures in a row.
+/// Waits `wait` before the next start, unless the pool is dropped meanwhile.
+fn back_off<'a>(
+    shared: &'a Shared,
+    mut state: MutexGuard<'a, State>,
+    wait: Duration,
+) -> MutexGuard<'a, State> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || state.closing == Some(Closing::Kill) || state.broken.is_some() {
+            return state;
+        }
+        // Woken early by new jobs too; the loop waits out the rest.
+        state = shared
+            .work
+            .wait_timeout(state, left)
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .0;
+    }
+}
+
+/// How a start-up went.
+enum Started {
+    Ready(WorkerProcess),
+    /// Killed by a signal from outside before it was ready: not counted against the
+    /// program; the slot backs off and starts another.
+    KilledFromOutside,
+    /// Failed on its own (counted), or the pool is being dropped.
+    Failed,
+}
+
+/// Starts a worker and waits for its handshake, outside the lock. On a failure of
+/// its own counts it, and breaks the pool after too many in a row.
 fn start_worker<'a>(
     shared: &'a Shared,
     mut state: MutexGuard<'a, State>,
     slot: u64,
-) -> (MutexGuard<'a, State>, Option<WorkerProcess>) {
+) -> (MutexGuard<'a, State>, Started) {
     let config = &shared.config;
     drop(state);
     let spawned = WorkerProcess::spawn(&config.program, &config.env, config.max_frame);
@@ -164,7 +227,7 @@ fn start_worker<'a>(
                 "could not start worker `{}`: {error}",
                 config.program.display()
             );
-            return (startup_failed(shared, state, reason), None);
+            return (startup_failed(shared, state, reason), Started::Failed);
         }
     };
     state.workers_started += 1;
@@ -177,7 +240,7 @@ fn start_worker<'a>(
         unlist_locked(&mut state, slot);
         drop(state);
         worker.kill();
-        return (shared.lock(), None);
+        return (shared.lock(), Started::Failed);
     }
     drop(state);
     let handshake = worker.handshake(shared.build_id, config.startup_timeout, config.max_frame);
@@ -186,7 +249,7 @@ fn start_worker<'a>(
         Ok(()) => {
             state.startup_failures = 0;
             set_busy(&mut state, slot, false);
-            (state, Some(worker))
+            (state, Started::Ready(worker))
         }
         Err(reason) => {
             unlist_locked(&mut state, slot);
@@ -197,7 +260,10 @@ fn start_worker<'a>(
             let death = worker.kill();
             let state = shared.lock();
             if closing {
-                return (state, None);
+                return (state, Started::Failed);
+            }
+            if reason.is_none() && death.is_from_outside() {
+                return (state, Started::KilledFromOutside);
             }
             let reason = reason.unwrap_or_else(|| {
                 let mut reason = format!("worker {pid} {death} before it was ready");
@@ -210,7 +276,7 @@ fn start_worker<'a>(
                 }
                 reason
             });
-            (startup_failed(shared, state, reason), None)
+            (startup_failed(shared, state, reason), Started::Failed)
         }
     }
 }

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use crate::error::ThreadPoolError;
+use crate::error::{PanicPayload, ThreadPoolError};
 use crate::sync::{Mutex, MutexGuard};
 
 /// What a pool thread sees of a queued job: something to run once, or to fail.
@@ -100,7 +100,8 @@ where
                 }
             }
         };
-        let result = panic::catch_unwind(AssertUnwindSafe(f)).map_err(ThreadPoolError::Panicked);
+        let result = panic::catch_unwind(AssertUnwindSafe(f))
+            .map_err(|payload| ThreadPoolError::Panicked(PanicPayload::new(payload)));
         self.publish(result);
     }
 
