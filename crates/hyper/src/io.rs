@@ -109,9 +109,7 @@ impl<T: AsyncRead> hyper::rt::Read for FerrioIo<T> {
         let unfilled = unsafe { buf.as_mut() };
         let len = unfilled.len().min(MAX_READ);
         let part = &mut unfilled[..len];
-        for byte in part.iter_mut() {
-            *byte = MaybeUninit::new(0);
-        }
+        part.fill(MaybeUninit::new(0));
         // SAFETY: every byte of `part` was just written, so viewing it as `[u8]` reads
         // no uninitialized memory; `MaybeUninit<u8>` and `u8` have the same layout.
         let part = unsafe { &mut *(part as *mut [MaybeUninit<u8>] as *mut [u8]) };

@@ -47,6 +47,26 @@
 //! #     server.cancel();
 //! # });
 //! ```
+//!
+//! The README's ten-line server (through the facade's `hyper` feature), compiled here:
+//!
+//! ```no_run
+//! use ferrio::hyper::{FerrioExecutor, FerrioIo};
+//! use hyper::{body::Bytes, service::service_fn, Response};
+//!
+//! #[ferrio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let listener = ferrio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     loop {
+//!         let (stream, _) = listener.accept().await?;
+//!         let hello = service_fn(|_: hyper::Request<hyper::body::Incoming>| async {
+//!             Ok::<_, std::convert::Infallible>(Response::new(http_body_util::Full::new(Bytes::from("hello"))))
+//!         });
+//!         let auto = hyper_util::server::conn::auto::Builder::new(FerrioExecutor::new());
+//!         ferrio::spawn(async move { auto.serve_connection(FerrioIo::new(stream), hello).await }).detach();
+//!     }
+//! }
+//! ```
 #![warn(missing_docs)]
 
 mod connect;
