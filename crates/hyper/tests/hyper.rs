@@ -219,8 +219,9 @@ fn reads_go_through_hyper_read_buf() {
     use hyper::rt::Read;
     let data: &[u8] = b"GET / HTTP/1.1\r\n";
     let mut io = FerrioIo::new(futures_lite::io::Cursor::new(data));
-    let mut storage = [0u8; 64];
-    let mut buf = hyper::rt::ReadBuf::new(&mut storage);
+    // Uninitialized storage, as hyper lends it.
+    let mut storage = [std::mem::MaybeUninit::<u8>::uninit(); 64];
+    let mut buf = hyper::rt::ReadBuf::uninit(&mut storage);
     let waker = std::task::Waker::noop();
     let mut cx = Context::from_waker(waker);
     let r = Pin::new(&mut io).poll_read(&mut cx, buf.unfilled());
@@ -268,4 +269,31 @@ fn timer_sleeps_on_both_flavours() {
 #[should_panic(expected = "outside a ferrio runtime")]
 fn executor_outside_a_runtime_says_how_to_fix() {
     hyper::rt::Executor::execute(&FerrioExecutor::new(), async {});
+}
+
+/// A reader that claims to have read more than it was given room for.
+struct Liar;
+
+impl futures_lite::AsyncRead for Liar {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(Ok(buf.len() + 1))
+    }
+}
+
+#[test]
+fn a_reader_overstating_its_count_is_an_error_not_a_bad_buffer() {
+    use hyper::rt::Read;
+    let mut io = FerrioIo::new(Liar);
+    let mut storage = [std::mem::MaybeUninit::<u8>::uninit(); 16];
+    let mut buf = hyper::rt::ReadBuf::uninit(&mut storage);
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    match Pin::new(&mut io).poll_read(&mut cx, buf.unfilled()) {
+        Poll::Ready(Err(e)) => assert_eq!(e.kind(), io::ErrorKind::InvalidData),
+        other => panic!("expected InvalidData, got {other:?}"),
+    }
+    assert!(buf.filled().is_empty(), "nothing counts as read");
 }
