@@ -9,13 +9,49 @@ use std::task::{ready, Context, Poll};
 use futures_io::{AsyncRead, AsyncWrite};
 use pin_project_lite::pin_project;
 
-/// The most bytes one read zero-fills before handing the buffer to the stream.
-///
-/// hyper lends its read buffer as possibly uninitialized memory, and futures-io
-/// readers take `&mut [u8]`, so the part handed over is zeroed first; hyper's first
-/// read buffer is 8 KiB, and capping the zeroed part keeps a large, mostly unused
-/// buffer from costing a large memset per read.
-const MAX_READ: usize = 16 * 1024;
+// hyper lends its read buffer as possibly uninitialized memory, and futures-io readers
+// take `&mut [u8]`, so the part handed over is zeroed first, on every poll (a poll that
+// ends `Pending` included). The part's size adapts, as hyper's own read strategy does:
+// it doubles after a read that filled it and halves after two reads under a quarter of
+// it, so small requests cost a small memset and large bodies still get large reads.
+const MIN_READ: usize = 2 * 1024;
+const INIT_READ: usize = 8 * 1024;
+const MAX_READ: usize = 64 * 1024;
+
+/// The size of the next read's buffer.
+#[derive(Debug, Clone, Copy)]
+struct ReadSize {
+    next: usize,
+    small_reads: u8,
+}
+
+impl ReadSize {
+    fn new() -> ReadSize {
+        ReadSize {
+            next: INIT_READ,
+            small_reads: 0,
+        }
+    }
+
+    /// Adapts to a read of `n` bytes into a buffer of `len`.
+    fn record(&mut self, n: usize, len: usize) {
+        if n == len {
+            // Filled: grow, unless hyper offered less room than we would have used.
+            if len == self.next {
+                self.next = (self.next * 2).min(MAX_READ);
+            }
+            self.small_reads = 0;
+        } else if n < self.next / 4 {
+            self.small_reads += 1;
+            if self.small_reads == 2 {
+                self.next = (self.next / 2).max(MIN_READ);
+                self.small_reads = 0;
+            }
+        } else {
+            self.small_reads = 0;
+        }
+    }
+}
 
 pin_project! {
     /// A stream with hyper's I/O traits: wrap a [`TcpStream`] (or any futures-io
@@ -73,13 +109,17 @@ pin_project! {
     pub struct FerrioIo<T> {
         #[pin]
         inner: T,
+        read_size: ReadSize,
     }
 }
 
 impl<T> FerrioIo<T> {
     /// Wraps `inner`.
     pub fn new(inner: T) -> FerrioIo<T> {
-        FerrioIo { inner }
+        FerrioIo {
+            inner,
+            read_size: ReadSize::new(),
+        }
     }
 
     /// The wrapped stream.
@@ -107,13 +147,14 @@ impl<T: AsyncRead> hyper::rt::Read for FerrioIo<T> {
         // SAFETY: `as_mut` requires that no initialized byte be de-initialized; the
         // only writes below store zeros (initialized values).
         let unfilled = unsafe { buf.as_mut() };
-        let len = unfilled.len().min(MAX_READ);
+        let this = self.project();
+        let len = unfilled.len().min(this.read_size.next);
         let part = &mut unfilled[..len];
         part.fill(MaybeUninit::new(0));
         // SAFETY: every byte of `part` was just written, so viewing it as `[u8]` reads
         // no uninitialized memory; `MaybeUninit<u8>` and `u8` have the same layout.
         let part = unsafe { &mut *(part as *mut [MaybeUninit<u8>] as *mut [u8]) };
-        let n = ready!(self.project().inner.poll_read(cx, part))?;
+        let n = ready!(this.inner.poll_read(cx, part))?;
         if n > len {
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -123,6 +164,7 @@ impl<T: AsyncRead> hyper::rt::Read for FerrioIo<T> {
         // SAFETY: `advance` requires the first `n` unfilled bytes to be initialized;
         // all `len >= n` of them were zeroed above, then written by the reader.
         unsafe { buf.advance(n) };
+        this.read_size.record(n, len);
         Poll::Ready(Ok(()))
     }
 }
@@ -199,5 +241,42 @@ impl<T: hyper::rt::Write> AsyncWrite for FerrioIo<T> {
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         hyper::rt::Write::poll_shutdown(self.project().inner, cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_size_grows_on_full_reads_and_shrinks_after_two_small_ones() {
+        let mut size = ReadSize::new();
+        assert_eq!(size.next, INIT_READ);
+        size.record(INIT_READ, INIT_READ);
+        assert_eq!(size.next, 2 * INIT_READ);
+        for _ in 0..10 {
+            let next = size.next;
+            size.record(next, next);
+        }
+        assert_eq!(size.next, MAX_READ, "growth stops at the maximum");
+        // A full read of a buffer hyper made smaller than ours is no reason to grow.
+        size.record(100, 100);
+        assert_eq!(size.next, MAX_READ);
+
+        size.record(10, MAX_READ);
+        assert_eq!(size.next, MAX_READ, "one small read does not shrink");
+        size.record(10, MAX_READ);
+        assert_eq!(size.next, MAX_READ / 2);
+        for _ in 0..40 {
+            let next = size.next;
+            size.record(1, next);
+        }
+        assert_eq!(size.next, MIN_READ, "shrinking stops at the minimum");
+        // A medium read in between resets the count of small ones.
+        let mut size = ReadSize::new();
+        size.record(1, INIT_READ);
+        size.record(INIT_READ / 2, INIT_READ);
+        size.record(1, INIT_READ);
+        assert_eq!(size.next, INIT_READ);
     }
 }

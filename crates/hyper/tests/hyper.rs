@@ -297,3 +297,47 @@ fn a_reader_overstating_its_count_is_an_error_not_a_bad_buffer() {
     }
     assert!(buf.filled().is_empty(), "nothing counts as read");
 }
+
+#[test]
+fn large_bodies_both_ways() {
+    // 1 MiB up and down: reads grow past the first buffer and the bytes arrive intact.
+    const LEN: usize = 1 << 20;
+    let pattern = |i: usize| (i % 251) as u8;
+    ferrio::run(async {
+        ferrio::timeout(DEADLINE, async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = ferrio::spawn(async move {
+                let (stream, _) = listener.accept().await.unwrap();
+                let service = hyper::service::service_fn(|request: Request<Incoming>| async move {
+                    let body = request.into_body().collect().await?.to_bytes();
+                    let intact =
+                        body.len() == LEN && body.iter().enumerate().all(|(i, b)| *b == pattern(i));
+                    let reply: Vec<u8> = if intact {
+                        (0..LEN).map(pattern).collect()
+                    } else {
+                        b"corrupt".to_vec()
+                    };
+                    Ok::<_, hyper::Error>(Response::new(Full::new(Bytes::from(reply))))
+                });
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(FerrioIo::new(stream), service)
+                    .await
+            });
+            let client =
+                Client::builder(FerrioExecutor::new()).build::<_, Full<Bytes>>(Connector::new());
+            let upload: Vec<u8> = (0..LEN).map(pattern).collect();
+            let request = Request::post(format!("http://{addr}/"))
+                .body(Full::new(Bytes::from(upload)))
+                .unwrap();
+            let response = client.request(request).await.unwrap();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(body.len(), LEN, "the server saw the upload intact");
+            assert!(body.iter().enumerate().all(|(i, b)| *b == pattern(i)));
+            drop(client); // closes the pooled connection; the server's connection ends
+            server.await.unwrap().unwrap();
+        })
+        .await
+        .expect("the transfer finishes within the deadline");
+    });
+}
