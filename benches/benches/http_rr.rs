@@ -325,6 +325,32 @@ fn measurement_time() -> Duration {
         .map_or(DEFAULT_MEASURE, Duration::from_secs_f64)
 }
 
+/// Runtime-name filters, as criterion takes them: arguments that are neither flags nor
+/// a flag's value (`cargo bench --bench http_rr -- ferrio` runs the ferrio rows).
+fn filters() -> Vec<String> {
+    let mut filters = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg.starts_with("--") {
+            // criterion's flags that take a value
+            if matches!(
+                arg.as_str(),
+                "--measurement-time"
+                    | "--warm-up-time"
+                    | "--sample-size"
+                    | "--save-baseline"
+                    | "--baseline"
+                    | "--profile-time"
+            ) {
+                args.next();
+            }
+        } else {
+            filters.push(arg);
+        }
+    }
+    filters
+}
+
 /// Where criterion keeps its estimates: `$CARGO_TARGET_DIR/criterion`, or the
 /// `target/criterion` above this binary (`target/release/deps/http_rr-*`).
 fn criterion_dir() -> Option<PathBuf> {
@@ -367,7 +393,11 @@ fn main() {
         "{:<10} {:>12} {:>18} {:>18}",
         "runtime", "requests/s", "server CPU/req", "client CPU/req"
     );
+    let filters = filters();
     for (name, server) in servers {
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
         let m = measure_one(server, measure);
         assert!(m.requests > 0, "{name}: no request completed in the window");
         let per_s = m.requests as f64 / m.wall.as_secs_f64();
