@@ -146,6 +146,8 @@ pub use ferrio_core::clock;
 /// Runtimes and drivers below the facade, for building one by hand.
 pub use ferrio_core as core;
 pub use ferrio_executor_pool as executor_pool;
+#[cfg(feature = "hyper")]
+pub use ferrio_hyper as hyper;
 pub use ferrio_reactor as reactor;
 
 #[doc = include_str!("../../../README.md")]
