@@ -1,8 +1,10 @@
 //! `cargo xtask`: the project's tasks, one module each.
 //!
 //! - `cargo xtask test-all`: everything CI checks, in order, one summary line a step.
-//! - `cargo xtask bench [--quick] [BENCH...]`: the criterion benches, then one table
-//!   (workload x runtime) and `target/ferrio-bench.tsv`.
+//! - `cargo xtask bench [--quick] [--filter REGEX] [BENCH...]`: the criterion benches,
+//!   then one table (workload x runtime) and `target/ferrio-bench.tsv`;
+//!   `cargo xtask bench --instructions`: instructions per spawn+await and per yield
+//!   under valgrind.
 //! - `cargo xtask loom`: the loom models of every crate that has them.
 //! - `cargo xtask miri`: the crates with unsafe code under miri.
 //! - `cargo xtask examples`: every example, each with a time limit.
@@ -44,7 +46,8 @@ fn usage() -> ExitCode {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          test-all [--no-miri] [--no-loom]   everything CI checks\n  \
-         bench [--quick] [BENCH...]          criterion benches + table + target/ferrio-bench.tsv\n  \
+         bench [--quick] [--filter RE] [BENCH...]\n                                     criterion benches + table + target/ferrio-bench.tsv\n  \
+         bench --instructions                instructions per spawn+await / yield (valgrind)\n  \
          loom                                loom models\n  \
          miri                                crates with unsafe code under miri\n  \
          examples                            run every example with a time limit"

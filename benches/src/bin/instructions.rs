@@ -1,0 +1,57 @@
+//! `ferrio-instructions RUNTIME OP N`: runs one operation N times on one runtime,
+//! for `cargo xtask bench --instructions`, which counts the instructions of two
+//! runs under valgrind and divides the difference by the difference of N.
+//!
+//! - `spawn`: spawn N tasks returning a u64, then await each (`spawn_many`'s body);
+//! - `yield`: 100 tasks each yield N / 100 times (`yield_many`'s body).
+//!
+//! Both run inside a spawned task, through the same [`Rt`] as the criterion benches.
+
+use std::process::ExitCode;
+
+use ferrio_benches::workloads::{spawn_many, yield_many};
+use ferrio_benches::{with_runtime, Rt, Visit};
+
+/// Tasks that share the yields of `yield`.
+const YIELD_TASKS: usize = 100;
+
+struct Op {
+    op: String,
+    n: u64,
+}
+
+impl Visit for Op {
+    fn visit<R: Rt>(&mut self, rt: &R) {
+        let n = self.n;
+        match self.op.as_str() {
+            "spawn" => {
+                let sum = rt.block_on(spawn_many::<R>(n));
+                assert_eq!(sum, n * n.saturating_sub(1) / 2);
+            }
+            "yield" => {
+                let per_task = usize::try_from(n).expect("N fits usize") / YIELD_TASKS;
+                let done = rt.block_on(yield_many::<R>(YIELD_TASKS, per_task));
+                assert_eq!(done, YIELD_TASKS * per_task);
+            }
+            other => panic!("unknown operation {other}: spawn or yield"),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [runtime, op, n] = args.as_slice() else {
+        eprintln!("usage: ferrio-instructions RUNTIME spawn|yield N");
+        return ExitCode::FAILURE;
+    };
+    let Ok(n) = n.parse() else {
+        eprintln!("N must be a whole number, not {n}");
+        return ExitCode::FAILURE;
+    };
+    let mut visit = Op { op: op.clone(), n };
+    if !with_runtime(runtime, &mut visit) {
+        eprintln!("unknown runtime {runtime}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
