@@ -3,7 +3,9 @@
 //! runs under valgrind and divides the difference by the difference of N.
 //!
 //! - `spawn`: spawn N tasks returning a u64, then await each (`spawn_many`'s body);
-//! - `yield`: 100 tasks each yield N / 100 times (`yield_many`'s body).
+//! - `yield`: 100 tasks each yield N / 100 times (`yield_many`'s body);
+//! - `block_on`: N runs of an empty workload, each [`Rt::block_on`] (for ferrio a
+//!   `Runner::run`) with its spawned main task: the fixed cost of every run.
 //!
 //! Both run inside a spawned task, through the same [`Rt`] as the criterion benches.
 
@@ -33,7 +35,12 @@ impl Visit for Op {
                 let done = rt.block_on(yield_many::<R>(YIELD_TASKS, per_task));
                 assert_eq!(done, YIELD_TASKS * per_task);
             }
-            other => panic!("unknown operation {other}: spawn or yield"),
+            "block_on" => {
+                for _ in 0..n {
+                    rt.block_on(async {});
+                }
+            }
+            other => panic!("unknown operation {other}: spawn, yield or block_on"),
         }
     }
 }
@@ -41,7 +48,7 @@ impl Visit for Op {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [runtime, op, n] = args.as_slice() else {
-        eprintln!("usage: ferrio-instructions RUNTIME spawn|yield N");
+        eprintln!("usage: ferrio-instructions RUNTIME spawn|yield|block_on N");
         return ExitCode::FAILURE;
     };
     let Ok(n) = n.parse() else {

@@ -1,7 +1,10 @@
-//! `cargo xtask bench --instructions`: instructions per spawn+await and per yield,
-//! counted by valgrind, for ferrio's single-thread loop (`ferrio::Runner::new()`),
-//! tokio current_thread and smol's `LocalExecutor`, with the bare `ferrio-core`
-//! loop as a labelled extra.
+//! `cargo xtask bench --instructions`: instructions per spawn+await, per yield and
+//! per run (`block_on`), counted by valgrind, for ferrio's single-thread loop
+//! (`ferrio::Runner::new()`), tokio current_thread and smol's `LocalExecutor`, with
+//! the bare `ferrio-core` loop as a labelled extra.
+//!
+//! `block_on` is the fixed cost of one run (for ferrio one `Runner::run`, with its
+//! spawned main task), which every criterion sample pays once.
 //!
 //! Wall-clock medians move with the machine's load; an instruction count does not.
 //! Each figure comes from two runs of the release binary `ferrio-instructions` (the
@@ -10,7 +13,12 @@
 //! N leaves one operation's instructions, without start-up and shutdown. The table
 //! is printed and written to `target/ferrio-instructions.tsv` (`operation`,
 //! `runtime`, `instructions`).
+//!
+//! Where `strace` is installed, the same two runs are also counted for system calls
+//! (`strace -f -c`), a second table: instructions leave out the kernel, and a
+//! loop that asks the OS poller too much pays there.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::cmd::{cargo, root};
@@ -19,9 +27,10 @@ use crate::cmd::{cargo, root};
 const RUNTIMES: [&str; 4] = ["ferrio-st", "tokio-ct", "smol-1t", "ferrio-core-st"];
 
 /// (operation argument, table name, small N, large N).
-const OPERATIONS: [(&str, &str, u64, u64); 2] = [
+const OPERATIONS: [(&str, &str, u64, u64); 3] = [
     ("spawn", "spawn+await", 10_000, 60_000),
     ("yield", "yield", 10_000, 60_000),
+    ("block_on", "block_on", 100, 1_100),
 ];
 
 pub(crate) fn run() -> Result<(), String> {
@@ -54,12 +63,54 @@ pub(crate) fn run() -> Result<(), String> {
         }
         table.push((label, row));
     }
-    print_table(&table);
-    write_tsv(&table)
+    print_table(&table, "instructions", 0);
+    write_tsv(&table)?;
+
+    if Command::new("strace").arg("-V").output().is_err() {
+        println!("\n(strace not found: no system-call counts)");
+        return Ok(());
+    }
+    let mut calls: Vec<(&str, Vec<f64>)> = Vec::new();
+    for (op, label, small, large) in OPERATIONS {
+        let mut row = Vec::new();
+        for runtime in RUNTIMES {
+            let few = syscalls(&binary, runtime, op, small)?;
+            let many = syscalls(&binary, runtime, op, large)?;
+            row.push((many as f64 - few as f64) / (large - small) as f64);
+        }
+        calls.push((label, row));
+    }
+    print_table(&calls, "system calls", 3);
+    Ok(())
+}
+
+/// System calls of one run, all threads, as `strace -f -c` totals them.
+fn syscalls(binary: &Path, runtime: &str, op: &str, n: u64) -> Result<u64, String> {
+    let summary = root().join("target/ferrio-instructions.strace");
+    let status = Command::new("strace")
+        .args(["-f", "-c", "-o"])
+        .arg(&summary)
+        .arg(binary)
+        .args([runtime, op, &n.to_string()])
+        .status()
+        .map_err(|e| format!("strace: {e}"))?;
+    if !status.success() {
+        return Err(format!("{runtime} {op} {n} under strace failed ({status})"));
+    }
+    let text =
+        std::fs::read_to_string(&summary).map_err(|e| format!("{}: {e}", summary.display()))?;
+    total_calls(&text).ok_or_else(|| format!("no total line in strace's summary:\n{text}"))
+}
+
+/// The `calls` column of strace's `total` line
+/// (`100.00 0.020512 2 8216 1641 total`: % time, seconds, usecs/call, calls, ...).
+fn total_calls(summary: &str) -> Option<u64> {
+    let line = summary.lines().find(|l| l.trim_end().ends_with("total"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// Instructions of one run, all threads, as cachegrind's summary gives them.
-fn count(binary: &std::path::Path, runtime: &str, op: &str, n: u64) -> Result<u64, String> {
+fn count(binary: &Path, runtime: &str, op: &str, n: u64) -> Result<u64, String> {
     let output = Command::new("valgrind")
         .args([
             "--tool=cachegrind",
@@ -93,7 +144,7 @@ fn instruction_refs(stderr: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-fn print_table(table: &[(&str, Vec<f64>)]) {
+fn print_table(table: &[(&str, Vec<f64>)], what: &str, decimals: usize) {
     println!();
     println!(
         "| operation   | {} | ferrio/tokio | ferrio/smol |",
@@ -104,7 +155,7 @@ fn print_table(table: &[(&str, Vec<f64>)]) {
         RUNTIMES.map(|_| "-".repeat(14)).join("-|-")
     );
     for (label, row) in table {
-        let cells: Vec<String> = row.iter().map(|v| format!("{v:>14.0}")).collect();
+        let cells: Vec<String> = row.iter().map(|v| format!("{v:>14.decimals$}")).collect();
         println!(
             "| {label:<11} | {} | {:>12.2} | {:>11.2} |",
             cells.join(" | "),
@@ -113,7 +164,7 @@ fn print_table(table: &[(&str, Vec<f64>)]) {
         );
     }
     println!(
-        "\ninstructions per operation (valgrind, difference of two runs); ferrio = ferrio-st \
+        "\n{what} per operation (difference of two runs); ferrio = ferrio-st \
          (Runner::new()); ferrio-core-st is a labelled extra"
     );
 }
@@ -134,6 +185,15 @@ fn write_tsv(table: &[(&str, Vec<f64>)]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::instruction_refs;
+
+    #[test]
+    fn reads_strace_total() {
+        let summary = "% time     seconds  usecs/call     calls    errors syscall\n\
+                       ------ ----------- ----------- --------- --------- -------\n\
+                       100.00    0.020512           2      8216      1641 total\n";
+        assert_eq!(super::total_calls(summary), Some(8216));
+        assert_eq!(super::total_calls("nothing"), None);
+    }
 
     #[test]
     fn reads_cachegrind_summary() {
