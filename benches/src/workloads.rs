@@ -75,23 +75,29 @@ impl Workload for PingPong {
     const NAME: &'static str = "ping_pong";
 
     async fn run<R: Rt>() {
-        const ROUND_TRIPS: u64 = 100_000;
-        let (ping, mut ping_rx) = R::channel(1);
-        let (pong, mut pong_rx) = R::channel(1);
-        let echo = R::spawn(async move {
-            while let Some(n) = R::recv(&mut ping_rx).await {
-                R::send(&pong, n + 1).await;
-            }
-        });
-        let mut n = 0;
-        for _ in 0..ROUND_TRIPS {
-            R::send(&ping, n).await;
-            n = R::recv(&mut pong_rx).await.expect("the echo task answers");
-        }
-        assert_eq!(n, ROUND_TRIPS);
-        drop(ping);
-        echo.await;
+        assert_eq!(ping_pong::<R>(100_000).await, 100_000);
     }
+}
+
+/// Bounces a counter `round_trips` times between this task and an echo task over
+/// two capacity-1 channels; returns the final count: [`PingPong`]'s body, sized by
+/// the caller.
+pub async fn ping_pong<R: Rt>(round_trips: u64) -> u64 {
+    let (ping, mut ping_rx) = R::channel(1);
+    let (pong, mut pong_rx) = R::channel(1);
+    let echo = R::spawn(async move {
+        while let Some(n) = R::recv(&mut ping_rx).await {
+            R::send(&pong, n + 1).await;
+        }
+    });
+    let mut n = 0;
+    for _ in 0..round_trips {
+        R::send(&ping, n).await;
+        n = R::recv(&mut pong_rx).await.expect("the echo task answers");
+    }
+    drop(ping);
+    echo.await;
+    n
 }
 
 /// Workload 4: Each task spawns the next, depth 10 000; the last signals back.
@@ -101,10 +107,16 @@ impl Workload for ChainedSpawn {
     const NAME: &'static str = "chained_spawn";
 
     async fn run<R: Rt>() {
-        let (done, mut done_rx) = R::channel(1);
-        chain::<R>(10_000, done);
-        R::recv(&mut done_rx).await.expect("the last task signals");
+        chained_spawn::<R>(10_000).await;
     }
+}
+
+/// Spawns a chain of `depth` (at least 1) tasks, each spawning the next, and waits
+/// for the last one's signal: [`ChainedSpawn`]'s body, sized by the caller.
+pub async fn chained_spawn<R: Rt>(depth: usize) {
+    let (done, mut done_rx) = R::channel(1);
+    chain::<R>(depth, done);
+    R::recv(&mut done_rx).await.expect("the last task signals");
 }
 
 /// Spawns the first of `depth` (at least 1) tasks, each spawning the next; the

@@ -3,8 +3,8 @@
 //! - `cargo xtask test-all`: everything CI checks, in order, one summary line a step.
 //! - `cargo xtask bench [--quick] [--filter REGEX] [BENCH...]`: the criterion benches,
 //!   then one table (workload x runtime) and `target/ferrio-bench.tsv`;
-//!   `cargo xtask bench --instructions`: instructions per spawn+await, per yield and
-//!   per run under valgrind.
+//!   `cargo xtask bench --instructions`: instructions (valgrind) and system calls
+//!   (strace) per spawn+await, yield, ping_pong round trip, chained spawn and run.
 //! - `cargo xtask loom`: the loom models of every crate that has them.
 //! - `cargo xtask miri`: the crates with unsafe code under miri.
 //! - `cargo xtask examples`: every example, each with a time limit.
@@ -47,7 +47,7 @@ fn usage() -> ExitCode {
          tasks:\n  \
          test-all [--no-miri] [--no-loom]   everything CI checks\n  \
          bench [--quick] [--filter RE] [BENCH...]\n                                     criterion benches + table + target/ferrio-bench.tsv\n  \
-         bench --instructions                instructions per spawn+await / yield / run\n  \
+         bench --instructions                instructions and system calls per operation\n  \
          loom                                loom models\n  \
          miri                                crates with unsafe code under miri\n  \
          examples                            run every example with a time limit"

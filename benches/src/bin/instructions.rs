@@ -4,6 +4,8 @@
 //!
 //! - `spawn`: spawn N tasks returning a u64, then await each (`spawn_many`'s body);
 //! - `yield`: 100 tasks each yield N / 100 times (`yield_many`'s body);
+//! - `ping`: N round trips of `ping_pong`'s body (two capacity-1 channels);
+//! - `chain`: a chain of N tasks, each spawning the next (`chained_spawn`'s body);
 //! - `block_on`: N runs of an empty workload, each [`Rt::block_on`] (for ferrio a
 //!   `Runner::run`) with its spawned main task: the fixed cost of every run.
 //!
@@ -11,7 +13,7 @@
 
 use std::process::ExitCode;
 
-use ferrio_benches::workloads::{spawn_many, yield_many};
+use ferrio_benches::workloads::{chained_spawn, ping_pong, spawn_many, yield_many};
 use ferrio_benches::{with_runtime, Rt, Visit};
 
 /// Tasks that share the yields of `yield`.
@@ -35,12 +37,17 @@ impl Visit for Op {
                 let done = rt.block_on(yield_many::<R>(YIELD_TASKS, per_task));
                 assert_eq!(done, YIELD_TASKS * per_task);
             }
+            "ping" => assert_eq!(rt.block_on(ping_pong::<R>(n)), n),
+            "chain" => {
+                let depth = usize::try_from(n).expect("N fits usize").max(1);
+                rt.block_on(chained_spawn::<R>(depth));
+            }
             "block_on" => {
                 for _ in 0..n {
                     rt.block_on(async {});
                 }
             }
-            other => panic!("unknown operation {other}: spawn, yield or block_on"),
+            other => panic!("unknown operation {other}: spawn, yield, ping, chain or block_on"),
         }
     }
 }
@@ -48,7 +55,7 @@ impl Visit for Op {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [runtime, op, n] = args.as_slice() else {
-        eprintln!("usage: ferrio-instructions RUNTIME spawn|yield|block_on N");
+        eprintln!("usage: ferrio-instructions RUNTIME spawn|yield|ping|chain|block_on N");
         return ExitCode::FAILURE;
     };
     let Ok(n) = n.parse() else {

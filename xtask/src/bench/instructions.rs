@@ -1,10 +1,13 @@
-//! `cargo xtask bench --instructions`: instructions per spawn+await, per yield and
-//! per run (`block_on`), counted by valgrind, for ferrio's single-thread loop
-//! (`ferrio::Runner::new()`), tokio current_thread and smol's `LocalExecutor`, with
-//! the bare `ferrio-core` loop as a labelled extra.
+//! `cargo xtask bench --instructions`: instructions per spawn+await, per yield, per
+//! ping_pong round trip, per chained spawn and per run (`block_on`), counted by
+//! valgrind, for ferrio's single-thread loop (`ferrio::Runner::new()`), tokio
+//! current_thread and smol's `LocalExecutor`, with the bare `ferrio-core` loop as a
+//! labelled extra.
 //!
-//! `block_on` is the fixed cost of one run (for ferrio one `Runner::run`, with its
-//! spawned main task), which every criterion sample pays once.
+//! `ping_pong rt` is one round trip of `ping_pong` (two sends, two receives, two
+//! task switches), `chain spawn` one link of `chained_spawn` (a task that spawns the
+//! next). `block_on` is the fixed cost of one run (for ferrio one `Runner::run`,
+//! with its spawned main task), which every criterion sample pays once.
 //!
 //! Wall-clock medians move with the machine's load; an instruction count does not.
 //! Each figure comes from two runs of the release binary `ferrio-instructions` (the
@@ -27,9 +30,11 @@ use crate::cmd::{cargo, root};
 const RUNTIMES: [&str; 4] = ["ferrio-st", "tokio-ct", "smol-1t", "ferrio-core-st"];
 
 /// (operation argument, table name, small N, large N).
-const OPERATIONS: [(&str, &str, u64, u64); 3] = [
+const OPERATIONS: [(&str, &str, u64, u64); 5] = [
     ("spawn", "spawn+await", 10_000, 60_000),
     ("yield", "yield", 10_000, 60_000),
+    ("ping", "ping_pong rt", 10_000, 60_000),
+    ("chain", "chain spawn", 10_000, 60_000),
     ("block_on", "block_on", 100, 1_100),
 ];
 
@@ -147,17 +152,17 @@ fn instruction_refs(stderr: &str) -> Option<u64> {
 fn print_table(table: &[(&str, Vec<f64>)], what: &str, decimals: usize) {
     println!();
     println!(
-        "| operation   | {} | ferrio/tokio | ferrio/smol |",
+        "| operation    | {} | ferrio/tokio | ferrio/smol |",
         RUNTIMES.map(|r| format!("{r:>14}")).join(" | ")
     );
     println!(
-        "|-------------|-{}-|--------------|-------------|",
+        "|--------------|-{}-|--------------|-------------|",
         RUNTIMES.map(|_| "-".repeat(14)).join("-|-")
     );
     for (label, row) in table {
         let cells: Vec<String> = row.iter().map(|v| format!("{v:>14.decimals$}")).collect();
         println!(
-            "| {label:<11} | {} | {:>12.2} | {:>11.2} |",
+            "| {label:<12} | {} | {:>12.2} | {:>11.2} |",
             cells.join(" | "),
             row[0] / row[1],
             row[0] / row[2]
