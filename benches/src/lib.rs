@@ -5,7 +5,7 @@
 //! what `ferrio::run` uses, with the reactor; [`Ferrio::mt`] is
 //! `Runner::builder().multi_thread().worker_threads(2)`), tokio's two flavours and
 //! smol's `LocalExecutor` and `Executor` on two threads. Each workload of DESIGN.md
-//! is one [`Workload`] in [`workloads`], written once against [`Rt`]; [`bench`] runs
+//! is one [`Workload`] in [`workloads`], written once against [`Rt`]; [`bench()`] runs
 //! it on the runtimes named, each built once for warm-up and timed runs, with the
 //! workload in a spawned task ([`Rt::block_on`]).
 //!
@@ -139,6 +139,27 @@ pub trait Rt: 'static {
 }
 
 /// Something done with a runtime of any type: see [`with_runtime`].
+///
+/// ```
+/// use ferrio_benches::workloads::spawn_many;
+/// use ferrio_benches::{with_runtime, Rt, Visit};
+///
+/// struct Sum(Vec<(&'static str, u64)>);
+///
+/// impl Visit for Sum {
+///     fn visit<R: Rt>(&mut self, rt: &R) {
+///         // The same body on every runtime: 100 tasks, each returning its index.
+///         let sum = rt.block_on(spawn_many::<R>(100));
+///         self.0.push((rt.name(), sum));
+///     }
+/// }
+///
+/// let mut sums = Sum(Vec::new());
+/// for name in ["ferrio-st", "tokio-ct", "smol-1t"] {
+///     assert!(with_runtime(name, &mut sums));
+/// }
+/// assert_eq!(sums.0, [("ferrio-st", 4950), ("tokio-ct", 4950), ("smol-1t", 4950)]);
+/// ```
 pub trait Visit {
     /// Called with the runtime built by [`with_runtime`], which drops it afterwards.
     fn visit<R: Rt>(&mut self, rt: &R);
