@@ -8,8 +8,8 @@
 //!   processes, on a 2-thread ThreadPool, and inline.
 //!
 //! `main` calls `ferrio_executor_pool::init` first: the pool's workers are this
-//! bench binary run again. The `ferrio-st` ids await the jobs on ferrio's
-//! single-thread loop.
+//! bench binary run again. The `ferrio-st` ids await the jobs on
+//! `ferrio::Runner::new()`, the single-thread loop `ferrio::run` uses.
 // criterion's macros generate undocumented functions.
 #![allow(missing_docs)]
 
@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use ferrio_core::Runtime;
+
 use ferrio_executor_pool::{Bytes, Job, ProcessPool, Registry, ThreadPool};
 use futures_lite::future::block_on;
 
@@ -55,8 +55,8 @@ fn rounds_for_10ms() -> u64 {
     (0.010 / per_round) as u64
 }
 
-fn round_trip_percentiles(rt: &Runtime, pool: &ProcessPool) {
-    let mut samples: Vec<Duration> = rt.block_on(async {
+fn round_trip_percentiles(rt: &ferrio::Runner, pool: &ProcessPool) {
+    let mut samples: Vec<Duration> = rt.run(async {
         let mut samples = Vec::with_capacity(10_000);
         for n in 0..10_000u64 {
             let started = Instant::now();
@@ -77,24 +77,24 @@ fn round_trip_percentiles(rt: &Runtime, pool: &ProcessPool) {
 }
 
 fn benches(c: &mut Criterion) {
-    let rt = ferrio_core::Builder::new_current_thread().build().unwrap();
+    let rt = ferrio::Runner::new();
     let warm = ProcessPool::builder()
         .max_workers(1)
         .min_workers(1)
         .build()
         .unwrap();
-    rt.block_on(warm.run(TINY, 0)).unwrap();
+    rt.run(warm.run(TINY, 0)).unwrap();
     round_trip_percentiles(&rt, &warm);
     c.benchmark_group("process_pool_round_trip")
         .bench_function("ferrio-st", |b| {
-            b.iter(|| rt.block_on(warm.run(TINY, black_box(1))).unwrap())
+            b.iter(|| rt.run(warm.run(TINY, black_box(1))).unwrap())
         });
 
     for (name, len) in [("64B", 64usize), ("64KiB", 64 << 10), ("1MiB", 1 << 20)] {
         let payload = Bytes(vec![0xA5; len]);
         c.benchmark_group(format!("process_pool_payload_{name}"))
             .bench_function("ferrio-st", |b| {
-                b.iter(|| rt.block_on(warm.run(ECHO, payload.clone())).unwrap())
+                b.iter(|| rt.run(warm.run(ECHO, payload.clone())).unwrap())
             });
     }
     drop(warm);
@@ -104,7 +104,7 @@ fn benches(c: &mut Criterion) {
     cold.bench_function("ferrio-st", |b| {
         b.iter(|| {
             let pool = ProcessPool::builder().max_workers(1).build().unwrap();
-            rt.block_on(pool.run(TINY, 0)).unwrap()
+            rt.run(pool.run(TINY, 0)).unwrap()
         })
     });
     cold.finish();

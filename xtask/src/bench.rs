@@ -1,11 +1,15 @@
-//! `cargo xtask bench [--quick] [BENCH...]`: runs the criterion benches, then prints
-//! one table (workload, each runtime's median, ferrio's ratio to the best peer of the
-//! same flavour) and writes `target/ferrio-bench.tsv` (`workload`, `runtime`,
-//! `median_ns`).
+//! `cargo xtask bench [--quick] [--filter REGEX] [BENCH...]`: runs the criterion
+//! benches, then prints one table (workload, each runtime's median, ferrio's ratio to
+//! the best peer of the same flavour, the labelled extras) and writes
+//! `target/ferrio-bench.tsv` (`workload`, `runtime`, `median_ns`).
+//!
+//! `cargo xtask bench --instructions`: instructions per operation under valgrind
+//! instead (see [`instructions`]).
 //!
 //! Criterion stores each result in `target/criterion/<group>/<id>/new/estimates.json`;
 //! groups are workloads and ids are runtime names, so the table is read back from
-//! there, keeping only what this run wrote.
+//! there, keeping only what this run wrote. The runtime names come from the benches'
+//! own list, `benches/src/runtimes.rs`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,14 +18,37 @@ use std::time::SystemTime;
 
 use crate::cmd::root;
 
-/// Runtime names in table order; single-thread ones first, then multi-thread ones.
-const SINGLE: [&str; 3] = ["ferrio-st", "tokio-ct", "smol-1t"];
-const MULTI: [&str; 3] = ["ferrio-mt", "tokio-mt", "smol-2t"];
-const BASELINE: &str = "std-blocking";
+mod instructions;
+
+// The benches' list of runtime names, shared with them (the file has no
+// dependencies); xtask uses the names only.
+#[path = "../../benches/src/runtimes.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod runtimes;
+
+use runtimes::{EXTRAS, MULTI, SINGLE};
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--instructions") {
+        return instructions::run();
+    }
     let quick = args.iter().any(|a| a == "--quick");
-    let benches: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let mut filter = None;
+    let mut benches = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--quick" => {}
+            "--filter" => {
+                filter = Some(
+                    rest.next()
+                        .ok_or("--filter needs a regex (group/runtime)")?,
+                );
+            }
+            flag if flag.starts_with("--") => return Err(format!("unknown flag {flag}")),
+            bench => benches.push(bench),
+        }
+    }
     let started = SystemTime::now();
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
@@ -33,6 +60,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         command.args(["--bench", bench]);
     }
     command.arg("--");
+    if let Some(filter) = filter {
+        command.arg(filter);
+    }
     if quick {
         command.args([
             "--warm-up-time",
@@ -158,13 +188,15 @@ fn print_table(results: &Results) {
     header.push("st ratio".into());
     header.extend(MULTI.iter().map(|s| s.to_string()));
     header.push("mt ratio".into());
-    header.push(BASELINE.into());
+    let extras: Vec<&str> = EXTRAS
+        .into_iter()
+        .filter(|e| results.values().any(|row| row.contains_key(*e)))
+        .collect();
+    header.extend(extras.iter().map(|s| s.to_string()));
     let mut rows = vec![header];
     let mut others = Vec::new();
     for (workload, row) in results {
-        let known = row
-            .keys()
-            .any(|k| SINGLE.contains(&k.as_str()) || MULTI.contains(&k.as_str()) || k == BASELINE);
+        let known = row.keys().any(|k| known(k));
         if !known {
             for (id, v) in row {
                 others.push(format!("{workload}/{id}\t{}", human(*v)));
@@ -176,7 +208,7 @@ fn print_table(results: &Results) {
         line.push(ratio(row, &SINGLE));
         line.extend(MULTI.iter().map(|r| cell(row, r)));
         line.push(ratio(row, &MULTI));
-        line.push(cell(row, BASELINE));
+        line.extend(extras.iter().map(|r| cell(row, r)));
         rows.push(line);
     }
     let widths: Vec<usize> = (0..rows[0].len())
@@ -195,7 +227,11 @@ fn print_table(results: &Results) {
             println!("|-{}-|", rule.join("-|-"));
         }
     }
-    println!("\nratio = ferrio / best peer of the same flavour (below 1.00: ferrio is faster)");
+    println!(
+        "\nratio = ferrio / best peer of the same flavour (below 1.00: ferrio is faster); \
+         {} are labelled extras, in no ratio",
+        EXTRAS.join(", ")
+    );
     if !others.is_empty() {
         println!("\nother measurements (median):");
         for line in others {
@@ -204,14 +240,16 @@ fn print_table(results: &Results) {
     }
 }
 
+/// A runtime name of the table (peer or extra), not another measurement's id.
+fn known(id: &str) -> bool {
+    SINGLE.contains(&id) || MULTI.contains(&id) || EXTRAS.contains(&id)
+}
+
 fn write_tsv(results: &Results) -> Result<(), String> {
     let mut tsv = String::from("workload\truntime\tmedian_ns\n");
     for (workload, row) in results {
         for (runtime, v) in row {
-            if SINGLE.contains(&runtime.as_str())
-                || MULTI.contains(&runtime.as_str())
-                || runtime == BASELINE
-            {
+            if known(runtime) {
                 tsv.push_str(&format!("{workload}\t{runtime}\t{v:.0}\n"));
             }
         }

@@ -1,8 +1,10 @@
 //! `cargo xtask`: the project's tasks, one module each.
 //!
 //! - `cargo xtask test-all`: everything CI checks, in order, one summary line a step.
-//! - `cargo xtask bench [--quick] [BENCH...]`: the criterion benches, then one table
-//!   (workload x runtime) and `target/ferrio-bench.tsv`.
+//! - `cargo xtask bench [--quick] [--filter REGEX] [BENCH...]`: the criterion benches,
+//!   then one table (workload x runtime) and `target/ferrio-bench.tsv`;
+//!   `cargo xtask bench --instructions`: instructions (valgrind) and system calls
+//!   (strace) per spawn+await, yield, ping_pong round trip, chained spawn and run.
 //! - `cargo xtask loom`: the loom models of every crate that has them.
 //! - `cargo xtask miri`: the crates with unsafe code under miri.
 //! - `cargo xtask examples`: every example, each with a time limit.
@@ -49,7 +51,8 @@ fn usage() -> ExitCode {
          tasks:\n  \
          test-all [--no-miri] [--no-loom] [--no-soak]\n  \
                                              everything CI checks\n  \
-         bench [--quick] [BENCH...]          criterion benches + table + target/ferrio-bench.tsv\n  \
+         bench [--quick] [--filter RE] [BENCH...]\n                                     criterion benches + table + target/ferrio-bench.tsv\n  \
+         bench --instructions                instructions and system calls per operation\n  \
          loom                                loom models\n  \
          miri                                crates with unsafe code under miri\n  \
          examples                            run every example with a time limit\n  \
