@@ -244,15 +244,44 @@ impl<T: AsFd> Async<T> {
         }
     }
 
+    /// A byte-stream read into `len` bytes (TCP, Unix stream, pipe; never a
+    /// datagram or a terminal, where a short read does not mean drained): like
+    /// `poll_op`, and on a reactor that reports [`READ_CLOSED`] a short read also
+    /// ends read readiness, because it emptied the receive queue and any later data
+    /// or FIN raises a new edge. That saves the `EAGAIN` read the next attempt would
+    /// otherwise cost. A FIN that came with the data set `READ_CLOSED`, which keeps
+    /// the readiness, so the next read returns the end of the stream.
+    ///
+    /// `polling` does not report `EPOLLRDHUP`: there, data and a FIN under one edge
+    /// would leave the reader waiting for an edge that never comes, so the shortcut
+    /// is off.
+    ///
+    /// [`READ_CLOSED`]: crate::source::READ_CLOSED
+    pub(crate) fn poll_stream_read(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        stream_read(&self.source, &self.reactor, cx, len, || op(io))
+    }
+
+    /// [`poll_stream_read`](Self::poll_stream_read) with mutable access.
+    pub(crate) fn poll_stream_read_mut(
+        &mut self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&mut T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.io.as_mut().expect("present until drop");
+        stream_read(&self.source, &self.reactor, cx, len, || op(io))
+    }
+
     /// A byte-stream write of `len` bytes: like `poll_op`, and a short write also
     /// clears write readiness, because on a stream socket or pipe it means the kernel
     /// buffer is full (and the kernel signals a new edge when space frees). That
     /// saves the `EAGAIN` syscall the next attempt would otherwise cost.
-    ///
-    /// Reads get no such shortcut: a short read does not prove that no end-of-stream
-    /// is pending, and `polling` does not report `EPOLLRDHUP`, so data and a FIN that
-    /// arrived under one edge would leave the reader waiting for an edge that never
-    /// comes.
     pub(crate) fn poll_write_op(
         &self,
         dir: Direction,
@@ -294,6 +323,27 @@ impl<T: AsFd> Async<T> {
     }
 }
 
+/// The body of [`Async::poll_stream_read`].
+fn stream_read(
+    source: &Source,
+    reactor: &Reactor,
+    cx: &mut Context<'_>,
+    len: usize,
+    mut op: impl FnMut() -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    loop {
+        let snapshot = ready!(source.poll_ready(READABLE, cx))?;
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => source.clear(READABLE, snapshot),
+            Ok(n) if n > 0 && n < len && reactor.reports_read_closed() => {
+                source.clear_after_short_read(snapshot);
+                return Poll::Ready(Ok(n));
+            }
+            result => return Poll::Ready(result),
+        }
+    }
+}
+
 // The inner object is never pinned structurally: `Async` only hands out `&T`/`&mut T`.
 impl<T: AsFd> Unpin for Async<T> {}
 
@@ -326,6 +376,10 @@ impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
 }
 
 fn total_len(bufs: &[IoSlice<'_>]) -> usize {
+    bufs.iter().map(|b| b.len()).sum()
+}
+
+pub(crate) fn total_len_mut(bufs: &[IoSliceMut<'_>]) -> usize {
     bufs.iter().map(|b| b.len()).sum()
 }
 
