@@ -7,6 +7,7 @@
 //! counts by the 50 000 round trips it prints.
 
 use ferrio_reactor::net::{TcpListener, TcpStream};
+use ferrio_reactor::{Reactor, ReactorKind};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
 const CLIENTS: usize = 50;
@@ -14,7 +15,21 @@ const ROUND_TRIPS: usize = 1_000;
 const MESSAGE: usize = 64;
 
 fn main() -> std::io::Result<()> {
-    let rt = ferrio_reactor::new_runtime()?;
+    let kind = match std::env::args().nth(1).as_deref() {
+        None => ReactorKind::default(),
+        Some("polling") => ReactorKind::Polling,
+        Some("epoll") => ReactorKind::Epoll,
+        Some(other) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("unknown reactor {other:?}: expected polling or epoll"),
+            ))
+        }
+    };
+    let rt = ferrio_core::Builder::new()
+        .driver(Reactor::with_kind(kind)?)
+        .flavor(ferrio_core::Flavor::CurrentThread)
+        .build()?;
     rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -56,7 +71,7 @@ fn main() -> std::io::Result<()> {
             client.await.expect("client task")?;
         }
         server.cancel();
-        println!("{} round trips", CLIENTS * ROUND_TRIPS);
+        println!("{} round trips on {kind:?}", CLIENTS * ROUND_TRIPS);
         std::io::Result::Ok(())
     })
 }
