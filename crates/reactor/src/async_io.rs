@@ -278,6 +278,41 @@ impl<T: AsFd> Async<T> {
         stream_read(&self.source, &self.reactor, cx, len, || op(io))
     }
 
+    /// A read of a TCP stream whose socket has `TCP_INQ` on (see
+    /// [`enable_tcp_inq`](crate::sys::enable_tcp_inq)): the kernel says with each
+    /// read whether the receive queue is now empty, so even a read that filled the
+    /// buffer (a `read_exact` of a whole message) can end readiness, not only a
+    /// short one. A pending FIN counts as a byte left, and `READ_CLOSED` still
+    /// guards the clear as for a short read. Without the report, the short-read rule
+    /// of [`poll_stream_read`](Self::poll_stream_read) applies.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn poll_tcp_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        loop {
+            let snapshot = ready!(self.source.poll_ready(READABLE, cx))?;
+            match crate::sys::recv_with_inq(self.get_ref().as_fd(), buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.source.clear(READABLE, snapshot)
+                }
+                Ok((n, inq)) => {
+                    let drained = match inq {
+                        Some(left) => n > 0 && left == 0,
+                        None => n > 0 && n < len,
+                    };
+                    if drained {
+                        self.source.clear_after_short_read(snapshot);
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+
     /// A byte-stream write of `len` bytes: like `poll_op`, and a short write also
     /// clears write readiness, because on a stream socket or pipe it means the kernel
     /// buffer is full (and the kernel signals a new edge when space frees). That

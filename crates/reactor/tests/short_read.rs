@@ -237,11 +237,12 @@ fn pipe_short_reads_end_with_eof() {
     });
 }
 
-/// What the shortcut saves, observed: on the epoll reactor a short read leaves
-/// the stream not readable (the next read would have been an `EAGAIN`), and new
-/// data makes it readable again; `polling` keeps the stale readiness.
+/// What the shortcut saves, observed: on the epoll reactor a read that drained the
+/// stream (short, or full with TCP_INQ saying so) leaves it not readable (the next
+/// read would have been an `EAGAIN`), and new data makes it readable again;
+/// `polling` keeps the stale readiness.
 #[test]
-fn a_short_read_ends_readiness_on_epoll_only() {
+fn a_draining_read_ends_readiness_on_epoll_only() {
     for &kind in ReactorKind::available() {
         let rt = common::runtime_with(kind, ferrio_core::Flavor::CurrentThread);
         rt.block_on(async {
@@ -260,12 +261,26 @@ fn a_short_read_ends_readiness_on_epoll_only() {
                 .await
                 .unwrap();
             assert_eq!(&buf[..n], b"de");
-            // A full read proves nothing: readiness stays.
-            client.write_all(&[9; 8]).unwrap();
+            // A full read that leaves bytes behind keeps readiness on both.
+            client.write_all(&[9; 16]).unwrap();
             within("full read", (&server_side).read_exact(&mut buf[..8]))
                 .await
                 .unwrap();
             assert!(ready_at_once(server_side.readable()), "{kind:?}");
+            // One that takes the last byte ends it on epoll too: TCP_INQ says the
+            // queue is empty (a `read_exact` of a whole message needs no EAGAIN).
+            (&server_side).read_exact(&mut buf[..8]).await.unwrap();
+            let stale = ready_at_once(server_side.readable());
+            assert_eq!(stale, kind == ReactorKind::Polling, "{kind:?}");
+            // Data and FIN, then a full read of the data: EOF still comes.
+            client.write_all(&[5; 8]).unwrap();
+            client.shutdown(Shutdown::Write).unwrap();
+            within("data before eof", (&server_side).read_exact(&mut buf[..8]))
+                .await
+                .unwrap();
+            assert_eq!(&buf[..8], &[5; 8]);
+            let n = within("eof", (&server_side).read(&mut buf)).await.unwrap();
+            assert_eq!(n, 0, "{kind:?}");
         });
     }
 }
