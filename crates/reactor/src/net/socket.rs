@@ -40,12 +40,13 @@ impl Socket<std::net::TcpStream> {
     /// Turns on `TCP_INQ` where it pays: on the epoll reactor, whose `READ_CLOSED`
     /// makes a drained read safe to end readiness on. One `setsockopt` per
     /// connection saves the `EAGAIN` read after every full read.
-    pub(crate) fn with_tcp_inq(mut self) -> Self {
+    pub(crate) fn with_tcp_inq(self) -> Self {
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        if self.inner.reactor().reports_read_closed() {
-            self.tcp_inq = crate::sys::enable_tcp_inq(self.inner.as_fd());
-        }
-        self
+        let tcp_inq = self.inner.reactor().reports_read_closed()
+            && crate::sys::enable_tcp_inq(self.inner.as_fd());
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let tcp_inq = false;
+        Socket { tcp_inq, ..self }
     }
 }
 
