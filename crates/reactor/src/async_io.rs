@@ -244,31 +244,23 @@ impl<T: AsFd> Async<T> {
         }
     }
 
-    /// A byte-stream read into `len` bytes (TCP, Unix stream, pipe; never a
-    /// datagram or a terminal, where a short read does not mean drained): like
-    /// `poll_op`, and on a reactor that reports [`READ_CLOSED`] a short read also
-    /// ends read readiness, because it emptied the receive queue and any later data
-    /// or FIN raises a new edge. That saves the `EAGAIN` read the next attempt would
-    /// otherwise cost. A FIN that came with the data set `READ_CLOSED`, which keeps
-    /// the readiness, so the next read returns the end of the stream.
+    /// A read of a pipe into `len` bytes: like `poll_op`, and on a reactor that
+    /// reports [`READ_CLOSED`] a short read also ends read readiness, because it
+    /// emptied the pipe and any later data or hang-up raises a new edge. That saves
+    /// the `EAGAIN` read the next attempt would otherwise cost. A hang-up that came
+    /// with the data set `READ_CLOSED`, which keeps the readiness, so the next read
+    /// returns the end of the stream. (`polling` does not report `EPOLLRDHUP`:
+    /// there, data and a hang-up under one edge would leave the reader waiting for
+    /// an edge that never comes, so the shortcut is off.)
     ///
-    /// `polling` does not report `EPOLLRDHUP`: there, data and a FIN under one edge
-    /// would leave the reader waiting for an edge that never comes, so the shortcut
-    /// is off.
+    /// Only pipes get this rule: a short read proves nothing on a datagram socket
+    /// or a terminal (one message or line per read), on a TCP socket (a read stops
+    /// short at urgent data; TCP has [`poll_tcp_read`](Self::poll_tcp_read)), or on
+    /// a Unix stream (a read stops short at passed descriptors or a change of
+    /// sender credentials).
     ///
     /// [`READ_CLOSED`]: crate::source::READ_CLOSED
-    pub(crate) fn poll_stream_read(
-        &self,
-        cx: &mut Context<'_>,
-        len: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        let io = self.get_ref();
-        stream_read(&self.source, &self.reactor, cx, len, || op(io))
-    }
-
-    /// [`poll_stream_read`](Self::poll_stream_read) with mutable access.
-    pub(crate) fn poll_stream_read_mut(
+    pub(crate) fn poll_pipe_read(
         &mut self,
         cx: &mut Context<'_>,
         len: usize,
@@ -282,16 +274,15 @@ impl<T: AsFd> Async<T> {
     /// [`enable_tcp_inq`](crate::sys::enable_tcp_inq)): the kernel says with each
     /// read whether the receive queue is now empty, so even a read that filled the
     /// buffer (a `read_exact` of a whole message) can end readiness, not only a
-    /// short one. A pending FIN counts as a byte left, and `READ_CLOSED` still
-    /// guards the clear as for a short read. Without the report, the short-read rule
-    /// of [`poll_stream_read`](Self::poll_stream_read) applies.
+    /// short one. A pending FIN (and urgent data) counts as bytes left, and
+    /// `READ_CLOSED` still guards the clear as for a short read. Without the report
+    /// only `WouldBlock` ends readiness.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(crate) fn poll_tcp_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let len = buf.len();
         loop {
             let snapshot = ready!(self.source.poll_ready(READABLE, cx))?;
             match crate::sys::recv_with_inq(self.get_ref().as_fd(), buf) {
@@ -299,12 +290,11 @@ impl<T: AsFd> Async<T> {
                     self.source.clear(READABLE, snapshot)
                 }
                 Ok((n, inq)) => {
-                    let drained = match inq {
-                        Some(left) => n > 0 && left == 0,
-                        None => n > 0 && n < len,
-                    };
+                    // No report: assume nothing (a TCP read also stops short at
+                    // urgent data, so a short read alone proves nothing).
+                    let drained = n > 0 && inq == Some(0);
                     if drained {
-                        self.source.clear_after_short_read(snapshot);
+                        self.source.clear_after_drained_read(snapshot);
                     }
                     return Poll::Ready(Ok(n));
                 }
@@ -358,7 +348,7 @@ impl<T: AsFd> Async<T> {
     }
 }
 
-/// The body of [`Async::poll_stream_read`].
+/// The body of [`Async::poll_pipe_read`].
 fn stream_read(
     source: &Source,
     reactor: &Reactor,
@@ -371,7 +361,7 @@ fn stream_read(
         match op() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => source.clear(READABLE, snapshot),
             Ok(n) if n > 0 && n < len && reactor.reports_read_closed() => {
-                source.clear_after_short_read(snapshot);
+                source.clear_after_drained_read(snapshot);
                 return Poll::Ready(Ok(n));
             }
             result => return Poll::Ready(result),
@@ -411,10 +401,6 @@ impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
 }
 
 fn total_len(bufs: &[IoSlice<'_>]) -> usize {
-    bufs.iter().map(|b| b.len()).sum()
-}
-
-pub(crate) fn total_len_mut(bufs: &[IoSliceMut<'_>]) -> usize {
     bufs.iter().map(|b| b.len()).sum()
 }
 

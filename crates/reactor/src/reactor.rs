@@ -19,8 +19,8 @@
 //!
 //! Edge triggering is only correct with the per-source readiness state of
 //! [`Source`]: a readiness bit stays set until an operation returns `WouldBlock`
-//! (or a short write proves the send buffer full, or, on the epoll reactor, a short
-//! read of a byte stream proves the receive queue empty), and the clear is skipped
+//! (or a short write proves the send buffer full, or, on the epoll reactor, a read
+//! proves the receive queue empty), and the clear is skipped
 //! when an event arrived meanwhile (the tick check). Sources start out "ready", so
 //! the first operation on a fresh socket is tried at once.
 //!
@@ -38,10 +38,11 @@
 //! finds the data, and a share of a poller wait. With `polling`, each side also
 //! pays one `read` that finds `EAGAIN` (and clears the readiness bit): without
 //! `EPOLLRDHUP` a short read does not prove the stream drained, and a full read
-//! (a `read_exact` of a whole message) never does. On the epoll reactor a short
-//! read ends readiness, and TCP streams turn on `TCP_INQ`, so the kernel says with
-//! each read whether it drained the queue, full reads included: no `EAGAIN` read
-//! is left on either side.
+//! (a `read_exact` of a whole message) never does. On the epoll reactor TCP
+//! streams turn on `TCP_INQ`, so the kernel says with each read whether it drained
+//! the queue, full reads included: no `EAGAIN` read is left on either side. (Pipes
+//! end readiness at a short read; Unix streams keep the `EAGAIN` read, see
+//! `Async::poll_pipe_read`.)
 //!
 //! A wait is one `epoll_pwait` on the epoll reactor; `polling` adds the re-arming
 //! of its notifier and timer (`epoll_ctl`, `timerfd_settime`, a `read`), amortised
@@ -54,7 +55,6 @@
 //! | reactor | total | reads (`EAGAIN`) | `sendto` | `epoll_pwait` | `epoll_ctl` |
 //! |---|---|---|---|---|---|
 //! | `Polling` | 6.35 | 4.0 (2.0) | 2.0 | 0.066 | 0.135 |
-//! | `Epoll`, short-read rule only | 5.08 | 3.0 (1.0) | 2.0 | 0.066 | 0.004 |
 //! | `Epoll` with `TCP_INQ` | 4.09 | 2.0 (0.001) | 2.0 | 0.066 | 0.004 |
 //!
 //! (`Polling` also pays a `timerfd_settime` and a `read` per wait; the epoll

@@ -10,17 +10,19 @@
 //! event that arrives while the operation runs bumps the tick, the clear is skipped,
 //! and the next attempt sees the data.
 //!
-//! # Short reads
+//! # Reads that drained the source
 //!
-//! On a byte stream (TCP, Unix stream, pipe) a read that returns less than the
-//! buffer emptied the receive queue, so it may end read readiness like a
-//! `WouldBlock` would, saving that syscall ([`Source::clear_after_short_read`]).
-//! The one thing a short read cannot prove is that no end-of-stream is pending: a
-//! FIN that came with the data raises no further edge. So the epoll reactor reports
-//! the peer's shutdown (`EPOLLRDHUP`, `EPOLLHUP`, `EPOLLERR`) as `READ_CLOSED`, which
-//! never clears, and a short read leaves readiness alone once it is set: the next
-//! read then returns the end of the stream. A FIN that arrives after the short read
-//! raises its own edge, which bumps the tick and sets the bits again.
+//! A read that emptied the receive queue may end read readiness like a
+//! `WouldBlock` would, saving that syscall ([`Source::clear_after_drained_read`]):
+//! any later data raises a new edge. Which reads prove it: a short read of a pipe,
+//! and a TCP read whose `TCP_INQ` report says no byte is left (see `Async`). The
+//! one thing such a read cannot prove is that no end-of-stream is pending: a FIN
+//! or hang-up that came with the data raises no further edge. So the epoll reactor
+//! reports the peer's shutdown (`EPOLLRDHUP`, `EPOLLHUP`, `EPOLLERR`) as
+//! `READ_CLOSED`, which never clears, and a draining read leaves readiness alone
+//! once it is set: the next read then returns the end of the stream. A FIN that
+//! arrives after the read raises its own edge, which bumps the tick and sets the
+//! bits again.
 //!
 //! The items are `pub` only so that the loom models (`tests/loom.rs`) can reach
 //! them; outside `cfg(loom)` the module is private.
@@ -40,7 +42,7 @@ pub const READABLE: usize = 0b01;
 /// The readiness bit for writes.
 pub const WRITABLE: usize = 0b10;
 /// The peer shut down its write side (or the source hung up or failed): sticky, so
-/// a short read never ends read readiness afterwards. Only set by a reactor that
+/// a draining read never ends read readiness afterwards. Only set by a reactor that
 /// reports it (epoll with `EPOLLRDHUP`).
 pub const READ_CLOSED: usize = 0b100;
 const READY_MASK: usize = READABLE | WRITABLE;
@@ -152,10 +154,10 @@ impl Source {
             });
     }
 
-    /// After a short read of a byte stream: clears read readiness unless an event
+    /// After a read that drained the source: clears read readiness unless an event
     /// arrived since `snapshot` or the read side is closed (see the module docs).
     /// Only sound with a reactor that reports [`READ_CLOSED`].
-    pub fn clear_after_short_read(&self, snapshot: usize) {
+    pub fn clear_after_drained_read(&self, snapshot: usize) {
         let _ = self
             .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {

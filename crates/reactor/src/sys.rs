@@ -55,7 +55,8 @@ pub(crate) fn pidfd_open(pid: u32) -> Option<std::os::fd::OwnedFd> {
 
 /// Asks the kernel to report, with each `recvmsg` on this TCP socket, how many
 /// bytes are left in its receive queue (`TCP_INQ`, Linux 4.18+). Whether it
-/// took; a kernel without it just leaves reads on the short-read rule.
+/// took; without it (a kernel before 4.18) TCP reads end readiness only at
+/// `WouldBlock`.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) fn enable_tcp_inq(fd: BorrowedFd<'_>) -> bool {
     let on: libc::c_int = 1;

@@ -144,7 +144,7 @@ fn short_read_vs_rdhup_event_never_loses_the_eof() {
                     }
                 })
             };
-            source.clear_after_short_read(snapshot);
+            source.clear_after_drained_read(snapshot);
             // The next read waits for readiness.
             let polled = source.poll_ready(READABLE, &mut cx);
             reactor.join().unwrap();
@@ -175,7 +175,7 @@ fn a_closed_read_side_keeps_readiness_through_short_reads() {
                 panic!("readiness was lost");
             };
             assert!(snapshot & READ_CLOSED != 0);
-            source.clear_after_short_read(snapshot);
+            source.clear_after_drained_read(snapshot);
         }
         writer_event.join().unwrap();
         assert!(matches!(

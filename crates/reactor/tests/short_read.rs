@@ -1,7 +1,8 @@
-//! A short read of a byte stream ends read readiness on the epoll reactor (no
-//! `EAGAIN` read), without ever losing an end-of-stream or data: FIN with the data,
-//! FIN after it, half-close, 1-byte pieces, a reset. Every test runs on both
-//! reactor kinds and both flavours.
+//! A read that drained the source ends read readiness on the epoll reactor (no
+//! `EAGAIN` read): a TCP read whose `TCP_INQ` report says the queue is empty, a
+//! short read of a pipe. Never at the cost of an end-of-stream or data: FIN with
+//! the data, FIN after it, half-close, 1-byte pieces, a reset, a child's exit.
+//! Every test runs on both reactor kinds and both flavours.
 
 mod common;
 
@@ -234,6 +235,22 @@ fn pipe_short_reads_end_with_eof() {
         }
         assert_eq!(got, b"abcd");
         assert!(within("child exit", child.wait()).await.unwrap().success());
+
+        // Output and hang-up both reported before the first read: the short read
+        // must leave readiness for the EOF, which raises no further edge.
+        let mut child = ferrio_reactor::process::Command::new("sh")
+            .args(["-c", "printf last"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        assert!(within("child exit", child.wait()).await.unwrap().success());
+        let n = within("output", stdout.read(&mut buf)).await.unwrap();
+        assert_eq!(&buf[..n], b"last");
+        let n = within("eof after exit", stdout.read(&mut buf))
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
     });
 }
 

@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use futures_io::AsyncWrite;
+use futures_io::{AsyncRead, AsyncWrite};
 use socket2::{Domain, Protocol, SockAddr, SockRef, Type};
 
 use super::addr::{each_addr, resolve, AsyncToSocketAddrs};
@@ -218,9 +218,10 @@ impl HalfClose for std::os::unix::net::UnixStream {
 }
 
 // The stream types' `futures-io` impls, for the type and for a shared reference,
-// all come here: reads and writes go through the shared `Async` (reads as byte
-// streams, so a short read may end readiness), a flush has nothing to wait for,
-// and a close shuts the write half (the peer reads EOF).
+// all come here: reads and writes go through the shared `Async` (a TCP read with
+// `TCP_INQ` learns whether it drained the socket; any other read ends readiness
+// only at `WouldBlock`), a flush has nothing to wait for, and a close shuts the
+// write half (the peer reads EOF).
 impl<T: AsFd> Socket<T>
 where
     for<'a> &'a T: Read,
@@ -234,8 +235,7 @@ where
         if self.tcp_inq {
             return self.inner.poll_tcp_read(cx, buf);
         }
-        let len = buf.len();
-        self.inner.poll_stream_read(cx, len, |mut io| io.read(buf))
+        Pin::new(&mut &*self.inner).poll_read(cx, buf)
     }
 
     pub(crate) fn poll_read_vectored(
@@ -243,9 +243,7 @@ where
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        let len = crate::async_io::total_len_mut(bufs);
-        self.inner
-            .poll_stream_read(cx, len, |mut io| io.read_vectored(bufs))
+        Pin::new(&mut &*self.inner).poll_read_vectored(cx, bufs)
     }
 }
 

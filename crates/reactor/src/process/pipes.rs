@@ -93,7 +93,7 @@ impl AsyncWrite for ChildStdin {
 }
 
 impl AsyncRead for ChildStdout {
-    /// A pipe is a byte stream: a short read may end readiness (see `Async`).
+    /// A short read of a pipe may end readiness (see `Async::poll_pipe_read`).
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -101,12 +101,12 @@ impl AsyncRead for ChildStdout {
     ) -> Poll<io::Result<usize>> {
         let len = buf.len();
         self.inner
-            .poll_stream_read_mut(cx, len, |pipe| io::Read::read(pipe, buf))
+            .poll_pipe_read(cx, len, |pipe| io::Read::read(pipe, buf))
     }
 }
 
 impl AsyncRead for ChildStderr {
-    /// A pipe is a byte stream: a short read may end readiness (see `Async`).
+    /// A short read of a pipe may end readiness (see `Async::poll_pipe_read`).
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -114,7 +114,7 @@ impl AsyncRead for ChildStderr {
     ) -> Poll<io::Result<usize>> {
         let len = buf.len();
         self.inner
-            .poll_stream_read_mut(cx, len, |pipe| io::Read::read(pipe, buf))
+            .poll_pipe_read(cx, len, |pipe| io::Read::read(pipe, buf))
     }
 }
 
