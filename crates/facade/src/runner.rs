@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ferrio_core::clock::Clock;
 use ferrio_core::{Builder, Flavor, PanicReport, Runtime};
-use ferrio_reactor::Reactor;
+use ferrio_reactor::{Reactor, ReactorKind};
 
 use crate::debug::watchdog::{PolledTask, Probe, Watchdog};
 use crate::debug::{self, SlowPoll, SlowPollReporter, DEFAULT_SLOW_CALLBACK_DURATION};
@@ -242,6 +242,7 @@ pub struct RunnerBuilder {
     unretrieved_panic: Option<UnretrievedPanicHook>,
     clock: Option<Arc<dyn Clock>>,
     ctrl_c: CtrlC,
+    reactor: ReactorKind,
 }
 
 type UnretrievedPanicHook = Arc<dyn Fn(&PanicReport) + Send + Sync + 'static>;
@@ -254,6 +255,7 @@ impl fmt::Debug for RunnerBuilder {
             .field("debug", &self.debug)
             .field("slow_callback_duration", &self.slow_callback_duration)
             .field("ctrl_c", &self.ctrl_c)
+            .field("reactor", &self.reactor)
             .finish_non_exhaustive()
     }
 }
@@ -277,6 +279,7 @@ impl RunnerBuilder {
             unretrieved_panic: None,
             clock: None,
             ctrl_c: CtrlC::OnMainThread,
+            reactor: ReactorKind::default(),
         }
     }
 
@@ -403,6 +406,27 @@ impl RunnerBuilder {
         self
     }
 
+    /// Which I/O reactor the loop parks on: [`ReactorKind::Epoll`] (the default on
+    /// Linux and Android: a short socket read needs no second, `EAGAIN` read) or
+    /// [`ReactorKind::Polling`] (portable, the default elsewhere). [`build`]
+    /// fails with `Unsupported` for a kind the platform lacks.
+    ///
+    /// [`build`]: RunnerBuilder::build
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio::reactor::ReactorKind;
+    ///
+    /// let runner = ferrio::Runner::builder().reactor(ReactorKind::Polling).build()?;
+    /// assert_eq!(runner.run(async { 1 + 1 }), 2);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn reactor(mut self, kind: ReactorKind) -> Self {
+        self.reactor = kind;
+        self
+    }
+
     /// Builds the runner: the runtime with the I/O reactor as its driver, and the
     /// watchdog thread when debug mode is on.
     ///
@@ -411,7 +435,7 @@ impl RunnerBuilder {
     /// When the OS refuses a resource: the poller's descriptor, a worker thread or
     /// the watchdog thread.
     pub fn build(self) -> io::Result<Runner> {
-        let reactor = Reactor::new()?;
+        let reactor = Reactor::with_kind(self.reactor)?;
         let mut builder = Builder::new().flavor(self.flavor).driver(reactor);
         if let Some(n) = self.worker_threads {
             builder = builder.worker_threads(n);

@@ -244,15 +244,69 @@ impl<T: AsFd> Async<T> {
         }
     }
 
+    /// A read of a pipe into `len` bytes: like `poll_op`, and on a reactor that
+    /// reports [`READ_CLOSED`] a short read also ends read readiness, because it
+    /// emptied the pipe and any later data or hang-up raises a new edge. That saves
+    /// the `EAGAIN` read the next attempt would otherwise cost. A hang-up that came
+    /// with the data set `READ_CLOSED`, which keeps the readiness, so the next read
+    /// returns the end of the stream. (`polling` does not report `EPOLLRDHUP`:
+    /// there, data and a hang-up under one edge would leave the reader waiting for
+    /// an edge that never comes, so the shortcut is off.)
+    ///
+    /// Only pipes get this rule: a short read proves nothing on a datagram socket
+    /// or a terminal (one message or line per read), on a TCP socket (a read stops
+    /// short at urgent data; TCP has [`poll_tcp_read`](Self::poll_tcp_read)), or on
+    /// a Unix stream (a read stops short at passed descriptors or a change of
+    /// sender credentials).
+    ///
+    /// [`READ_CLOSED`]: crate::source::READ_CLOSED
+    pub(crate) fn poll_pipe_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&mut T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.io.as_mut().expect("present until drop");
+        stream_read(&self.source, &self.reactor, cx, len, || op(io))
+    }
+
+    /// A read of a TCP stream whose socket has `TCP_INQ` on (see
+    /// [`enable_tcp_inq`](crate::sys::enable_tcp_inq)): the kernel says with each
+    /// read whether the receive queue is now empty, so even a read that filled the
+    /// buffer (a `read_exact` of a whole message) can end readiness, not only a
+    /// short one. A pending FIN (and urgent data) counts as bytes left, and
+    /// `READ_CLOSED` still guards the clear as for a short read. Without the report
+    /// only `WouldBlock` ends readiness.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn poll_tcp_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let snapshot = ready!(self.source.poll_ready(READABLE, cx))?;
+            match crate::sys::recv_with_inq(self.get_ref().as_fd(), buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.source.clear(READABLE, snapshot)
+                }
+                Ok((n, inq)) => {
+                    // No report: assume nothing (a TCP read also stops short at
+                    // urgent data, so a short read alone proves nothing).
+                    let drained = n > 0 && inq == Some(0);
+                    if drained {
+                        self.source.clear_after_drained_read(snapshot);
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+
     /// A byte-stream write of `len` bytes: like `poll_op`, and a short write also
     /// clears write readiness, because on a stream socket or pipe it means the kernel
     /// buffer is full (and the kernel signals a new edge when space frees). That
     /// saves the `EAGAIN` syscall the next attempt would otherwise cost.
-    ///
-    /// Reads get no such shortcut: a short read does not prove that no end-of-stream
-    /// is pending, and `polling` does not report `EPOLLRDHUP`, so data and a FIN that
-    /// arrived under one edge would leave the reader waiting for an edge that never
-    /// comes.
     pub(crate) fn poll_write_op(
         &self,
         dir: Direction,
@@ -290,6 +344,27 @@ impl<T: AsFd> Async<T> {
                 }
                 result => return Poll::Ready(result),
             }
+        }
+    }
+}
+
+/// The body of [`Async::poll_pipe_read`].
+fn stream_read(
+    source: &Source,
+    reactor: &Reactor,
+    cx: &mut Context<'_>,
+    len: usize,
+    mut op: impl FnMut() -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    loop {
+        let snapshot = ready!(source.poll_ready(READABLE, cx))?;
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => source.clear(READABLE, snapshot),
+            Ok(n) if n > 0 && n < len && reactor.reports_read_closed() => {
+                source.clear_after_drained_read(snapshot);
+                return Poll::Ready(Ok(n));
+            }
+            result => return Poll::Ready(result),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! ferrio-reactor: the I/O driver over `polling` (epoll, kqueue), [`Async<T>`],
+//! ferrio-reactor: the I/O driver over `polling` (epoll, kqueue) or, on Linux, epoll
+//! directly (see [`ReactorKind`]), [`Async<T>`],
 //! TCP/UDP/Unix sockets, asyncio-style streams, signals and subprocesses.
 //!
 //! The [`Reactor`] is a ferrio-core [`Driver`](ferrio_core::driver::Driver): a
@@ -44,6 +45,8 @@
 //! ```
 
 mod async_io;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod epoll;
 pub mod net;
 pub mod process;
 mod reactor;
@@ -60,5 +63,5 @@ mod sync;
 mod sys;
 
 pub use async_io::Async;
-pub use reactor::Reactor;
+pub use reactor::{Reactor, ReactorKind};
 pub use runtime::{new_runtime, runtime_builder};

@@ -1,9 +1,12 @@
-//! The reactor: ferrio-core's [`Driver`] over a [`polling::Poller`].
+//! The reactor: ferrio-core's [`Driver`] over one of two OS interfaces, chosen by
+//! [`ReactorKind`]: [`polling::Poller`] (portable: epoll, kqueue) or, on Linux,
+//! epoll directly with `EPOLLRDHUP` (the `epoll` module). Both share everything
+//! else: the [`Source`] readiness state, the slab of sources and the park state.
 //!
 //! # Mode: edge-triggered, registered once
 //!
 //! Every source is added to the poller once, with interest in both directions, in
-//! [`PollMode::Edge`]. The poller then reports a source each time it *becomes*
+//! edge-triggered mode. The poller then reports a source each time it *becomes*
 //! readable or writable, and nothing needs re-arming: the cost of waiting is zero
 //! `epoll_ctl`/`kevent` changes per operation. The alternatives were worse for a
 //! request/response workload:
@@ -16,31 +19,46 @@
 //!
 //! Edge triggering is only correct with the per-source readiness state of
 //! [`Source`]: a readiness bit stays set until an operation returns `WouldBlock`
-//! (or a short write proves the send buffer full), and the clear is skipped when an
-//! event arrived meanwhile (the tick check). Sources start out "ready", so the
-//! first operation on a fresh socket is tried at once.
+//! (or a short write proves the send buffer full, or, on the epoll reactor, a read
+//! proves the receive queue empty), and the clear is skipped
+//! when an event arrived meanwhile (the tick check). Sources start out "ready", so
+//! the first operation on a fresh socket is tried at once.
 //!
 //! # Parking
 //!
 //! [`Driver::park`] waits on the poller with the executor's timeout and wakes the
-//! wakers of the sources that became ready before it returns. [`Driver::unpark`] uses
-//! [`Poller::notify`] only when a thread is actually blocked in the poller; an unpark
+//! wakers of the sources that became ready before it returns. [`Driver::unpark`]
+//! notifies the poller only when a thread is actually blocked in it; an unpark
 //! while the driver is busy (a task woken from inside dispatch, or by a task running
 //! on this thread) is just a flag the next park consumes, without a syscall.
 //!
 //! # Syscalls per round trip
 //!
 //! An echo round trip on one connection, per side: one `write`, one `read` that
-//! finds the data, one `read` that finds `EAGAIN` (and clears the readiness bit), and
-//! a share of a poller wait. polling implements a wait as `epoll_wait` plus the
-//! re-arming of its notifier and timer (about five syscalls), amortised over every
-//! event the wait returns. No `epoll_ctl` is paid per operation.
+//! finds the data, and a share of a poller wait. With `polling`, each side also
+//! pays one `read` that finds `EAGAIN` (and clears the readiness bit): without
+//! `EPOLLRDHUP` a short read does not prove the stream drained, and a full read
+//! (a `read_exact` of a whole message) never does. On the epoll reactor TCP
+//! streams turn on `TCP_INQ`, so the kernel says with each read whether it drained
+//! the queue, full reads included: no `EAGAIN` read is left on either side. (Pipes
+//! end readiness at a short read; Unix streams keep the `EAGAIN` read, see
+//! `Async::poll_pipe_read`.)
 //!
-//! Measured with `strace -c -f` on the `tcp_echo_rr` bench (50 clients x 1 000
-//! round trips of 64 bytes, single-thread flavours): ferrio 6.4 syscalls per round
-//! trip (4 `recvfrom`, 2 `sendto`, 0.35 for the waits), tokio 5.1 (its short-read
-//! shortcut, which needs `EPOLLRDHUP`, saves one `recvfrom`), smol 11.5 (oneshot
-//! re-arming: 3.2 `epoll_ctl` per round trip).
+//! A wait is one `epoll_pwait` on the epoll reactor; `polling` adds the re-arming
+//! of its notifier and timer (`epoll_ctl`, `timerfd_settime`, a `read`), amortised
+//! over every event the wait returns. Neither pays an `epoll_ctl` per operation.
+//!
+//! Measured with `strace -c -f` on `examples/echo_rr.rs` (50 clients x 1 000 round
+//! trips of 64 bytes, single-thread runtime; the server reads into 4 KiB, the
+//! client `read_exact`s 64 bytes), whole process, per round trip:
+//!
+//! | reactor | total | reads (`EAGAIN`) | `sendto` | `epoll_pwait` | `epoll_ctl` |
+//! |---|---|---|---|---|---|
+//! | `Polling` | 6.35 | 4.0 (2.0) | 2.0 | 0.066 | 0.135 |
+//! | `Epoll` with `TCP_INQ` | 4.09 | 2.0 (0.001) | 2.0 | 0.066 | 0.004 |
+//!
+//! (`Polling` also pays a `timerfd_settime` and a `read` per wait; the epoll
+//! reactor's reads are `recvmsg`, for the `TCP_INQ` report.)
 
 use std::any::Any;
 use std::fmt;
@@ -55,6 +73,8 @@ use ferrio_core::driver::{self, Driver};
 use polling::{Event, Events, PollMode, Poller};
 use slab::Slab;
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use crate::epoll::{Epoll, EpollEvents};
 use crate::source::{Source, READABLE, WRITABLE};
 
 /// Nobody is blocked in the poller and no unpark is pending.
@@ -63,6 +83,54 @@ const IDLE: u8 = 0;
 const WAITING: u8 = 1;
 /// An unpark is pending: the next park returns at once.
 const NOTIFIED: u8 = 2;
+
+/// Which OS interface a [`Reactor`] waits on.
+///
+/// Both kinds keep the same promises (no lost wake-up, no lost end-of-stream); they
+/// differ in cost. `Epoll` reports the peer's shutdown (`EPOLLRDHUP`), so a short
+/// read of a byte stream ends read readiness without the `EAGAIN` read that
+/// `Polling` needs, and its waits are one syscall instead of `polling`'s three to
+/// five. [`ReactorKind::default`] is `Epoll` on Linux and Android, `Polling`
+/// elsewhere.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_reactor::{Reactor, ReactorKind};
+///
+/// let portable = Reactor::with_kind(ReactorKind::Polling)?;
+/// assert_eq!(portable.kind(), ReactorKind::Polling);
+/// assert!(ReactorKind::available().contains(&ReactorKind::default()));
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReactorKind {
+    /// The `polling` crate: epoll on Linux, kqueue on the BSDs and macOS. Portable;
+    /// a short read costs one more `EAGAIN` read.
+    Polling,
+    /// epoll directly, with `EPOLLRDHUP`: Linux and Android only
+    /// ([`Reactor::with_kind`] fails with `Unsupported` elsewhere).
+    Epoll,
+}
+
+impl ReactorKind {
+    /// The kinds this platform supports, the default first.
+    pub fn available() -> &'static [ReactorKind] {
+        if cfg!(any(target_os = "linux", target_os = "android")) {
+            &[ReactorKind::Epoll, ReactorKind::Polling]
+        } else {
+            &[ReactorKind::Polling]
+        }
+    }
+}
+
+impl Default for ReactorKind {
+    /// `Epoll` on Linux and Android, `Polling` elsewhere.
+    fn default() -> Self {
+        ReactorKind::available()[0]
+    }
+}
 
 /// The I/O reactor: registers sources with the OS poller and wakes the tasks waiting
 /// on them. It is a ferrio-core [`Driver`], so a runtime parks on it.
@@ -83,7 +151,7 @@ const NOTIFIED: u8 = 2;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct Reactor {
-    poller: Poller,
+    backend: Backend,
     sources: Mutex<Slab<Arc<Source>>>,
     /// The event buffer and a reusable list of wakers to call, owned by the parker.
     dispatch: Mutex<Dispatch>,
@@ -92,13 +160,133 @@ pub struct Reactor {
     me: Weak<Reactor>,
 }
 
+/// The OS interface behind a reactor.
+enum Backend {
+    Polling(Poller),
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    Epoll(Epoll),
+}
+
+/// The events of one wait, in the form of the backend that filled them.
+enum EventBuf {
+    Polling(Events),
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    Epoll(EpollEvents),
+}
+
 struct Dispatch {
-    events: Events,
+    events: EventBuf,
     wakers: Vec<Waker>,
 }
 
+impl Backend {
+    fn new(kind: ReactorKind) -> io::Result<(Backend, EventBuf)> {
+        match kind {
+            ReactorKind::Polling => {
+                let poller = Poller::new()?;
+                if !poller.supports_edge() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        "ferrio-reactor needs an edge-triggered poller (epoll or kqueue)",
+                    ));
+                }
+                Ok((Backend::Polling(poller), EventBuf::Polling(Events::new())))
+            }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            ReactorKind::Epoll => Ok((
+                Backend::Epoll(Epoll::new()?),
+                EventBuf::Epoll(EpollEvents::new()),
+            )),
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            ReactorKind::Epoll => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "the epoll reactor exists on Linux and Android only; use ReactorKind::Polling",
+            )),
+        }
+    }
+
+    fn kind(&self) -> ReactorKind {
+        match self {
+            Backend::Polling(_) => ReactorKind::Polling,
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Backend::Epoll(_) => ReactorKind::Epoll,
+        }
+    }
+
+    /// Adds `fd` under `key` for both directions, edge-triggered.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must stay open until [`delete`](Self::delete) removed it.
+    unsafe fn add(&self, fd: BorrowedFd<'_>, key: usize) -> io::Result<()> {
+        match self {
+            // SAFETY: the caller keeps `fd` open until it is deleted.
+            Backend::Polling(poller) => unsafe {
+                poller.add_with_mode(fd.as_raw_fd(), Event::all(key), PollMode::Edge)
+            },
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Backend::Epoll(epoll) => epoll.add(fd, key),
+        }
+    }
+
+    fn delete(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        match self {
+            Backend::Polling(poller) => poller.delete(fd),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Backend::Epoll(epoll) => epoll.delete(fd),
+        }
+    }
+
+    fn wait(&self, events: &mut EventBuf, timeout: Option<Duration>) -> io::Result<()> {
+        match (self, events) {
+            (Backend::Polling(poller), EventBuf::Polling(events)) => {
+                events.clear();
+                poller.wait(events, timeout).map(drop)
+            }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            (Backend::Epoll(epoll), EventBuf::Epoll(events)) => epoll.wait(events, timeout),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            _ => unreachable!("a reactor's event buffer matches its backend"),
+        }
+    }
+
+    fn notify(&self) -> io::Result<()> {
+        match self {
+            Backend::Polling(poller) => poller.notify(),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Backend::Epoll(epoll) => epoll.notify(),
+        }
+    }
+}
+
+impl EventBuf {
+    /// Calls `f` with the key and readiness bits of each source event.
+    fn for_each(&self, mut f: impl FnMut(usize, usize)) {
+        match self {
+            EventBuf::Polling(events) => {
+                for event in events.iter() {
+                    let mut dirs = 0;
+                    if event.readable {
+                        dirs |= READABLE;
+                    }
+                    if event.writable {
+                        dirs |= WRITABLE;
+                    }
+                    f(event.key, dirs);
+                }
+            }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            EventBuf::Epoll(events) => {
+                for (key, dirs) in events.iter() {
+                    f(key, dirs);
+                }
+            }
+        }
+    }
+}
+
 impl Reactor {
-    /// Creates a reactor over a new OS poller.
+    /// Creates a reactor of the platform's default [`ReactorKind`].
     ///
     /// Also makes sure `SIGPIPE` cannot kill the process: writing to a closed socket
     /// or pipe must be an `io::Error`, never a death.
@@ -107,25 +295,42 @@ impl Reactor {
     ///
     /// When the OS poller cannot be created (for example, out of descriptors).
     pub fn new() -> io::Result<Arc<Reactor>> {
+        Self::with_kind(ReactorKind::default())
+    }
+
+    /// Creates a reactor over the given OS interface.
+    ///
+    /// # Errors
+    ///
+    /// When the OS poller cannot be created, or `kind` does not exist on this
+    /// platform (`Unsupported`).
+    pub fn with_kind(kind: ReactorKind) -> io::Result<Arc<Reactor>> {
         crate::sys::ignore_sigpipe();
-        let poller = Poller::new()?;
-        if !poller.supports_edge() {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "ferrio-reactor needs an edge-triggered poller (epoll or kqueue)",
-            ));
-        }
+        let (backend, events) = Backend::new(kind)?;
         Ok(Arc::new_cyclic(|me| Reactor {
-            poller,
+            backend,
             sources: Mutex::new(Slab::new()),
             dispatch: Mutex::new(Dispatch {
-                events: Events::new(),
+                events,
                 wakers: Vec::new(),
             }),
             park_state: AtomicU8::new(IDLE),
             shut_down: AtomicBool::new(false),
             me: me.clone(),
         }))
+    }
+
+    /// Which OS interface this reactor waits on.
+    pub fn kind(&self) -> ReactorKind {
+        self.backend.kind()
+    }
+
+    /// Whether the backend reports a closed read side ([`READ_CLOSED`]), which
+    /// makes a short read of a byte stream proof that it is drained.
+    ///
+    /// [`READ_CLOSED`]: crate::source::READ_CLOSED
+    pub(crate) fn reports_read_closed(&self) -> bool {
+        self.kind() == ReactorKind::Epoll
     }
 
     /// The reactor of the runtime running on this thread, if that runtime was built
@@ -168,10 +373,7 @@ impl Reactor {
         };
         // SAFETY: the caller (`Async`) keeps the descriptor open until it calls
         // `deregister`, which removes it from the poller before the descriptor closes.
-        let added = unsafe {
-            self.poller
-                .add_with_mode(raw, Event::all(source.key), PollMode::Edge)
-        };
+        let added = unsafe { self.backend.add(fd, source.key) };
         if let Err(e) = added {
             self.lock_sources().remove(source.key);
             return Err(e);
@@ -186,7 +388,7 @@ impl Reactor {
         let fd = unsafe { BorrowedFd::borrow_raw(source.raw) };
         // Deletion can only fail if the descriptor was never added or already gone;
         // neither leaves anything to clean up.
-        let _ = self.poller.delete(fd);
+        let _ = self.backend.delete(fd);
         let mut sources = self.lock_sources();
         if sources
             .get(source.key)
@@ -203,8 +405,7 @@ impl Reactor {
     /// Waits on the poller and wakes the tasks of the sources that became ready.
     fn wait_and_dispatch(&self, dispatch: &mut Dispatch, timeout: Option<Duration>) {
         let Dispatch { events, wakers } = dispatch;
-        events.clear();
-        let waited = self.poller.wait(events, timeout);
+        let waited = self.backend.wait(events, timeout);
         // An unpark during a blocking wait saw WAITING and went through the poller's
         // notify, which either woke this wait or makes the next one return at once;
         // so the slot can go back to idle. (A poll never set WAITING.)
@@ -212,26 +413,17 @@ impl Reactor {
             self.park_state.store(IDLE, Ordering::Release);
         }
         if let Err(e) = waited {
-            // polling retries EINTR itself; anything else means the poller is broken.
+            // Both backends return EINTR as an empty wait; anything else means the
+            // poller is broken.
             panic!("ferrio reactor: waiting on the OS poller failed: {e}");
-        }
-        if events.is_empty() {
-            return;
         }
         {
             let sources = self.lock_sources();
-            for event in events.iter() {
-                if let Some(source) = sources.get(event.key) {
-                    let mut dirs = 0;
-                    if event.readable {
-                        dirs |= READABLE;
-                    }
-                    if event.writable {
-                        dirs |= WRITABLE;
-                    }
+            events.for_each(|key, dirs| {
+                if let Some(source) = sources.get(key) {
                     source.set_ready(dirs, wakers);
                 }
-            }
+            });
         }
         // Wake outside the sources lock: a wake may drop a task, whose I/O objects
         // deregister themselves.
@@ -270,8 +462,8 @@ impl Driver for Reactor {
 
     fn unpark(&self) {
         if self.park_state.swap(NOTIFIED, Ordering::AcqRel) == WAITING {
-            // Only fails if the eventfd is gone, i.e. the poller is being dropped.
-            let _ = self.poller.notify();
+            // Only fails if the notifier is gone, i.e. the poller is being dropped.
+            let _ = self.backend.notify();
         }
     }
 
@@ -301,6 +493,7 @@ impl Reactor {
 impl fmt::Debug for Reactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reactor")
+            .field("kind", &self.kind())
             .field("sources", &self.source_count())
             .finish_non_exhaustive()
     }
@@ -308,6 +501,10 @@ impl fmt::Debug for Reactor {
 
 impl AsRawFd for Reactor {
     fn as_raw_fd(&self) -> RawFd {
-        self.poller.as_raw_fd()
+        match &self.backend {
+            Backend::Polling(poller) => poller.as_raw_fd(),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Backend::Epoll(epoll) => std::os::fd::AsFd::as_fd(epoll).as_raw_fd(),
+        }
     }
 }

@@ -2,12 +2,27 @@
 //!
 //! # Readiness state
 //!
-//! `state` packs two readiness bits (`READABLE`, `WRITABLE`) and a tick counter in
-//! the bits above them. The reactor sets bits and bumps the tick when the poller
-//! reports an event; an operation that hits `WouldBlock` clears its bit, but only if
-//! the tick it saw before the operation is still current. That tick check is what
-//! makes edge-triggered readiness safe: an event that arrives while the operation
-//! runs bumps the tick, the clear is skipped, and the next attempt sees the data.
+//! `state` packs two readiness bits (`READABLE`, `WRITABLE`), a sticky
+//! `READ_CLOSED` bit and a tick counter in the bits above them. The reactor sets
+//! bits and bumps the tick when the poller reports an event; an operation that hits
+//! `WouldBlock` clears its bit, but only if the tick it saw before the operation is
+//! still current. That tick check is what makes edge-triggered readiness safe: an
+//! event that arrives while the operation runs bumps the tick, the clear is skipped,
+//! and the next attempt sees the data.
+//!
+//! # Reads that drained the source
+//!
+//! A read that emptied the receive queue may end read readiness like a
+//! `WouldBlock` would, saving that syscall ([`Source::clear_after_drained_read`]):
+//! any later data raises a new edge. Which reads prove it: a short read of a pipe,
+//! and a TCP read whose `TCP_INQ` report says no byte is left (see `Async`). The
+//! one thing such a read cannot prove is that no end-of-stream is pending: a FIN
+//! or hang-up that came with the data raises no further edge. So the epoll reactor
+//! reports the peer's shutdown (`EPOLLRDHUP`, `EPOLLHUP`, `EPOLLERR`) as
+//! `READ_CLOSED`, which never clears, and a draining read leaves readiness alone
+//! once it is set: the next read then returns the end of the stream. A FIN that
+//! arrives after the read raises its own edge, which bumps the tick and sets the
+//! bits again.
 //!
 //! The items are `pub` only so that the loom models (`tests/loom.rs`) can reach
 //! them; outside `cfg(loom)` the module is private.
@@ -26,8 +41,14 @@ use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
 pub const READABLE: usize = 0b01;
 /// The readiness bit for writes.
 pub const WRITABLE: usize = 0b10;
+/// The peer shut down its write side (or the source hung up or failed): sticky, so
+/// a draining read never ends read readiness afterwards. Only set by a reactor that
+/// reports it (epoll with `EPOLLRDHUP`).
+pub const READ_CLOSED: usize = 0b100;
 const READY_MASK: usize = READABLE | WRITABLE;
-const TICK: usize = 0b100;
+const TICK: usize = 0b1000;
+/// The bits of `state` that hold the tick.
+const TICK_MASK: usize = !(TICK - 1);
 
 /// A direction of interest: [`READABLE`] or [`WRITABLE`].
 pub type Direction = usize;
@@ -129,13 +150,26 @@ impl Source {
         let _ = self
             .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
-                (current & !READY_MASK == snapshot & !READY_MASK).then_some(current & !dir)
+                (current & TICK_MASK == snapshot & TICK_MASK).then_some(current & !dir)
             });
     }
 
-    /// Marks `dirs` ready, bumps the tick and moves the matching wakers into `out`.
+    /// After a read that drained the source: clears read readiness unless an event
+    /// arrived since `snapshot` or the read side is closed (see the module docs).
+    /// Only sound with a reactor that reports [`READ_CLOSED`].
+    pub fn clear_after_drained_read(&self, snapshot: usize) {
+        let _ = self
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
+                (current & TICK_MASK == snapshot & TICK_MASK && current & READ_CLOSED == 0)
+                    .then_some(current & !READABLE)
+            });
+    }
+
+    /// Marks `dirs` ready (with [`READ_CLOSED`] if given), bumps the tick and moves
+    /// the matching wakers into `out`.
     pub fn set_ready(&self, dirs: usize, out: &mut Vec<Waker>) {
-        if dirs == 0 {
+        if dirs & READY_MASK == 0 {
             return;
         }
         let _ = self

@@ -22,7 +22,13 @@ fn accept_under_emfile_recovers() {
         );
         return;
     }
-    let rt = common::runtime(ferrio_core::Flavor::CurrentThread);
+    for &kind in ferrio_reactor::ReactorKind::available() {
+        accept_under_emfile(kind);
+    }
+}
+
+fn accept_under_emfile(kind: ferrio_reactor::ReactorKind) {
+    let rt = common::runtime_with(kind, ferrio_core::Flavor::CurrentThread);
     rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -31,13 +37,21 @@ fn accept_under_emfile_recovers() {
             .map(|_| std::net::TcpStream::connect(addr).unwrap())
             .collect();
 
-        // Lower the limit to just above what is open, then use up the rest.
+        // Lower the soft limit to just above what is open, then use up the rest.
+        // (The hard limit stays, so the next reactor kind can raise it back.)
+        let mut original = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit with a valid out pointer.
+        let queried = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut original) };
+        assert_eq!(queried, 0);
         let open = common::fd_count() as libc::rlim_t;
         let limit = libc::rlimit {
             rlim_cur: open + 8,
-            rlim_max: open + 8,
+            rlim_max: original.rlim_max,
         };
-        // SAFETY: setrlimit with a valid struct; lowering our own limit.
+        // SAFETY: setrlimit with a valid struct; lowering our own soft limit.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
         let mut hogs = Vec::new();
         loop {
@@ -62,5 +76,8 @@ fn accept_under_emfile_recovers() {
         let (second, _) = listener.accept().await.expect("second accept");
         assert_eq!(first.local_addr().unwrap(), addr);
         assert_eq!(second.local_addr().unwrap(), addr);
+        // SAFETY: restoring the limit this test found, below the unchanged hard one.
+        let restored = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &original) };
+        assert_eq!(restored, 0);
     });
 }

@@ -14,8 +14,14 @@ const CONNECTIONS: usize = 10;
 
 #[test]
 fn ten_thousand_connections_leave_no_descriptor_behind() {
-    let rt = common::runtime(ferrio_core::Flavor::CurrentThread);
-    let mt = common::runtime(ferrio_core::Flavor::MultiThread);
+    for &kind in ferrio_reactor::ReactorKind::available() {
+        connections_leave_no_descriptor_behind(kind);
+    }
+}
+
+fn connections_leave_no_descriptor_behind(kind: ferrio_reactor::ReactorKind) {
+    let rt = common::runtime_with(kind, ferrio_core::Flavor::CurrentThread);
+    let mt = common::runtime_with(kind, ferrio_core::Flavor::MultiThread);
     let baseline = common::fd_count();
     let (sources_before, sources_after) = rt.block_on(async {
         let reactor = ferrio_reactor::Reactor::current().unwrap();
@@ -31,7 +37,7 @@ fn ten_thousand_connections_leave_no_descriptor_behind() {
         drop(listener);
         (before, reactor.source_count())
     });
-    assert_eq!(sources_before, sources_after);
+    assert_eq!(sources_before, sources_after, "{kind:?}");
     mt.block_on(async {
         ferrio_core::spawn(async {
             let listener = Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
@@ -59,5 +65,5 @@ fn ten_thousand_connections_leave_no_descriptor_behind() {
         .await
         .unwrap();
     });
-    assert_eq!(common::fd_count(), baseline);
+    assert_eq!(common::fd_count(), baseline, "{kind:?}");
 }

@@ -29,10 +29,15 @@ fn listener_for_all() -> std::net::TcpListener {
 #[test]
 fn many_connections_with_partial_reads_lose_no_byte() {
     // Runtimes (and their pollers) exist before the baseline is taken.
-    let runtimes = [
-        common::runtime(ferrio_core::Flavor::CurrentThread),
-        common::runtime(ferrio_core::Flavor::MultiThread),
-    ];
+    let runtimes: Vec<_> = ferrio_reactor::ReactorKind::available()
+        .iter()
+        .flat_map(|&kind| {
+            [
+                common::runtime_with(kind, ferrio_core::Flavor::CurrentThread),
+                common::runtime_with(kind, ferrio_core::Flavor::MultiThread),
+            ]
+        })
+        .collect();
     let baseline = common::fd_count();
     for rt in &runtimes {
         let echoed_by_server = Arc::new(AtomicUsize::new(0));

@@ -23,13 +23,30 @@ use crate::source::READABLE;
 /// that holds it (a reader and a writer in two tasks, say).
 pub(crate) struct Socket<T: AsFd> {
     inner: Arc<Async<T>>,
+    /// A TCP stream with `TCP_INQ` on: reads learn whether they drained it.
+    tcp_inq: bool,
 }
 
 impl<T: AsFd> Clone for Socket<T> {
     fn clone(&self) -> Self {
         Socket {
             inner: self.inner.clone(),
+            tcp_inq: self.tcp_inq,
         }
+    }
+}
+
+impl Socket<std::net::TcpStream> {
+    /// Turns on `TCP_INQ` where it pays: on the epoll reactor, whose `READ_CLOSED`
+    /// makes a drained read safe to end readiness on. One `setsockopt` per
+    /// connection saves the `EAGAIN` read after every full read.
+    pub(crate) fn with_tcp_inq(self) -> Self {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let tcp_inq = self.inner.reactor().reports_read_closed()
+            && crate::sys::enable_tcp_inq(self.inner.as_fd());
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let tcp_inq = false;
+        Socket { tcp_inq, ..self }
     }
 }
 
@@ -39,6 +56,7 @@ impl<T: AsFd> Socket<T> {
     pub(crate) fn new(io: T) -> io::Result<Self> {
         Ok(Socket {
             inner: Arc::new(Async::new(io)?),
+            tcp_inq: false,
         })
     }
 
@@ -46,6 +64,7 @@ impl<T: AsFd> Socket<T> {
     pub(crate) fn with_reactor(io: T, reactor: &Arc<Reactor>) -> io::Result<Self> {
         Ok(Socket {
             inner: Arc::new(Async::with_reactor(io, reactor)?),
+            tcp_inq: false,
         })
     }
 
@@ -53,6 +72,7 @@ impl<T: AsFd> Socket<T> {
     pub(crate) fn with_reactor_nonblocking(io: T, reactor: &Arc<Reactor>) -> io::Result<Self> {
         Ok(Socket {
             inner: Arc::new(Async::with_reactor_nonblocking(io, reactor)?),
+            tcp_inq: false,
         })
     }
 
@@ -198,8 +218,10 @@ impl HalfClose for std::os::unix::net::UnixStream {
 }
 
 // The stream types' `futures-io` impls, for the type and for a shared reference,
-// all come here: reads and writes go through the shared `Async`, a flush has
-// nothing to wait for, and a close shuts the write half (the peer reads EOF).
+// all come here: reads and writes go through the shared `Async` (a TCP read with
+// `TCP_INQ` learns whether it drained the socket; any other read ends readiness
+// only at `WouldBlock`), a flush has nothing to wait for, and a close shuts the
+// write half (the peer reads EOF).
 impl<T: AsFd> Socket<T>
 where
     for<'a> &'a T: Read,
@@ -209,6 +231,10 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.tcp_inq {
+            return self.inner.poll_tcp_read(cx, buf);
+        }
         Pin::new(&mut &*self.inner).poll_read(cx, buf)
     }
 

@@ -92,7 +92,10 @@ impl TcpListener {
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.inner
             .poll_accept(cx, std::net::TcpListener::accept)
-            .map_ok(|(inner, peer)| (TcpStream { inner }, peer))
+            .map_ok(|(inner, peer)| {
+                let inner = inner.with_tcp_inq();
+                (TcpStream { inner }, peer)
+            })
     }
 
     /// A stream of incoming connections: `accept` in a loop.
@@ -176,7 +179,7 @@ impl TcpStream {
         let connect = Socket::connect_tcp(addr);
         async move {
             Ok(TcpStream {
-                inner: connect.await?,
+                inner: connect.await?.with_tcp_inq(),
             })
         }
     }
@@ -193,7 +196,7 @@ impl TcpStream {
     #[track_caller]
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            inner: Socket::new(stream)?,
+            inner: Socket::new(stream)?.with_tcp_inq(),
         })
     }
 

@@ -93,22 +93,28 @@ impl AsyncWrite for ChildStdin {
 }
 
 impl AsyncRead for ChildStdout {
+    /// A short read of a pipe may end readiness (see `Async::poll_pipe_read`).
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let len = buf.len();
+        self.inner
+            .poll_pipe_read(cx, len, |pipe| io::Read::read(pipe, buf))
     }
 }
 
 impl AsyncRead for ChildStderr {
+    /// A short read of a pipe may end readiness (see `Async::poll_pipe_read`).
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let len = buf.len();
+        self.inner
+            .poll_pipe_read(cx, len, |pipe| io::Read::read(pipe, buf))
     }
 }
 

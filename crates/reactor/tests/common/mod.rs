@@ -1,14 +1,23 @@
-//! Shared test helpers: both runtime flavours, fd counting, child re-execution.
+//! Shared test helpers: both runtime flavours on every reactor kind, fd counting,
+//! child re-execution.
 #![allow(dead_code, unreachable_pub)]
 
 use std::future::Future;
 use std::process::Command;
 
 use ferrio_core::{Flavor, Runtime};
+use ferrio_reactor::{Reactor, ReactorKind};
 
-/// A runtime with a reactor, of the given flavour (2 workers for multi-thread).
+/// A runtime with the default reactor, of the given flavour (2 workers for
+/// multi-thread).
 pub fn runtime(flavor: Flavor) -> Runtime {
-    let builder = ferrio_reactor::runtime_builder().expect("reactor");
+    runtime_with(ReactorKind::default(), flavor)
+}
+
+/// A runtime with a reactor of `kind`, of the given flavour.
+pub fn runtime_with(kind: ReactorKind, flavor: Flavor) -> Runtime {
+    let reactor = Reactor::with_kind(kind).expect("reactor");
+    let builder = ferrio_core::Builder::new().driver(reactor);
     match flavor {
         Flavor::CurrentThread => builder.flavor(Flavor::CurrentThread),
         Flavor::MultiThread => builder.flavor(Flavor::MultiThread).worker_threads(2),
@@ -17,21 +26,24 @@ pub fn runtime(flavor: Flavor) -> Runtime {
     .expect("runtime")
 }
 
-/// Runs the test body on the single-thread loop and on the multi-thread executor.
+/// Runs the test body on the single-thread loop and on the multi-thread executor,
+/// each over every reactor kind this platform has.
 pub fn on_each_flavor<F, Fut>(body: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
-        let rt = runtime(flavor);
-        // Run the body as a spawned task so that on the multi-thread flavour it
-        // runs on a worker (and readiness wakes it there).
-        rt.block_on(async {
-            ferrio_core::spawn(body())
-                .await
-                .unwrap_or_else(|e| panic!("test body failed on {flavor:?}: {e}"))
-        });
+    for &kind in ReactorKind::available() {
+        for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
+            let rt = runtime_with(kind, flavor);
+            // Run the body as a spawned task so that on the multi-thread flavour it
+            // runs on a worker (and readiness wakes it there).
+            rt.block_on(async {
+                ferrio_core::spawn(body())
+                    .await
+                    .unwrap_or_else(|e| panic!("test body failed on {kind:?} {flavor:?}: {e}"))
+            });
+        }
     }
 }
 
