@@ -44,7 +44,9 @@ pub mod __loom {
     pub use crate::runtime::local_queue::RawQueue;
 }
 
-pub use runtime::{in_runtime, stats, Builder, Flavor, Handle, Metrics, PollHook, Runtime, Stats};
+pub use runtime::{
+    in_runtime, stats, Builder, Flavor, Handle, MainCancelled, Metrics, PollHook, Runtime, Stats,
+};
 pub use spawn::{all_tasks, create_task, current_task, spawn, spawn_local, yield_now, YieldNow};
 pub use task::{
     Builder as TaskBuilder, PanicPayload, PanicReport, Task, TaskError, TaskId, TaskSnapshot,

@@ -123,8 +123,9 @@ pub fn all_tasks() -> Vec<TaskSnapshot> {
     context::with_current(|rt| rt.registry.snapshots(), "ferrio::all_tasks")
 }
 
-/// A snapshot of the task being polled on this thread; `None` outside a task (for
-/// instance in the main future of `block_on`).
+/// A snapshot of the task being polled on this thread, the main future of
+/// `block_on` included (it is a task); `None` outside any task (in a destructor run
+/// at shutdown, or on a thread that runs no runtime).
 pub fn current_task() -> Option<TaskSnapshot> {
     crate::task::header::current_snapshot()
 }

@@ -94,8 +94,8 @@ pub use ferrio_core::combinators::{
 };
 pub use ferrio_core::{
     all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
-    spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval, Sleep, Task,
-    TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
+    spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval,
+    MainCancelled, Sleep, Task, TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
 // The functions `gather` and `try_gather` and the macros `gather!` and `try_gather!`.
 pub use ferrio_core::{gather, try_gather};

@@ -8,10 +8,9 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_task::Runnable;
-
+use super::current_thread::Ready;
 use super::shared::Shared;
-use crate::task::{Header, Task};
+use crate::task::Task;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -32,7 +31,7 @@ pub(crate) struct Ctx {
     rt_ptr: Cell<*const Shared>,
     role: Cell<Role>,
     /// The single-thread loop's ready queue, while this thread runs the loop.
-    pub(crate) local: RefCell<VecDeque<Runnable<Header>>>,
+    pub(crate) local: RefCell<VecDeque<Ready>>,
 }
 
 thread_local! {

@@ -4,6 +4,7 @@
 pub(crate) mod context;
 pub(crate) mod current_thread;
 pub(crate) mod local_queue;
+pub(crate) mod main_task;
 pub(crate) mod multi_thread;
 pub(crate) mod shared;
 
@@ -21,6 +22,7 @@ use crate::registry::Registry;
 use crate::task::{PanicReport, Task, TaskId, TaskSnapshot};
 use crate::time::TimeShared;
 use current_thread::LoopQueue;
+pub use main_task::MainCancelled;
 use multi_thread::Pool;
 use shared::{Scheduler, Shared};
 
@@ -246,14 +248,59 @@ impl Runtime {
     /// flavour) or waiting while the workers run the tasks (multi-thread). Callable
     /// several times; tasks left over from one call keep running in the next.
     ///
+    /// `future` is the *main task*, as asyncio's `run` makes its coroutine one: it
+    /// is listed first by [`all_tasks`](crate::all_tasks) (spawned at the caller's
+    /// line), it is [`current_task`](crate::current_task) while it runs, its polls
+    /// count toward the fairness rule like any task's, and it can be cancelled
+    /// through [`Handle::cancel_task`]. It may still borrow locals and need not be
+    /// `Send`: it runs on the calling thread.
+    ///
     /// # Panics
     ///
     /// When called from a thread that is already running a ferrio runtime (a worker,
-    /// or inside another `block_on`): that would deadlock.
+    /// or inside another `block_on`): that would deadlock. When the main task is
+    /// cancelled (asyncio's `run` raises `CancelledError`): its future is dropped at
+    /// its current await, then `block_on` panics saying so; use
+    /// [`try_block_on`](Runtime::try_block_on) to get that as an error instead.
+    #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self.try_block_on_at(future, Location::caller()) {
+            Ok(v) => v,
+            Err(MainCancelled) => panic!(
+                "ferrio: the main task was cancelled, so block_on has no value to return \
+                 (asyncio's run raises CancelledError); use try_block_on to handle it"
+            ),
+        }
+    }
+
+    /// [`block_on`](Runtime::block_on), with the cancellation of the main task as
+    /// `Err(MainCancelled)` instead of a panic.
+    ///
+    /// ```
+    /// let rt = ferrio_core::Runtime::new().unwrap();
+    /// let out = rt.try_block_on(async {
+    ///     let main = ferrio_core::current_task().unwrap().id;
+    ///     ferrio_core::Handle::current().cancel_task(main);
+    ///     ferrio_core::yield_now().await;
+    ///     unreachable!("cancelled at the await above");
+    /// });
+    /// assert_eq!(out, Err(ferrio_core::MainCancelled));
+    /// ```
+    #[track_caller]
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, MainCancelled> {
+        self.try_block_on_at(future, Location::caller())
+    }
+
+    /// [`try_block_on`](Runtime::try_block_on) with the main task's spawn site given
+    /// (for layers that run the caller's future on its behalf, as `ferrio::run`).
+    pub fn try_block_on_at<F: Future>(
+        &self,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> Result<F::Output, MainCancelled> {
         match &self.shared.scheduler {
-            Scheduler::Current(q) => current_thread::block_on(&self.shared, q, future),
-            Scheduler::Multi(_) => multi_thread::block_on(&self.shared, future),
+            Scheduler::Current(q) => current_thread::block_on(&self.shared, q, future, location),
+            Scheduler::Multi(_) => multi_thread::block_on(&self.shared, future, location),
         }
     }
 
@@ -422,6 +469,21 @@ impl Handle {
             timers: self.shared.time.len(),
             closed: self.shared.closed.load(Ordering::SeqCst),
         }
+    }
+
+    /// Requests the cancellation of the live task `id` of this runtime, the main
+    /// task of `block_on` included, and wakes it: its future is dropped at its
+    /// current await. Returns `false` when no live task has that id.
+    ///
+    /// ```
+    /// # ferrio_core::Runtime::new().unwrap().block_on(async {
+    /// let t = ferrio_core::spawn(std::future::pending::<()>());
+    /// assert!(ferrio_core::Handle::current().cancel_task(t.id()));
+    /// assert!(t.await.unwrap_err().is_cancelled());
+    /// # });
+    /// ```
+    pub fn cancel_task(&self, id: TaskId) -> bool {
+        self.shared.registry.cancel_by_id(id)
     }
 
     /// Whether both handles refer to the same runtime.
