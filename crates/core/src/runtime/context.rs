@@ -32,6 +32,9 @@ pub(crate) struct Ctx {
     role: Cell<Role>,
     /// The single-thread loop's ready queue, while this thread runs the loop.
     pub(crate) local: RefCell<VecDeque<Ready>>,
+    /// This thread is firing due timers: the tasks they wake queue in deadline
+    /// order (a worker's LIFO slot would run the last one first).
+    pub(crate) firing_timers: Cell<bool>,
 }
 
 thread_local! {
@@ -41,6 +44,7 @@ thread_local! {
             rt_ptr: Cell::new(std::ptr::null()),
             role: Cell::new(Role::Outside),
             local: RefCell::new(VecDeque::new()),
+            firing_timers: Cell::new(false),
         }
     };
 }
@@ -105,6 +109,23 @@ impl Ctx {
             _ => None,
         }
     }
+}
+
+/// Fires the due timers of `shared` from a runtime thread, so that the tasks they
+/// wake are queued in deadline order. Returns how many fired.
+pub(crate) fn fire_due_in_order(shared: &Shared) -> usize {
+    if !shared.time.has_timers() {
+        return 0;
+    }
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = CTX.try_with(|c| c.firing_timers.set(false));
+        }
+    }
+    let _ = CTX.try_with(|c| c.firing_timers.set(true));
+    let _reset = Reset;
+    shared.time.fire_due()
 }
 
 /// Restores the previous context on drop.

@@ -306,6 +306,12 @@ impl Pool {
                 unsafe { self.push_local(index, runnable) };
                 return;
             }
+            // Woken by due timers: queue in deadline order (the LIFO slot would
+            // run the last one first), and let sleepers help.
+            Some(index) if ctx.is_some_and(|c| c.firing_timers.get()) => {
+                // SAFETY: `worker_of` says this thread is worker `index`.
+                unsafe { self.push_local(index, runnable) };
+            }
             Some(index) => {
                 let Some(displaced) = self.workers[index].put_lifo(runnable) else {
                     return;
@@ -487,7 +493,7 @@ impl Worker<'_> {
     fn maintenance(&mut self) {
         context::refresh_coarse_now();
         self.shared.registry.collect(self.index);
-        self.shared.time.fire_due();
+        context::fire_due_in_order(self.shared);
         if !self.pool.driver_taken.swap(true, Ordering::Acquire) {
             self.shared.driver.park(Some(Duration::ZERO));
             self.pool.driver_taken.store(false, Ordering::Release);
@@ -568,7 +574,7 @@ impl Worker<'_> {
     fn park(&mut self) {
         let pool = self.pool;
         let shared = self.shared;
-        if shared.time.fire_due() > 0 {
+        if context::fire_due_in_order(shared) > 0 {
             return;
         }
         let me = &pool.workers[self.index];
@@ -616,7 +622,7 @@ impl Worker<'_> {
         }
         self.searching = !pool.leave_idle(self.index);
         context::refresh_coarse_now();
-        shared.time.fire_due();
+        context::fire_due_in_order(shared);
     }
 }
 
@@ -718,7 +724,7 @@ pub(crate) fn block_on<F: std::future::Future>(
         polls = polls.wrapping_add(1);
         if polls.is_multiple_of(MAINTENANCE_INTERVAL) {
             context::refresh_coarse_now();
-            shared.time.fire_due();
+            context::fire_due_in_order(shared);
             if !pool.driver_taken.swap(true, Ordering::Acquire) {
                 shared.driver.park(Some(Duration::ZERO));
                 pool.driver_taken.store(false, Ordering::Release);
