@@ -46,6 +46,7 @@ pub mod __loom {
 
 pub use runtime::{
     in_runtime, stats, Builder, Flavor, Handle, MainCancelled, Metrics, PollHook, Runtime, Stats,
+    WorkGuard,
 };
 pub use spawn::{all_tasks, create_task, current_task, spawn, spawn_local, yield_now, YieldNow};
 pub use task::{

@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 mod handle;
+mod offload;
 mod runner;
 
 pub mod debug;
@@ -105,7 +106,8 @@ pub use ferrio_core::{gather, try_gather};
 pub use ferrio_core::combinators;
 
 // Offload: asyncio's to_thread and run_in_executor.
-pub use ferrio_executor_pool::{run_in_executor, to_thread, ProcessPool, ThreadPool};
+pub use ferrio_executor_pool::{ProcessPool, ThreadPool};
+pub use offload::{run_in_executor, to_thread, InFlight};
 
 /// Queues and synchronization primitives: asyncio's `Queue`, `PriorityQueue`,
 /// `LifoQueue`, `Lock`, `Event`, `Condition`, `Semaphore`, `BoundedSemaphore`,

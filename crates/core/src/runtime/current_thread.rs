@@ -31,6 +31,7 @@ use concurrent_queue::ConcurrentQueue;
 use super::context::{self, Ctx, Role};
 use super::main_task::{MainCancelled, MainExit, MainTask, MainWake};
 use super::shared::Shared;
+use super::work::IdleCheck;
 use crate::clock::IdleAction;
 use crate::driver;
 use crate::task::Header;
@@ -216,13 +217,25 @@ fn park(shared: &Shared, queue: &LoopQueue, ctx: &Ctx, main_remote: &AtomicBool)
     let deadline = shared.time.parking();
     queue.parked.store(true, Ordering::SeqCst);
     fence(Ordering::SeqCst);
-    let busy = !queue.injector.is_empty()
-        || main_remote.load(Ordering::SeqCst)
-        || !ctx.local.borrow().is_empty();
-    if !busy {
-        match shared.time.clock.idle(deadline) {
-            IdleAction::Advanced => shared.driver.park(Some(Duration::ZERO)),
-            IdleAction::Park(timeout) => shared.driver.park(timeout),
+    let busy = || {
+        !queue.injector.is_empty()
+            || main_remote.load(Ordering::SeqCst)
+            || !ctx.local.borrow().is_empty()
+    };
+    if !busy() {
+        let action = if shared.auto_advance {
+            match shared.idle_check(busy) {
+                IdleCheck::Work => None,
+                IdleCheck::InFlight => Some(IdleAction::Park(None)),
+                IdleCheck::Jump => Some(shared.time.clock.idle(deadline)),
+            }
+        } else {
+            Some(shared.time.clock.idle(deadline))
+        };
+        match action {
+            Some(IdleAction::Advanced) => shared.driver.park(Some(Duration::ZERO)),
+            Some(IdleAction::Park(timeout)) => shared.driver.park(timeout),
+            None => {}
         }
     }
     queue.parked.store(false, Ordering::SeqCst);

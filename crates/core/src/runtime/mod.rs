@@ -7,6 +7,7 @@ pub(crate) mod local_queue;
 pub(crate) mod main_task;
 pub(crate) mod multi_thread;
 pub(crate) mod shared;
+mod work;
 
 use std::fmt;
 use std::future::Future;
@@ -25,6 +26,7 @@ use current_thread::LoopQueue;
 pub use main_task::MainCancelled;
 use multi_thread::Pool;
 use shared::{Scheduler, Shared};
+pub use work::WorkGuard;
 
 pub(crate) static LIVE_WORKERS: AtomicUsize = AtomicUsize::new(0);
 static LIVE_RUNTIMES: AtomicUsize = AtomicUsize::new(0);
@@ -190,6 +192,7 @@ impl Builder {
             finished: AtomicBool::new(false),
             workers_alive: AtomicUsize::new(0),
             auto_advance,
+            in_flight: AtomicUsize::new(0),
         });
         let weak = Arc::downgrade(&shared);
         shared.time.clock.on_advance(Box::new(move || {
@@ -469,6 +472,13 @@ impl Handle {
             timers: self.shared.time.len(),
             closed: self.shared.closed.load(Ordering::SeqCst),
         }
+    }
+
+    /// A guard that keeps a self-advancing virtual clock still while it lives: for
+    /// real work in flight outside the runtime's tasks (see [`WorkGuard`] for the
+    /// rule). The facade's `to_thread` and `run_in_executor` take one per job.
+    pub fn work_guard(&self) -> WorkGuard {
+        WorkGuard::new(self.shared.clone())
     }
 
     /// Requests the cancellation of the live task `id` of this runtime, the main

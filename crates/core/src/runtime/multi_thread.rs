@@ -46,6 +46,7 @@ use super::current_thread::MAINTENANCE_INTERVAL;
 use super::local_queue::RawQueue;
 use super::main_task::{MainCancelled, MainExit, MainTask, MainWake};
 use super::shared::Shared;
+use super::work::IdleCheck;
 use crate::clock::IdleAction;
 use crate::driver::{self, Driver, ThreadParker};
 use crate::task::Header;
@@ -601,14 +602,21 @@ impl Worker<'_> {
         }
         if on_driver {
             let deadline = shared.time.parking();
-            let action = if all_asleep || !shared.auto_advance {
-                shared.time.clock.idle(deadline)
+            let action = if !shared.auto_advance {
+                Some(shared.time.clock.idle(deadline))
+            } else if !all_asleep {
+                Some(IdleAction::Park(None))
             } else {
-                IdleAction::Park(None)
+                match shared.idle_check(|| pool.has_work()) {
+                    IdleCheck::Work => None,
+                    IdleCheck::InFlight => Some(IdleAction::Park(None)),
+                    IdleCheck::Jump => Some(shared.time.clock.idle(deadline)),
+                }
             };
             match action {
-                IdleAction::Advanced => shared.driver.park(Some(Duration::ZERO)),
-                IdleAction::Park(timeout) => shared.driver.park(timeout),
+                Some(IdleAction::Advanced) => shared.driver.park(Some(Duration::ZERO)),
+                Some(IdleAction::Park(timeout)) => shared.driver.park(timeout),
+                None => {}
             }
             shared.time.unparked();
             pool.driver_taken.store(false, Ordering::Release);

@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     pub(crate) workers_alive: AtomicUsize,
     /// The clock jumps to the next timer when the runtime is idle.
     pub(crate) auto_advance: bool,
+    /// Live [`WorkGuard`](super::WorkGuard)s: real work that holds the clock.
+    pub(crate) in_flight: AtomicUsize,
 }
 
 impl Shared {
