@@ -29,6 +29,7 @@ pub mod driver;
 mod loom;
 mod registry;
 pub mod runtime;
+pub mod settable;
 mod spawn;
 pub mod task;
 pub mod time;

@@ -99,6 +99,8 @@ pub use ferrio_core::{
     MainCancelled, Sleep, Task, TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
 // The functions `gather` and `try_gather` and the macros `gather!` and `try_gather!`.
+/// asyncio's `Future` (`loop.create_future()`): a one-shot, settable awaitable.
+pub use ferrio_core::settable::{Future, FutureError, InvalidStateError};
 pub use ferrio_core::{gather, try_gather};
 
 /// Every combinator with its future types: gather, wait, as_completed, shield,
