@@ -49,7 +49,9 @@ pub use runtime::{
     in_runtime, stats, Builder, Flavor, Handle, MainCancelled, Metrics, PollHook, Runtime, Stats,
     WorkGuard,
 };
-pub use spawn::{all_tasks, create_task, current_task, spawn, spawn_local, yield_now, YieldNow};
+pub use spawn::{
+    all_tasks, create_task, current_task, spawn, spawn_eager, spawn_local, yield_now, YieldNow,
+};
 pub use task::{
     Builder as TaskBuilder, PanicPayload, PanicReport, Task, TaskError, TaskId, TaskSnapshot,
     TaskState,

@@ -291,6 +291,7 @@ pub struct RunnerBuilder {
     unretrieved_panic: Option<UnretrievedPanicHook>,
     clock: Option<Arc<dyn Clock>>,
     ctrl_c: CtrlC,
+    eager_tasks: bool,
 }
 
 type UnretrievedPanicHook = Arc<dyn Fn(&PanicReport) + Send + Sync + 'static>;
@@ -326,6 +327,7 @@ impl RunnerBuilder {
             unretrieved_panic: None,
             clock: None,
             ctrl_c: CtrlC::OnMainThread,
+            eager_tasks: false,
         }
     }
 
@@ -452,6 +454,26 @@ impl RunnerBuilder {
         self
     }
 
+    /// Eager tasks (asyncio 3.12's `eager_task_factory`; default off): a task
+    /// spawned from inside the runtime takes its first step at once, inside
+    /// `spawn`, and one that finishes there never touches the ready queue. This
+    /// changes the order of execution: see
+    /// [`core::Builder::eager_tasks`](crate::core::Builder::eager_tasks).
+    /// [`spawn_eager`](crate::spawn_eager) is the per-spawn form.
+    ///
+    /// ```
+    /// let runner = ferrio::Runner::builder().eager_tasks(true).build()?;
+    /// runner.run(async {
+    ///     let task = ferrio::spawn(async { 1 });
+    ///     assert!(task.is_finished());
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn eager_tasks(mut self, eager: bool) -> Self {
+        self.eager_tasks = eager;
+        self
+    }
+
     /// Builds the runner: the runtime with the I/O reactor as its driver, and the
     /// watchdog thread when debug mode is on.
     ///
@@ -461,7 +483,10 @@ impl RunnerBuilder {
     /// the watchdog thread.
     pub fn build(self) -> io::Result<Runner> {
         let reactor = Reactor::new()?;
-        let mut builder = Builder::new().flavor(self.flavor).driver(reactor);
+        let mut builder = Builder::new()
+            .flavor(self.flavor)
+            .driver(reactor)
+            .eager_tasks(self.eager_tasks);
         if let Some(n) = self.worker_threads {
             builder = builder.worker_threads(n);
         }

@@ -72,6 +72,7 @@ pub struct Builder {
     poll_hook: Option<Arc<dyn PollHook>>,
     panic_hook: Option<crate::task::UnretrievedPanicHook>,
     thread_name: String,
+    eager: bool,
 }
 
 impl Default for Builder {
@@ -92,6 +93,7 @@ impl Builder {
             poll_hook: None,
             panic_hook: None,
             thread_name: "ferrio-worker".into(),
+            eager: false,
         }
     }
 
@@ -155,6 +157,42 @@ impl Builder {
         self
     }
 
+    /// Eager tasks (asyncio 3.12's `eager_task_factory`; default off): a task
+    /// spawned from a thread that runs this runtime (a task, the main future, a
+    /// callback) takes its first step at once, inside the `spawn` call, before the
+    /// spawner goes on. A task that finishes in that step never touches the ready
+    /// queue. [`spawn_eager`](crate::spawn_eager) is the per-spawn form.
+    ///
+    /// # Ordering change
+    ///
+    /// By default a spawned task runs after the tasks that were already ready
+    /// (FIFO). An eager task's first step runs before all of them, and before the
+    /// rest of its spawner's step: in `spawn(a); spawn(b); log("spawner")`, `a`
+    /// and `b` log first (up to their first real wait). Only what follows the first
+    /// wait is queued as usual. A spawn from outside the runtime's threads (a
+    /// foreign thread through a [`Handle`]) is never eager, nor are eager steps
+    /// nested more than 16 deep (those are queued).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let rt = ferrio_core::Builder::new().eager_tasks(true).build().unwrap();
+    /// let log = rt.block_on(async {
+    ///     let log = Arc::new(Mutex::new(Vec::new()));
+    ///     let l = log.clone();
+    ///     let t = ferrio_core::spawn(async move { l.lock().unwrap().push("child") });
+    ///     log.lock().unwrap().push("spawner");
+    ///     assert!(t.is_finished(), "it finished inside spawn");
+    ///     let out = log.lock().unwrap().clone();
+    ///     out
+    /// });
+    /// assert_eq!(log, ["child", "spawner"]);
+    /// ```
+    pub fn eager_tasks(mut self, eager: bool) -> Builder {
+        self.eager = eager;
+        self
+    }
+
     /// Name prefix of the worker threads (default `ferrio-worker`).
     pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
         self.thread_name = name.into();
@@ -193,6 +231,7 @@ impl Builder {
             workers_alive: AtomicUsize::new(0),
             auto_advance,
             in_flight: AtomicUsize::new(0),
+            eager: self.eager,
         });
         let weak = Arc::downgrade(&shared);
         shared.time.clock.on_advance(Box::new(move || {

@@ -40,6 +40,9 @@ pub(crate) struct Shared {
     pub(crate) auto_advance: bool,
     /// Live [`WorkGuard`](super::WorkGuard)s: real work that holds the clock.
     pub(crate) in_flight: AtomicUsize,
+    /// Spawned tasks run their first step inside the spawn call (asyncio's
+    /// `eager_task_factory`).
+    pub(crate) eager: bool,
 }
 
 impl Shared {
@@ -67,13 +70,28 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        self.spawn_with(future, name, location, self.eager)
+    }
+
+    /// [`spawn`](Shared::spawn), eager or not whatever the runtime's default.
+    pub(crate) fn spawn_with<F>(
+        self: &Arc<Self>,
+        future: F,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        eager: bool,
+    ) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         let (runnable, task) = async_task::Builder::new()
             .metadata(Header::new(self, name, location))
             .spawn(
                 move |h: &Header| TaskFuture::new(h, future),
                 WithInfo(schedule_task),
             );
-        self.start(runnable);
+        self.start(runnable, eager);
         Task::from_raw(task)
     }
 
@@ -93,11 +111,11 @@ impl Shared {
                 move |h: &Header| TaskFuture::new(h, future),
                 WithInfo(schedule_task),
             );
-        self.start(runnable);
+        self.start(runnable, self.eager);
         Task::from_raw(task)
     }
 
-    fn start(&self, runnable: Runnable<Header>) {
+    fn start(&self, runnable: Runnable<Header>, eager: bool) {
         context::with_ctx(|ctx| {
             let header = runnable.metadata();
             let shard = match ctx {
@@ -111,6 +129,16 @@ impl Shared {
             if self.finished.load(Ordering::Acquire) {
                 runnable.run();
                 return;
+            }
+            if eager {
+                if let Some(c) = ctx.filter(|c| c.runs(self)) {
+                    if let Some(_depth) = c.enter_eager() {
+                        // The first step runs here, inside the spawn call; a wake
+                        // during it queues the task as usual.
+                        runnable.run();
+                        return;
+                    }
+                }
             }
             match &self.scheduler {
                 Scheduler::Current(q) => q.schedule(self, runnable, ctx),
