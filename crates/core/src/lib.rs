@@ -25,6 +25,7 @@
 
 pub mod clock;
 pub mod combinators;
+pub mod contextvars;
 pub mod driver;
 mod loom;
 mod registry;

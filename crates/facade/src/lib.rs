@@ -109,7 +109,10 @@ pub use ferrio_core::combinators;
 
 // Offload: asyncio's to_thread and run_in_executor.
 pub use ferrio_executor_pool::{ProcessPool, ThreadPool};
-pub use offload::{run_in_executor, to_thread, InFlight};
+pub use offload::{run_in_executor, to_thread, InFlight, OffloadExecutor};
+
+/// Context variables (asyncio's `contextvars`): `ContextVar`, `Context`, tokens.
+pub use ferrio_core::contextvars;
 
 /// Queues and synchronization primitives: asyncio's `Queue`, `PriorityQueue`,
 /// `LifoQueue`, `Lock`, `Event`, `Condition`, `Semaphore`, `BoundedSemaphore`,

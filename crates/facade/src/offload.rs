@@ -1,13 +1,17 @@
 //! asyncio's `to_thread` and `run_in_executor`, runtime-aware: while a job runs,
 //! the runtime that started it counts it as work in flight, so a self-advancing
-//! virtual clock waits for its real result instead of jumping past a `wait_for`.
+//! virtual clock waits for its real result instead of jumping past a `wait_for`;
+//! and a thread-pool job runs in a copy of the caller's context variables (as
+//! asyncio's `to_thread` copies `contextvars`; a process-pool job cannot carry
+//! them, as in asyncio).
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use ferrio_executor_pool::{Executor, ThreadJob};
+use ferrio_core::contextvars::Context as VarContext;
+use ferrio_executor_pool::{Executor, ProcessPool, ThreadJob, ThreadPool};
 use pin_project_lite::pin_project;
 
 pin_project! {
@@ -53,7 +57,8 @@ impl<F> fmt::Debug for InFlight<F> {
 }
 
 /// Runs the blocking closure `f` on the default thread pool, as asyncio's
-/// `to_thread`; the loop keeps running while it blocks. Inside a runtime the job
+/// `to_thread`; the loop keeps running while it blocks. `f` runs in a copy of the
+/// caller's [context variables](crate::contextvars). Inside a runtime the job
 /// counts as work in flight (a virtual clock does not jump while it runs).
 /// Callable outside any runtime too (then nothing is held).
 ///
@@ -74,13 +79,49 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    InFlight::new(ferrio_executor_pool::to_thread(f))
+    let mut vars = VarContext::copy_current();
+    InFlight::new(ferrio_executor_pool::to_thread(move || vars.run(f)))
 }
 
-/// Submits `work` to `executor` (a [`ThreadPool`](crate::ThreadPool) or a
-/// [`ProcessPool`](crate::ProcessPool)), as asyncio's
-/// `loop.run_in_executor(executor, func)`. Inside a runtime the job counts as work
-/// in flight, as for [`to_thread`].
+/// A pool [`run_in_executor`] submits to: [`ThreadPool`] (closures, run in a copy
+/// of the caller's context variables) and [`ProcessPool`] (registered jobs).
+pub trait OffloadExecutor<W> {
+    /// The pool's future of the job's result.
+    type Future: Future;
+
+    /// Submits `work`.
+    fn offload(&self, work: W) -> Self::Future;
+}
+
+impl<F, T> OffloadExecutor<F> for ThreadPool
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    type Future = ThreadJob<T>;
+
+    fn offload(&self, work: F) -> ThreadJob<T> {
+        let mut vars = VarContext::copy_current();
+        ThreadPool::run_in_executor(self, move || vars.run(work))
+    }
+}
+
+impl<W> OffloadExecutor<W> for ProcessPool
+where
+    ProcessPool: Executor<W>,
+{
+    type Future = <ProcessPool as Executor<W>>::Future;
+
+    fn offload(&self, work: W) -> Self::Future {
+        Executor::run_in_executor(self, work)
+    }
+}
+
+/// Submits `work` to `executor` (a [`ThreadPool`] or a [`ProcessPool`]), as
+/// asyncio's `loop.run_in_executor(executor, func)`. Inside a runtime the job
+/// counts as work in flight, as for [`to_thread`]; a thread-pool job runs in a copy
+/// of the caller's context variables. (For another [`Executor`], use
+/// [`executor_pool::run_in_executor`](crate::executor_pool::run_in_executor).)
 ///
 /// # Examples
 ///
@@ -91,7 +132,7 @@ where
 /// ```
 pub fn run_in_executor<E, W>(executor: &E, work: W) -> InFlight<E::Future>
 where
-    E: Executor<W>,
+    E: OffloadExecutor<W>,
 {
-    InFlight::new(ferrio_executor_pool::run_in_executor(executor, work))
+    InFlight::new(executor.offload(work))
 }

@@ -151,6 +151,8 @@ fn run_loop<F: Future>(
     };
     let waker = Waker::from(main.clone());
     let mut cx = Context::from_waker(&waker);
+    // The main task runs in a copy of the calling thread's context (contextvars).
+    let future = crate::contextvars::Scoped::copy_current(future);
     let mut future = pin!(Some(future));
     // The main task runs first, then whatever earlier `block_on` calls left queued.
     ctx.local.borrow_mut().push_front(Ready::Main);

@@ -721,6 +721,8 @@ pub(crate) fn block_on<F: std::future::Future>(
     let _main_exit = MainExit(&main);
     let waker = Waker::from(main.clone());
     let mut cx = Context::from_waker(&waker);
+    // The main task runs in a copy of the calling thread's context (contextvars).
+    let future = crate::contextvars::Scoped::copy_current(future);
     let mut future = std::pin::pin!(Some(future));
     let mut polls: u32 = 0;
     loop {

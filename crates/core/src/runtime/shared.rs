@@ -12,6 +12,7 @@ use super::context::{self, Ctx};
 use super::current_thread::LoopQueue;
 use super::multi_thread::Pool;
 use super::{Flavor, PollHook};
+use crate::contextvars::Scoped;
 use crate::driver::Driver;
 use crate::registry::Registry;
 use crate::task::header::TaskFuture;
@@ -74,6 +75,7 @@ impl Shared {
     }
 
     /// [`spawn`](Shared::spawn), eager or not whatever the runtime's default.
+    #[inline]
     pub(crate) fn spawn_with<F>(
         self: &Arc<Self>,
         future: F,
@@ -85,6 +87,8 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        // Every task runs in a copy of its spawner's context (contextvars).
+        let future = Scoped::copy_current(future);
         let (runnable, task) = async_task::Builder::new()
             .metadata(Header::new(self, name, location))
             .spawn(
@@ -105,6 +109,7 @@ impl Shared {
         F: Future + 'static,
         F::Output: 'static,
     {
+        let future = Scoped::copy_current(future);
         let (runnable, task) = async_task::Builder::new()
             .metadata(Header::new(self, name, location))
             .spawn_local(
