@@ -95,7 +95,7 @@ pub use ferrio_core::combinators::{
 };
 pub use ferrio_core::{
     all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
-    spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval,
+    spawn_eager, spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval,
     MainCancelled, Sleep, Task, TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
 // The functions `gather` and `try_gather` and the macros `gather!` and `try_gather!`.
