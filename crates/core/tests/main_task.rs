@@ -54,24 +54,6 @@ fn a_main_that_only_yields_still_lets_timers_fire() {
     }
 }
 
-#[test]
-fn a_main_sleep_fires_while_main_was_busy_yielding() {
-    // The timer belongs to main itself: a select-like loop polls a sleep and yields.
-    for flavor in FLAVORS {
-        within(Duration::from_secs(20), move || {
-            let rt = builder(flavor).build().unwrap();
-            rt.block_on(async {
-                let mut s = sleep(Duration::from_millis(10));
-                let waker = std::task::Waker::noop();
-                let mut cx = std::task::Context::from_waker(waker);
-                while s.poll_sleep(&mut cx).is_pending() {
-                    yield_now().await;
-                }
-            });
-        });
-    }
-}
-
 /// A driver with one simulated I/O source: when `ready` is set (from another
 /// thread, which then unparks the driver, as a real poller would wake up), the next
 /// park dispatches it by waking the registered waker.
