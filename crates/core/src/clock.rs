@@ -68,8 +68,11 @@ impl Clock for SystemClock {
 
 /// A clock whose time moves only when advanced: by [`advance`](VirtualClock::advance),
 /// or, when built with [`auto_advance`](VirtualClock::auto_advance), by the runtime
-/// itself whenever it is idle with only timers pending (the deadline is reached at
-/// once instead of waited for).
+/// itself whenever every task waits on timers alone (the deadline is reached at
+/// once instead of waited for). Real work holds it: thread-pool and process-pool
+/// jobs and child processes started in the runtime, and I/O that is ready; the
+/// full rule, and how to hold the clock for I/O that waits on the outside world,
+/// is at [`WorkGuard`](crate::WorkGuard).
 ///
 /// Clones share the same time.
 ///

@@ -25,10 +25,12 @@
 
 pub mod clock;
 pub mod combinators;
+pub mod contextvars;
 pub mod driver;
 mod loom;
 mod registry;
 pub mod runtime;
+pub mod settable;
 mod spawn;
 pub mod task;
 pub mod time;
@@ -44,8 +46,13 @@ pub mod __loom {
     pub use crate::runtime::local_queue::RawQueue;
 }
 
-pub use runtime::{in_runtime, stats, Builder, Flavor, Handle, Metrics, PollHook, Runtime, Stats};
-pub use spawn::{all_tasks, create_task, current_task, spawn, spawn_local, yield_now, YieldNow};
+pub use runtime::{
+    in_runtime, stats, Builder, Flavor, Handle, MainCancelled, Metrics, PollHook, Runtime, Stats,
+    WorkGuard,
+};
+pub use spawn::{
+    all_tasks, create_task, current_task, spawn, spawn_eager, spawn_local, yield_now, YieldNow,
+};
 pub use task::{
     Builder as TaskBuilder, PanicPayload, PanicReport, Task, TaskError, TaskId, TaskSnapshot,
     TaskState,

@@ -16,7 +16,7 @@ use std::task::Waker;
 use concurrent_queue::ConcurrentQueue;
 use slab::Slab;
 
-use crate::task::{Header, TaskSnapshot};
+use crate::task::{Header, TaskId, TaskSnapshot};
 
 const SLOT_BITS: u32 = 40;
 
@@ -150,6 +150,28 @@ impl Registry {
             return false;
         }
         match self.with_entry(header, |e| e.waker.clone()) {
+            Some(w) => {
+                w.wake();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Requests cancellation of the live task `id` and wakes it; `false` when there
+    /// is none.
+    pub(crate) fn cancel_by_id(&self, id: TaskId) -> bool {
+        let waker = self.shards.iter().find_map(|shard| {
+            let inner = lock(&shard.inner);
+            inner.entries.iter().find_map(|(_, e)| {
+                let header = e.header();
+                (header.id == id && header.is_alive()).then(|| {
+                    header.request_cancel();
+                    e.waker.clone()
+                })
+            })
+        });
+        match waker {
             Some(w) => {
                 w.wake();
                 true

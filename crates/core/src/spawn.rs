@@ -44,6 +44,37 @@ where
     Builder::new().spawn(future)
 }
 
+/// Spawns `future` as an eager task (asyncio's `eager_task_factory`, for one
+/// spawn): its first step runs at once, inside this call, whatever the runtime's
+/// default; see [`Builder::eager_tasks`](crate::Builder::eager_tasks) for the
+/// ordering this brings.
+///
+/// # Panics
+///
+/// Outside a runtime, with a message naming the fix (`ferrio::run`).
+///
+/// # Examples
+///
+/// ```
+/// # ferrio_core::Runtime::new().unwrap().block_on(async {
+/// let task = ferrio_core::spawn_eager(async { 5 });
+/// assert!(task.is_finished(), "done before spawn_eager returned");
+/// assert_eq!(task.await.unwrap(), 5);
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn_eager<F>(future: F) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = std::panic::Location::caller();
+    context::with_current(
+        |rt| rt.spawn_with(future, None, location, true),
+        "ferrio::spawn_eager",
+    )
+}
+
 /// Spawns a `!Send` future on the single-thread loop running on this thread.
 ///
 /// # Panics
@@ -123,8 +154,9 @@ pub fn all_tasks() -> Vec<TaskSnapshot> {
     context::with_current(|rt| rt.registry.snapshots(), "ferrio::all_tasks")
 }
 
-/// A snapshot of the task being polled on this thread; `None` outside a task (for
-/// instance in the main future of `block_on`).
+/// A snapshot of the task being polled on this thread, the main future of
+/// `block_on` included (it is a task); `None` outside any task (in a destructor run
+/// at shutdown, or on a thread that runs no runtime).
 pub fn current_task() -> Option<TaskSnapshot> {
     crate::task::header::current_snapshot()
 }

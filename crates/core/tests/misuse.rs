@@ -23,11 +23,22 @@ fn spawn_outside_a_runtime_names_the_fix() {
 }
 
 #[test]
-fn sleep_outside_a_runtime_names_the_fix() {
-    let err = catch_unwind(|| drop(ferrio_core::sleep(Duration::from_millis(1)))).unwrap_err();
-    assert!(panic_text(err).contains("ferrio::run"));
-    let err = catch_unwind(|| drop(ferrio_core::timeout(Duration::from_millis(1), async {})))
-        .unwrap_err();
+fn a_timer_polled_outside_a_runtime_names_the_fix() {
+    // Creating one outside is fine (it binds at its first poll); polling is not.
+    let line = line!() + 1;
+    let sleep = ferrio_core::sleep(Duration::from_millis(1));
+    let err = catch_unwind(std::panic::AssertUnwindSafe(|| {
+        futures_lite::future::block_on(sleep)
+    }))
+    .unwrap_err();
+    let text = panic_text(err);
+    assert!(text.contains("ferrio::run"), "{text}");
+    assert!(text.contains(&format!("misuse.rs:{line}")), "{text}");
+    let timeout = ferrio_core::timeout(Duration::from_millis(1), std::future::pending::<()>());
+    let err = catch_unwind(std::panic::AssertUnwindSafe(|| {
+        futures_lite::future::block_on(timeout)
+    }))
+    .unwrap_err();
     assert!(panic_text(err).contains("ferrio::run"));
     assert!(catch_unwind(Handle::current).is_err());
     assert!(Handle::try_current().is_none());

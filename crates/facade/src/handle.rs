@@ -141,6 +141,12 @@ impl Handle {
 
     /// Schedules `callback` to run at `when` on the loop's clock (asyncio's
     /// `loop.call_at`); `when` is compared with [`time`](Handle::time).
+    ///
+    /// As in asyncio, a timed callback goes through the loop's timer queue even
+    /// when `when` has already passed: `call_later(Duration::ZERO, f)` and
+    /// `call_at(handle.time(), f)` run after the callbacks and tasks that were
+    /// already ready, and due timers (callbacks' and sleeping tasks') fire in
+    /// deadline order.
     #[track_caller]
     pub fn call_at<F>(&self, when: Instant, callback: F) -> CallbackHandle
     where
@@ -148,7 +154,10 @@ impl Handle {
     {
         CallbackHandle {
             task: self.inner.spawn(async move {
-                crate::sleep_until(when).await;
+                // Through the timer queue even when already due: asyncio runs a
+                // `call_later(0, ..)` after what was ready, and due timers in
+                // deadline order whatever they belong to.
+                crate::sleep_until(when).through_timer_queue().await;
                 callback()
             }),
             when: Some(when),

@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 mod handle;
+mod offload;
 mod runner;
 
 pub mod debug;
@@ -95,11 +96,13 @@ pub use ferrio_core::combinators::{
 };
 pub use ferrio_core::{
     all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
-    spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval, Sleep, Task,
-    TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
+    spawn_eager, spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval,
+    MainCancelled, Sleep, Task, TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
 // The functions `gather`, `try_gather` and `select` and the macros `gather!`,
 // `try_gather!` and `select!`.
+/// asyncio's `Future` (`loop.create_future()`): a one-shot, settable awaitable.
+pub use ferrio_core::settable::{Future, FutureError, InvalidStateError};
 pub use ferrio_core::{gather, select, try_gather};
 
 /// Every combinator with its future types: gather, wait, as_completed, shield,
@@ -107,7 +110,11 @@ pub use ferrio_core::{gather, select, try_gather};
 pub use ferrio_core::combinators;
 
 // Offload: asyncio's to_thread and run_in_executor.
-pub use ferrio_executor_pool::{run_in_executor, to_thread, ProcessPool, ThreadPool};
+pub use ferrio_executor_pool::{ProcessPool, ThreadPool};
+pub use offload::{run_in_executor, to_thread, InFlight, OffloadExecutor};
+
+/// Context variables (asyncio's `contextvars`): `ContextVar`, `Context`, tokens.
+pub use ferrio_core::contextvars;
 
 /// Queues and synchronization primitives: asyncio's `Queue`, `PriorityQueue`,
 /// `LifoQueue`, `Lock`, `Event`, `Condition`, `Semaphore`, `BoundedSemaphore`,

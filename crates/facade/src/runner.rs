@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ferrio_core::clock::Clock;
-use ferrio_core::{Builder, Flavor, PanicReport, Runtime};
+use ferrio_core::{Builder, Flavor, MainCancelled, PanicReport, Runtime};
 use ferrio_reactor::{Reactor, ReactorKind};
 
 use crate::debug::watchdog::{PolledTask, Probe, Watchdog};
@@ -157,13 +157,51 @@ impl Runner {
     /// this runner listens for it (see [`run`] and [`RunnerBuilder::ctrl_c`]).
     #[track_caller]
     pub fn run<F: Future>(&self, future: F) -> F::Output {
+        match self.try_run_inner(future, Location::caller()) {
+            Ok(value) => value,
+            Err(MainCancelled) => panic!(
+                "ferrio: the main task was cancelled, so run has no value to return \
+                 (asyncio's run raises CancelledError); use Runner::try_run to handle it"
+            ),
+        }
+    }
+
+    /// Like [`run`](Runner::run), but when the main task is cancelled (through
+    /// [`Handle::cancel_task`](crate::core::Handle::cancel_task) with its id, which
+    /// [`current_task`](crate::current_task) gives inside it) this returns
+    /// `Err(MainCancelled)` instead of panicking: the Rust form of the
+    /// `CancelledError` that asyncio's `run` raises then. The main future was
+    /// dropped at its current await (its destructors ran); the tasks it left are
+    /// cancelled when the runner closes, as usual.
+    ///
+    /// ```
+    /// let runner = ferrio::Runner::new();
+    /// let out = runner.try_run(async {
+    ///     let me = ferrio::current_task().unwrap().id;
+    ///     ferrio::spawn(async move {
+    ///         ferrio::Handle::current().as_core().cancel_task(me);
+    ///     });
+    ///     ferrio::sleep(std::time::Duration::from_secs(3600)).await;
+    /// });
+    /// assert_eq!(out, Err(ferrio::MainCancelled));
+    /// ```
+    #[track_caller]
+    pub fn try_run<F: Future>(&self, future: F) -> Result<F::Output, MainCancelled> {
+        self.try_run_inner(future, Location::caller())
+    }
+
+    fn try_run_inner<F: Future>(
+        &self,
+        future: F,
+        caller: &'static Location<'static>,
+    ) -> Result<F::Output, MainCancelled> {
         let listen = match self.ctrl_c {
             CtrlC::Always => true,
             CtrlC::Never => false,
             CtrlC::OnMainThread => std::thread::current().name() == Some("main"),
         };
-        match self.run_inner(future, listen, Location::caller()) {
-            Ok(value) => value,
+        match self.run_inner(future, listen, caller)? {
+            Ok(value) => Ok(value),
             Err(Interrupted) => panic!(
                 "ferrio: {Interrupted} and the runtime shut down (asyncio's \
                  KeyboardInterrupt); use Runner::run_until_interrupt to handle it"
@@ -183,9 +221,19 @@ impl Runner {
     ///     Err(ferrio::Interrupted) => println!("stopped by Ctrl-C"),
     /// }
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`run`](Runner::run), except on Ctrl-C.
     #[track_caller]
     pub fn run_until_interrupt<F: Future>(&self, future: F) -> Result<F::Output, Interrupted> {
-        self.run_inner(future, true, Location::caller())
+        match self.run_inner(future, true, Location::caller()) {
+            Ok(out) => out,
+            Err(MainCancelled) => panic!(
+                "ferrio: the main task was cancelled, so run has no value to return \
+                 (asyncio's run raises CancelledError); use Runner::try_run to handle it"
+            ),
+        }
     }
 
     fn run_inner<F: Future>(
@@ -193,7 +241,7 @@ impl Runner {
         future: F,
         listen_for_ctrl_c: bool,
         caller: &'static Location<'static>,
-    ) -> Result<F::Output, Interrupted> {
+    ) -> Result<Result<F::Output, Interrupted>, MainCancelled> {
         let probe = self.watchdog.as_ref().map(Watchdog::probe);
         let main = WatchedMain {
             future,
@@ -204,7 +252,7 @@ impl Runner {
                 location: caller,
             },
         };
-        self.runtime.block_on(async move {
+        let main = async move {
             if !listen_for_ctrl_c {
                 return Ok(main.await);
             }
@@ -215,7 +263,8 @@ impl Runner {
                 Err(Interrupted)
             })
             .await
-        })
+        };
+        self.runtime.try_block_on_at(main, caller)
     }
 
     /// A handle to this runner's runtime, usable from any thread: spawn onto it or
@@ -243,6 +292,7 @@ pub struct RunnerBuilder {
     clock: Option<Arc<dyn Clock>>,
     ctrl_c: CtrlC,
     reactor: ReactorKind,
+    eager_tasks: bool,
 }
 
 type UnretrievedPanicHook = Arc<dyn Fn(&PanicReport) + Send + Sync + 'static>;
@@ -280,6 +330,7 @@ impl RunnerBuilder {
             clock: None,
             ctrl_c: CtrlC::OnMainThread,
             reactor: ReactorKind::default(),
+            eager_tasks: false,
         }
     }
 
@@ -427,6 +478,26 @@ impl RunnerBuilder {
         self
     }
 
+    /// Eager tasks (asyncio 3.12's `eager_task_factory`; default off): a task
+    /// spawned from inside the runtime takes its first step at once, inside
+    /// `spawn`, and one that finishes there never touches the ready queue. This
+    /// changes the order of execution: see
+    /// [`core::Builder::eager_tasks`](crate::core::Builder::eager_tasks).
+    /// [`spawn_eager`](crate::spawn_eager) is the per-spawn form.
+    ///
+    /// ```
+    /// let runner = ferrio::Runner::builder().eager_tasks(true).build()?;
+    /// runner.run(async {
+    ///     let task = ferrio::spawn(async { 1 });
+    ///     assert!(task.is_finished());
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn eager_tasks(mut self, eager: bool) -> Self {
+        self.eager_tasks = eager;
+        self
+    }
+
     /// Builds the runner: the runtime with the I/O reactor as its driver, and the
     /// watchdog thread when debug mode is on.
     ///
@@ -436,7 +507,10 @@ impl RunnerBuilder {
     /// the watchdog thread.
     pub fn build(self) -> io::Result<Runner> {
         let reactor = Reactor::with_kind(self.reactor)?;
-        let mut builder = Builder::new().flavor(self.flavor).driver(reactor);
+        let mut builder = Builder::new()
+            .flavor(self.flavor)
+            .driver(reactor)
+            .eager_tasks(self.eager_tasks);
         if let Some(n) = self.worker_threads {
             builder = builder.worker_threads(n);
         }

@@ -8,10 +8,9 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_task::Runnable;
-
+use super::current_thread::Ready;
 use super::shared::Shared;
-use crate::task::{Header, Task};
+use crate::task::Task;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -32,7 +31,12 @@ pub(crate) struct Ctx {
     rt_ptr: Cell<*const Shared>,
     role: Cell<Role>,
     /// The single-thread loop's ready queue, while this thread runs the loop.
-    pub(crate) local: RefCell<VecDeque<Runnable<Header>>>,
+    pub(crate) local: RefCell<VecDeque<Ready>>,
+    /// This thread is firing due timers: the tasks they wake queue in deadline
+    /// order (a worker's LIFO slot would run the last one first).
+    pub(crate) firing_timers: Cell<bool>,
+    /// Nesting depth of eager first steps (an eager task spawning eager tasks).
+    eager_depth: Cell<u32>,
 }
 
 thread_local! {
@@ -42,6 +46,8 @@ thread_local! {
             rt_ptr: Cell::new(std::ptr::null()),
             role: Cell::new(Role::Outside),
             local: RefCell::new(VecDeque::new()),
+            firing_timers: Cell::new(false),
+            eager_depth: Cell::new(0),
         }
     };
 }
@@ -99,12 +105,63 @@ impl Ctx {
         }
     }
 
+    /// Whether this thread runs `shared`'s tasks now (the loop, a worker, or a
+    /// multi-thread `block_on`), so a task may take its first step here.
+    #[inline]
+    pub(crate) fn runs(&self, shared: &Shared) -> bool {
+        std::ptr::eq(self.rt_ptr.get(), shared)
+            && matches!(
+                self.role.get(),
+                Role::Loop | Role::Worker(_) | Role::BlockOn
+            )
+    }
+
+    /// Enters an eager first step; `None` past the nesting limit (the task is then
+    /// queued instead, so a chain of eager spawns cannot overflow the stack).
+    pub(crate) fn enter_eager(&self) -> Option<EagerDepth<'_>> {
+        let depth = self.eager_depth.get();
+        if depth >= MAX_EAGER_DEPTH {
+            return None;
+        }
+        self.eager_depth.set(depth + 1);
+        Some(EagerDepth(&self.eager_depth))
+    }
+
     #[inline]
     pub(crate) fn worker_of(&self, shared: &Shared) -> Option<usize> {
         match self.role.get() {
             Role::Worker(i) if std::ptr::eq(self.rt_ptr.get(), shared) => Some(i),
             _ => None,
         }
+    }
+}
+
+/// Fires the due timers of `shared` from a runtime thread, so that the tasks they
+/// wake are queued in deadline order. Returns how many fired.
+pub(crate) fn fire_due_in_order(shared: &Shared) -> usize {
+    if !shared.time.has_timers() {
+        return 0;
+    }
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = CTX.try_with(|c| c.firing_timers.set(false));
+        }
+    }
+    let _ = CTX.try_with(|c| c.firing_timers.set(true));
+    let _reset = Reset;
+    shared.time.fire_due()
+}
+
+/// How deep eager first steps may nest on one thread.
+const MAX_EAGER_DEPTH: u32 = 16;
+
+/// Leaves an eager first step (even by unwinding).
+pub(crate) struct EagerDepth<'a>(&'a Cell<u32>);
+
+impl Drop for EagerDepth<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
     }
 }
 

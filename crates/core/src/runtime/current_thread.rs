@@ -3,29 +3,35 @@
 //!
 //! # One turn of the loop
 //!
-//! 1. Poll the main future (the one given to `block_on`) if it was woken.
-//! 2. Move tasks scheduled from other threads (the injector) to the ready queue.
-//! 3. Run the tasks that are ready *now*, in FIFO order; a task woken during this
+//! 1. Move tasks scheduled from other threads (the injector) to the ready queue.
+//! 2. Run the tasks that are ready *now*, in FIFO order; a task woken during this
 //!    turn, including one that yields, runs in the next turn. So `yield_now` lets
-//!    every other ready task run once before the yielder resumes. Every 61 tasks the
-//!    loop fires due timers and polls the driver without blocking, so an
-//!    always-ready task cannot starve timers or I/O.
+//!    every other ready task run once before the yielder resumes. The main future
+//!    (the one given to `block_on`) is a task here: it sits in the same queue (see
+//!    `main_task.rs`). Every 61 polls the loop fires due timers and polls the
+//!    driver without blocking, so an always-ready task, main included, cannot
+//!    starve timers or I/O.
+//! 3. Fire the timers that are due, so they run after what was ready (asyncio
+//!    moves due timer handles to the ready queue at the next turn).
 //! 4. If nothing is ready: compute the next timer deadline, park the driver until
 //!    then (or let a virtual clock jump there), and fire the due timers.
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::pin;
 use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Waker};
 use std::time::Duration;
 
 use async_task::Runnable;
 use concurrent_queue::ConcurrentQueue;
 
 use super::context::{self, Ctx, Role};
+use super::main_task::{MainCancelled, MainExit, MainTask, MainWake};
 use super::shared::Shared;
+use super::work::IdleCheck;
 use crate::clock::IdleAction;
 use crate::driver;
 use crate::task::Header;
@@ -53,8 +59,20 @@ impl LoopQueue {
 
     pub(crate) fn schedule(&self, shared: &Shared, runnable: Runnable<Header>, ctx: Option<&Ctx>) {
         match ctx {
-            Some(c) if c.is(shared, Role::Loop) => c.local.borrow_mut().push_back(runnable),
+            Some(c) if c.is(shared, Role::Loop) => {
+                c.local.borrow_mut().push_back(Ready::Task(runnable))
+            }
             _ => self.inject(shared, runnable),
+        }
+    }
+
+    /// Unparks the loop if it is parked (after something was queued for it).
+    pub(crate) fn wake_loop(&self, shared: &Shared) {
+        // Pairs with the fence in `park`: either the loop sees the work, or we see
+        // that it parked.
+        fence(Ordering::SeqCst);
+        if self.parked.load(Ordering::SeqCst) {
+            shared.driver.unpark();
         }
     }
 
@@ -64,33 +82,15 @@ impl LoopQueue {
             drop(e.into_inner());
             unreachable!("the loop's injector is never closed");
         }
-        // Pairs with the fence in `park`: either the loop sees the task, or we see
-        // that it parked.
-        fence(Ordering::SeqCst);
-        if self.parked.load(Ordering::SeqCst) {
-            shared.driver.unpark();
-        }
+        self.wake_loop(shared);
     }
 }
 
-struct MainWaker {
-    woken: AtomicBool,
-    shared: Arc<Shared>,
-}
-
-impl Wake for MainWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::SeqCst);
-        if let super::shared::Scheduler::Current(q) = &self.shared.scheduler {
-            if q.parked.load(Ordering::SeqCst) {
-                self.shared.driver.unpark();
-            }
-        }
-    }
+/// An entry of the loop's ready queue: a task, or the main future of `block_on`
+/// (which is not an async-task allocation: it lives on the caller's stack).
+pub(crate) enum Ready {
+    Task(Runnable<Header>),
+    Main,
 }
 
 /// Gives the ready queue back to the injector when `block_on` ends (even by a
@@ -104,13 +104,20 @@ impl Drop for LoopExit<'_> {
     fn drop(&mut self) {
         let mut local = self.ctx.local.borrow_mut();
         for r in local.drain(..) {
-            let _ = self.queue.injector.push(r);
+            if let Ready::Task(r) = r {
+                let _ = self.queue.injector.push(r);
+            }
         }
         self.queue.running.store(false, Ordering::Release);
     }
 }
 
-pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, queue: &LoopQueue, future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(
+    shared: &Arc<Shared>,
+    queue: &LoopQueue,
+    future: F,
+    location: &'static Location<'static>,
+) -> Result<F::Output, MainCancelled> {
     let _enter = context::enter(shared, Role::Loop);
     if queue.running.swap(true, Ordering::AcqRel) {
         panic!("this single-thread runtime is already running a `block_on` on another thread");
@@ -119,38 +126,61 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, queue: &LoopQueue, futur
     context::with_ctx(|ctx| {
         let ctx = ctx.expect("the context exists while block_on runs");
         let _exit = LoopExit { ctx, queue };
-        run_loop(shared, queue, ctx, future)
+        run_loop(shared, queue, ctx, future, location)
     })
 }
 
-fn run_loop<F: Future>(shared: &Arc<Shared>, queue: &LoopQueue, ctx: &Ctx, future: F) -> F::Output {
-    let main = Arc::new(MainWaker {
-        woken: AtomicBool::new(true),
-        shared: shared.clone(),
-    });
+fn run_loop<F: Future>(
+    shared: &Arc<Shared>,
+    queue: &LoopQueue,
+    ctx: &Ctx,
+    future: F,
+    location: &'static Location<'static>,
+) -> Result<F::Output, MainCancelled> {
+    let main = MainTask::register(
+        shared,
+        location,
+        MainWake::Loop {
+            queued: AtomicBool::new(true),
+            remote: AtomicBool::new(false),
+        },
+    );
+    let _main_exit = MainExit(&main);
+    let MainWake::Loop { queued, remote } = &main.wake else {
+        unreachable!("built just above");
+    };
     let waker = Waker::from(main.clone());
     let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
+    // The main task runs in a copy of the calling thread's context (contextvars).
+    let future = crate::contextvars::Scoped::copy_current(future);
+    let mut future = pin!(Some(future));
+    // The main task runs first, then whatever earlier `block_on` calls left queued.
+    ctx.local.borrow_mut().push_front(Ready::Main);
     let mut tick: u32 = 0;
     loop {
-        if main.woken.swap(false, Ordering::AcqRel) {
-            if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
-        drain_injector(queue, &ctx.local);
+        drain_injector(queue, remote, &ctx.local);
         let ready = ctx.local.borrow().len();
         if ready == 0 {
-            if !main.woken.load(Ordering::Acquire) {
-                park(shared, queue, ctx, &main);
-            }
+            park(shared, queue, ctx, remote);
             continue;
         }
         for _ in 0..ready {
-            let Some(runnable) = ctx.local.borrow_mut().pop_front() else {
+            let Some(item) = ctx.local.borrow_mut().pop_front() else {
                 break;
             };
-            runnable.run();
+            match item {
+                Ready::Task(runnable) => {
+                    runnable.run();
+                }
+                Ready::Main => {
+                    queued.store(false, Ordering::Release);
+                    if let Some(out) = main.poll(future.as_mut(), &mut cx) {
+                        return out;
+                    }
+                }
+            }
+            // Every poll counts, the main future's included: an always-ready main
+            // cannot starve timers or I/O either.
             tick = tick.wrapping_add(1);
             if tick.is_multiple_of(MAINTENANCE_INTERVAL) {
                 context::refresh_coarse_now();
@@ -165,30 +195,49 @@ fn run_loop<F: Future>(shared: &Arc<Shared>, queue: &LoopQueue, ctx: &Ctx, futur
     }
 }
 
-fn drain_injector(queue: &LoopQueue, local: &std::cell::RefCell<VecDeque<Runnable<Header>>>) {
+fn drain_injector(
+    queue: &LoopQueue,
+    main_remote: &AtomicBool,
+    local: &std::cell::RefCell<VecDeque<Ready>>,
+) {
+    if main_remote.load(Ordering::Relaxed) && main_remote.swap(false, Ordering::AcqRel) {
+        local.borrow_mut().push_back(Ready::Main);
+    }
     if queue.injector.is_empty() {
         return;
     }
     let mut local = local.borrow_mut();
     while let Ok(r) = queue.injector.pop() {
-        local.push_back(r);
+        local.push_back(Ready::Task(r));
     }
 }
 
-fn park(shared: &Shared, queue: &LoopQueue, ctx: &Ctx, main: &MainWaker) {
+fn park(shared: &Shared, queue: &LoopQueue, ctx: &Ctx, main_remote: &AtomicBool) {
     if shared.time.fire_due() > 0 {
         return;
     }
     let deadline = shared.time.parking();
     queue.parked.store(true, Ordering::SeqCst);
     fence(Ordering::SeqCst);
-    let busy = !queue.injector.is_empty()
-        || main.woken.load(Ordering::SeqCst)
-        || !ctx.local.borrow().is_empty();
-    if !busy {
-        match shared.time.clock.idle(deadline) {
-            IdleAction::Advanced => shared.driver.park(Some(Duration::ZERO)),
-            IdleAction::Park(timeout) => shared.driver.park(timeout),
+    let busy = || {
+        !queue.injector.is_empty()
+            || main_remote.load(Ordering::SeqCst)
+            || !ctx.local.borrow().is_empty()
+    };
+    if !busy() {
+        let action = if shared.auto_advance {
+            match shared.idle_check(busy) {
+                IdleCheck::Work => None,
+                IdleCheck::InFlight => Some(IdleAction::Park(None)),
+                IdleCheck::Jump => Some(shared.time.clock.idle(deadline)),
+            }
+        } else {
+            Some(shared.time.clock.idle(deadline))
+        };
+        match action {
+            Some(IdleAction::Advanced) => shared.driver.park(Some(Duration::ZERO)),
+            Some(IdleAction::Park(timeout)) => shared.driver.park(timeout),
+            None => {}
         }
     }
     queue.parked.store(false, Ordering::SeqCst);

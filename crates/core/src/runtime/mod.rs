@@ -4,8 +4,10 @@
 pub(crate) mod context;
 pub(crate) mod current_thread;
 pub(crate) mod local_queue;
+pub(crate) mod main_task;
 pub(crate) mod multi_thread;
 pub(crate) mod shared;
+mod work;
 
 use std::fmt;
 use std::future::Future;
@@ -21,8 +23,10 @@ use crate::registry::Registry;
 use crate::task::{PanicReport, Task, TaskId, TaskSnapshot};
 use crate::time::TimeShared;
 use current_thread::LoopQueue;
+pub use main_task::MainCancelled;
 use multi_thread::Pool;
 use shared::{Scheduler, Shared};
+pub use work::WorkGuard;
 
 pub(crate) static LIVE_WORKERS: AtomicUsize = AtomicUsize::new(0);
 static LIVE_RUNTIMES: AtomicUsize = AtomicUsize::new(0);
@@ -68,6 +72,7 @@ pub struct Builder {
     poll_hook: Option<Arc<dyn PollHook>>,
     panic_hook: Option<crate::task::UnretrievedPanicHook>,
     thread_name: String,
+    eager: bool,
 }
 
 impl Default for Builder {
@@ -88,6 +93,7 @@ impl Builder {
             poll_hook: None,
             panic_hook: None,
             thread_name: "ferrio-worker".into(),
+            eager: false,
         }
     }
 
@@ -151,6 +157,42 @@ impl Builder {
         self
     }
 
+    /// Eager tasks (asyncio 3.12's `eager_task_factory`; default off): a task
+    /// spawned from a thread that runs this runtime (a task, the main future, a
+    /// callback) takes its first step at once, inside the `spawn` call, before the
+    /// spawner goes on. A task that finishes in that step never touches the ready
+    /// queue. [`spawn_eager`](crate::spawn_eager) is the per-spawn form.
+    ///
+    /// # Ordering change
+    ///
+    /// By default a spawned task runs after the tasks that were already ready
+    /// (FIFO). An eager task's first step runs before all of them, and before the
+    /// rest of its spawner's step: in `spawn(a); spawn(b); log("spawner")`, `a`
+    /// and `b` log first (up to their first real wait). Only what follows the first
+    /// wait is queued as usual. A spawn from outside the runtime's threads (a
+    /// foreign thread through a [`Handle`]) is never eager, nor are eager steps
+    /// nested more than 16 deep (those are queued).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let rt = ferrio_core::Builder::new().eager_tasks(true).build().unwrap();
+    /// let log = rt.block_on(async {
+    ///     let log = Arc::new(Mutex::new(Vec::new()));
+    ///     let l = log.clone();
+    ///     let t = ferrio_core::spawn(async move { l.lock().unwrap().push("child") });
+    ///     log.lock().unwrap().push("spawner");
+    ///     assert!(t.is_finished(), "it finished inside spawn");
+    ///     let out = log.lock().unwrap().clone();
+    ///     out
+    /// });
+    /// assert_eq!(log, ["child", "spawner"]);
+    /// ```
+    pub fn eager_tasks(mut self, eager: bool) -> Builder {
+        self.eager = eager;
+        self
+    }
+
     /// Name prefix of the worker threads (default `ferrio-worker`).
     pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
         self.thread_name = name.into();
@@ -188,6 +230,8 @@ impl Builder {
             finished: AtomicBool::new(false),
             workers_alive: AtomicUsize::new(0),
             auto_advance,
+            in_flight: AtomicUsize::new(0),
+            eager: self.eager,
         });
         let weak = Arc::downgrade(&shared);
         shared.time.clock.on_advance(Box::new(move || {
@@ -246,14 +290,59 @@ impl Runtime {
     /// flavour) or waiting while the workers run the tasks (multi-thread). Callable
     /// several times; tasks left over from one call keep running in the next.
     ///
+    /// `future` is the *main task*, as asyncio's `run` makes its coroutine one: it
+    /// is listed first by [`all_tasks`](crate::all_tasks) (spawned at the caller's
+    /// line), it is [`current_task`](crate::current_task) while it runs, its polls
+    /// count toward the fairness rule like any task's, and it can be cancelled
+    /// through [`Handle::cancel_task`]. It may still borrow locals and need not be
+    /// `Send`: it runs on the calling thread.
+    ///
     /// # Panics
     ///
     /// When called from a thread that is already running a ferrio runtime (a worker,
-    /// or inside another `block_on`): that would deadlock.
+    /// or inside another `block_on`): that would deadlock. When the main task is
+    /// cancelled (asyncio's `run` raises `CancelledError`): its future is dropped at
+    /// its current await, then `block_on` panics saying so; use
+    /// [`try_block_on`](Runtime::try_block_on) to get that as an error instead.
+    #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self.try_block_on_at(future, Location::caller()) {
+            Ok(v) => v,
+            Err(MainCancelled) => panic!(
+                "ferrio: the main task was cancelled, so block_on has no value to return \
+                 (asyncio's run raises CancelledError); use try_block_on to handle it"
+            ),
+        }
+    }
+
+    /// [`block_on`](Runtime::block_on), with the cancellation of the main task as
+    /// `Err(MainCancelled)` instead of a panic.
+    ///
+    /// ```
+    /// let rt = ferrio_core::Runtime::new().unwrap();
+    /// let out = rt.try_block_on(async {
+    ///     let main = ferrio_core::current_task().unwrap().id;
+    ///     ferrio_core::Handle::current().cancel_task(main);
+    ///     ferrio_core::yield_now().await;
+    ///     unreachable!("cancelled at the await above");
+    /// });
+    /// assert_eq!(out, Err(ferrio_core::MainCancelled));
+    /// ```
+    #[track_caller]
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, MainCancelled> {
+        self.try_block_on_at(future, Location::caller())
+    }
+
+    /// [`try_block_on`](Runtime::try_block_on) with the main task's spawn site given
+    /// (for layers that run the caller's future on its behalf, as `ferrio::run`).
+    pub fn try_block_on_at<F: Future>(
+        &self,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> Result<F::Output, MainCancelled> {
         match &self.shared.scheduler {
-            Scheduler::Current(q) => current_thread::block_on(&self.shared, q, future),
-            Scheduler::Multi(_) => multi_thread::block_on(&self.shared, future),
+            Scheduler::Current(q) => current_thread::block_on(&self.shared, q, future, location),
+            Scheduler::Multi(_) => multi_thread::block_on(&self.shared, future, location),
         }
     }
 
@@ -422,6 +511,28 @@ impl Handle {
             timers: self.shared.time.len(),
             closed: self.shared.closed.load(Ordering::SeqCst),
         }
+    }
+
+    /// A guard that keeps a self-advancing virtual clock still while it lives: for
+    /// real work in flight outside the runtime's tasks (see [`WorkGuard`] for the
+    /// rule). The facade's `to_thread` and `run_in_executor` take one per job.
+    pub fn work_guard(&self) -> WorkGuard {
+        WorkGuard::new(self.shared.clone())
+    }
+
+    /// Requests the cancellation of the live task `id` of this runtime, the main
+    /// task of `block_on` included, and wakes it: its future is dropped at its
+    /// current await. Returns `false` when no live task has that id.
+    ///
+    /// ```
+    /// # ferrio_core::Runtime::new().unwrap().block_on(async {
+    /// let t = ferrio_core::spawn(std::future::pending::<()>());
+    /// assert!(ferrio_core::Handle::current().cancel_task(t.id()));
+    /// assert!(t.await.unwrap_err().is_cancelled());
+    /// # });
+    /// ```
+    pub fn cancel_task(&self, id: TaskId) -> bool {
+        self.shared.registry.cancel_by_id(id)
     }
 
     /// Whether both handles refer to the same runtime.

@@ -30,11 +30,12 @@
 //! timer deadline; the others park on their own parkers. New work wakes one sleeper
 //! (preferring one not in the driver) unless a worker is already searching for work.
 
+use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, JoinHandle, Thread};
+use std::task::{Context, Waker};
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use async_task::Runnable;
@@ -43,7 +44,9 @@ use concurrent_queue::ConcurrentQueue;
 use super::context::{self, Ctx, Role};
 use super::current_thread::MAINTENANCE_INTERVAL;
 use super::local_queue::RawQueue;
+use super::main_task::{MainCancelled, MainExit, MainTask, MainWake};
 use super::shared::Shared;
+use super::work::IdleCheck;
 use crate::clock::IdleAction;
 use crate::driver::{self, Driver, ThreadParker};
 use crate::task::Header;
@@ -304,6 +307,12 @@ impl Pool {
                 unsafe { self.push_local(index, runnable) };
                 return;
             }
+            // Woken by due timers: queue in deadline order (the LIFO slot would
+            // run the last one first), and let sleepers help.
+            Some(index) if ctx.is_some_and(|c| c.firing_timers.get()) => {
+                // SAFETY: `worker_of` says this thread is worker `index`.
+                unsafe { self.push_local(index, runnable) };
+            }
             Some(index) => {
                 let Some(displaced) = self.workers[index].put_lifo(runnable) else {
                     return;
@@ -485,7 +494,7 @@ impl Worker<'_> {
     fn maintenance(&mut self) {
         context::refresh_coarse_now();
         self.shared.registry.collect(self.index);
-        self.shared.time.fire_due();
+        context::fire_due_in_order(self.shared);
         if !self.pool.driver_taken.swap(true, Ordering::Acquire) {
             self.shared.driver.park(Some(Duration::ZERO));
             self.pool.driver_taken.store(false, Ordering::Release);
@@ -566,7 +575,7 @@ impl Worker<'_> {
     fn park(&mut self) {
         let pool = self.pool;
         let shared = self.shared;
-        if shared.time.fire_due() > 0 {
+        if context::fire_due_in_order(shared) > 0 {
             return;
         }
         let me = &pool.workers[self.index];
@@ -593,14 +602,21 @@ impl Worker<'_> {
         }
         if on_driver {
             let deadline = shared.time.parking();
-            let action = if all_asleep || !shared.auto_advance {
-                shared.time.clock.idle(deadline)
+            let action = if !shared.auto_advance {
+                Some(shared.time.clock.idle(deadline))
+            } else if !all_asleep {
+                Some(IdleAction::Park(None))
             } else {
-                IdleAction::Park(None)
+                match shared.idle_check(|| pool.has_work()) {
+                    IdleCheck::Work => None,
+                    IdleCheck::InFlight => Some(IdleAction::Park(None)),
+                    IdleCheck::Jump => Some(shared.time.clock.idle(deadline)),
+                }
             };
             match action {
-                IdleAction::Advanced => shared.driver.park(Some(Duration::ZERO)),
-                IdleAction::Park(timeout) => shared.driver.park(timeout),
+                Some(IdleAction::Advanced) => shared.driver.park(Some(Duration::ZERO)),
+                Some(IdleAction::Park(timeout)) => shared.driver.park(timeout),
+                None => {}
             }
             shared.time.unparked();
             pool.driver_taken.store(false, Ordering::Release);
@@ -614,7 +630,7 @@ impl Worker<'_> {
         }
         self.searching = !pool.leave_idle(self.index);
         context::refresh_coarse_now();
-        shared.time.fire_due();
+        context::fire_due_in_order(shared);
     }
 }
 
@@ -638,48 +654,38 @@ mod fastrand_lite {
     }
 }
 
-/// Wakes a `block_on` caller. While the caller is parked it does not count as
-/// active; whoever ends the park (this waker, or the caller on a spurious return)
-/// counts it active again, exactly once, before the caller runs, so a virtual clock
-/// never jumps while a woken caller is about to look at the time.
-struct BlockOnWaker {
-    thread: Thread,
-    parked: AtomicBool,
-    shared: Arc<Shared>,
-}
-
-impl BlockOnWaker {
-    fn reactivate(&self) {
-        if self.parked.swap(false, Ordering::SeqCst) {
-            self.shared
+/// Counts a parked `block_on` caller active again. While the caller is parked it
+/// does not count as active; whoever ends the park (a wake of the main task, or
+/// the caller on a spurious return) counts it active again, exactly once, before
+/// the caller runs, so a virtual clock never jumps while a woken caller is about to
+/// look at the time.
+pub(crate) fn reactivate(main: &MainTask) {
+    if let MainWake::Thread { parked, .. } = &main.wake {
+        if parked.swap(false, Ordering::SeqCst) {
+            main.header
+                .rt
                 .pool()
                 .active_block_ons
                 .fetch_add(1, Ordering::SeqCst);
         }
     }
-
-    fn park(&self) {
-        let pool = self.shared.pool();
-        self.parked.store(true, Ordering::SeqCst);
-        pool.active_block_ons.fetch_sub(1, Ordering::SeqCst);
-        if self.shared.auto_advance && pool.all_idle() {
-            // Everyone sleeps now: the driver holder may let the clock jump.
-            self.shared.driver.unpark();
-        }
-        thread::park();
-        self.reactivate();
-        context::refresh_coarse_now();
-    }
 }
 
-impl Wake for BlockOnWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
+fn park_main(main: &MainTask) {
+    let MainWake::Thread { parked, .. } = &main.wake else {
+        unreachable!("the multi-thread main task parks its thread");
+    };
+    let shared = &main.header.rt;
+    let pool = shared.pool();
+    parked.store(true, Ordering::SeqCst);
+    pool.active_block_ons.fetch_sub(1, Ordering::SeqCst);
+    if shared.auto_advance && pool.all_idle() {
+        // Everyone sleeps now: the driver holder may let the clock jump.
+        shared.driver.unpark();
     }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.reactivate();
-        self.thread.unpark();
-    }
+    thread::park();
+    reactivate(main);
+    context::refresh_coarse_now();
 }
 
 /// Counts a `block_on` caller as active while it runs.
@@ -694,27 +700,47 @@ impl Drop for Active<'_> {
     }
 }
 
-pub(crate) fn block_on<F: std::future::Future>(shared: &Arc<Shared>, future: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(
+    shared: &Arc<Shared>,
+    future: F,
+    location: &'static Location<'static>,
+) -> Result<F::Output, MainCancelled> {
     let _enter = context::enter(shared, Role::BlockOn);
     let _driver = driver::enter(shared.driver.clone());
-    shared
-        .pool()
-        .active_block_ons
-        .fetch_add(1, Ordering::SeqCst);
+    let pool = shared.pool();
+    pool.active_block_ons.fetch_add(1, Ordering::SeqCst);
     let _active = Active(shared);
-    let parker = Arc::new(BlockOnWaker {
-        thread: thread::current(),
-        parked: AtomicBool::new(false),
-        shared: shared.clone(),
-    });
-    let waker = Waker::from(parker.clone());
+    let main = MainTask::register(
+        shared,
+        location,
+        MainWake::Thread {
+            thread: thread::current(),
+            parked: AtomicBool::new(false),
+        },
+    );
+    let _main_exit = MainExit(&main);
+    let waker = Waker::from(main.clone());
     let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
+    // The main task runs in a copy of the calling thread's context (contextvars).
+    let future = crate::contextvars::Scoped::copy_current(future);
+    let mut future = std::pin::pin!(Some(future));
+    let mut polls: u32 = 0;
     loop {
-        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
+        if let Some(out) = main.poll(future.as_mut(), &mut cx) {
+            return out;
         }
-        parker.park();
+        // The main future's polls count toward the fairness rule too: one that is
+        // always ready still lets due timers fire and the driver be polled.
+        polls = polls.wrapping_add(1);
+        if polls.is_multiple_of(MAINTENANCE_INTERVAL) {
+            context::refresh_coarse_now();
+            context::fire_due_in_order(shared);
+            if !pool.driver_taken.swap(true, Ordering::Acquire) {
+                shared.driver.park(Some(Duration::ZERO));
+                pool.driver_taken.store(false, Ordering::Release);
+            }
+        }
+        park_main(&main);
     }
 }
 

@@ -12,6 +12,7 @@ use super::context::{self, Ctx};
 use super::current_thread::LoopQueue;
 use super::multi_thread::Pool;
 use super::{Flavor, PollHook};
+use crate::contextvars::Scoped;
 use crate::driver::Driver;
 use crate::registry::Registry;
 use crate::task::header::TaskFuture;
@@ -38,6 +39,11 @@ pub(crate) struct Shared {
     pub(crate) workers_alive: AtomicUsize,
     /// The clock jumps to the next timer when the runtime is idle.
     pub(crate) auto_advance: bool,
+    /// Live [`WorkGuard`](super::WorkGuard)s: real work that holds the clock.
+    pub(crate) in_flight: AtomicUsize,
+    /// Spawned tasks run their first step inside the spawn call (asyncio's
+    /// `eager_task_factory`).
+    pub(crate) eager: bool,
 }
 
 impl Shared {
@@ -65,13 +71,31 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        self.spawn_with(future, name, location, self.eager)
+    }
+
+    /// [`spawn`](Shared::spawn), eager or not whatever the runtime's default.
+    #[inline]
+    pub(crate) fn spawn_with<F>(
+        self: &Arc<Self>,
+        future: F,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        eager: bool,
+    ) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // Every task runs in a copy of its spawner's context (contextvars).
+        let future = Scoped::copy_current(future);
         let (runnable, task) = async_task::Builder::new()
             .metadata(Header::new(self, name, location))
             .spawn(
                 move |h: &Header| TaskFuture::new(h, future),
                 WithInfo(schedule_task),
             );
-        self.start(runnable);
+        self.start(runnable, eager);
         Task::from_raw(task)
     }
 
@@ -85,17 +109,18 @@ impl Shared {
         F: Future + 'static,
         F::Output: 'static,
     {
+        let future = Scoped::copy_current(future);
         let (runnable, task) = async_task::Builder::new()
             .metadata(Header::new(self, name, location))
             .spawn_local(
                 move |h: &Header| TaskFuture::new(h, future),
                 WithInfo(schedule_task),
             );
-        self.start(runnable);
+        self.start(runnable, self.eager);
         Task::from_raw(task)
     }
 
-    fn start(&self, runnable: Runnable<Header>) {
+    fn start(&self, runnable: Runnable<Header>, eager: bool) {
         context::with_ctx(|ctx| {
             let header = runnable.metadata();
             let shard = match ctx {
@@ -109,6 +134,16 @@ impl Shared {
             if self.finished.load(Ordering::Acquire) {
                 runnable.run();
                 return;
+            }
+            if eager {
+                if let Some(c) = ctx.filter(|c| c.runs(self)) {
+                    if let Some(_depth) = c.enter_eager() {
+                        // The first step runs here, inside the spawn call; a wake
+                        // during it queues the task as usual.
+                        runnable.run();
+                        return;
+                    }
+                }
             }
             match &self.scheduler {
                 Scheduler::Current(q) => q.schedule(self, runnable, ctx),

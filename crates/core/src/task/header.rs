@@ -209,6 +209,40 @@ pub(crate) fn current_snapshot() -> Option<TaskSnapshot> {
     })
 }
 
+/// Hooks for the main future of `block_on`, which the runtime polls itself rather
+/// than through async-task (`runtime/main_task.rs`), so that it still shows in
+/// `current_task()`/`all_tasks()` with its state and poll count.
+impl Header {
+    /// Marks the start of a poll of the main future; the guard marks its end.
+    pub(crate) fn begin_main_poll(&self) -> MainPollGuard<'_> {
+        self.state.store(RUNNING, Ordering::Relaxed);
+        self.polls
+            .store(self.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        let prev = CURRENT_TASK.with(|c| c.replace(self));
+        MainPollGuard { header: self, prev }
+    }
+
+    /// The main future is gone: it leaves the registry.
+    pub(crate) fn finish_main(&self) {
+        self.state.store(FINISHED, Ordering::Relaxed);
+        self.alive.store(false, Ordering::Release);
+        self.rt().registry.retire(self);
+    }
+}
+
+/// Ends a poll of the main future (see [`Header::begin_main_poll`]).
+pub(crate) struct MainPollGuard<'a> {
+    header: &'a Header,
+    prev: *const Header,
+}
+
+impl Drop for MainPollGuard<'_> {
+    fn drop(&mut self) {
+        let _ = CURRENT_TASK.try_with(|c| c.set(self.prev));
+        self.header.state.store(WAITING, Ordering::Relaxed);
+    }
+}
+
 /// Restores the previous current task when a poll ends, even by unwinding.
 struct CurrentTaskGuard(*const Header);
 

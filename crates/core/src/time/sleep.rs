@@ -1,5 +1,6 @@
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -10,12 +11,18 @@ use crate::runtime::{context, shared::Shared};
 
 /// Waits until `duration` has passed on the runtime's clock (asyncio's `sleep`).
 ///
+/// Inside a runtime the deadline is measured from now. A sleep created outside any
+/// runtime (`ferrio::run(sleep(d))`, or a `wait_for`/`timeout` built before the
+/// runtime starts) binds to the runtime that first polls it, and its deadline is
+/// measured from that first poll, as asyncio's coroutine measures it when it starts.
+///
 /// `sleep(Duration::ZERO)` completes at once; to let the other ready tasks run, use
 /// [`yield_now`](crate::yield_now) (asyncio's `sleep(0)`).
 ///
 /// # Panics
 ///
-/// Outside a runtime, with a message naming the fix (`ferrio::run`).
+/// When polled outside any runtime, with a message naming the fix (`ferrio::run`)
+/// and the line that created the sleep.
 ///
 /// # Examples
 ///
@@ -26,82 +33,213 @@ use crate::runtime::{context, shared::Shared};
 /// ferrio_core::sleep(Duration::from_millis(10)).await;
 /// assert!(start.elapsed() >= Duration::from_millis(10));
 /// # });
+/// // Created outside the runtime: it binds when the runtime first polls it.
+/// let rt = ferrio_core::Runtime::new().unwrap();
+/// rt.block_on(ferrio_core::sleep(Duration::from_millis(1)));
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let shared = context::current("ferrio::sleep");
-    let now = shared.time.now();
-    let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
-    Sleep::new(shared, deadline)
+    let created = Location::caller();
+    match context::try_current() {
+        Some(shared) => {
+            let now = shared.time.now();
+            let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
+            Sleep::new(shared, deadline, created)
+        }
+        None => Sleep {
+            shared: None,
+            deadline: When::After(duration),
+            tick: 0,
+            key: None,
+            through_loop: false,
+            created,
+        },
+    }
 }
 
 /// Waits until `deadline` on the runtime's clock.
 ///
+/// Outside a runtime, the sleep binds to the runtime that first polls it.
+///
 /// # Panics
 ///
-/// Outside a runtime, with a message naming the fix (`ferrio::run`).
+/// When polled outside any runtime, with a message naming the fix (`ferrio::run`).
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::new(context::current("ferrio::sleep_until"), deadline)
+    let created = Location::caller();
+    match context::try_current() {
+        Some(shared) => Sleep::new(shared, deadline, created),
+        None => Sleep {
+            shared: None,
+            deadline: When::At(deadline),
+            tick: 0,
+            key: None,
+            through_loop: false,
+            created,
+        },
+    }
 }
 
 pub(crate) fn far_future(now: Instant) -> Instant {
     now + Duration::from_secs(86400 * 365 * 30)
 }
 
+/// A sleep's deadline: known, or (for a sleep created outside a runtime) relative
+/// to the first poll.
+#[derive(Debug, Clone, Copy)]
+enum When {
+    At(Instant),
+    After(Duration),
+}
+
 /// The future [`sleep`] and [`sleep_until`] return. Dropping it cancels the timer.
 pub struct Sleep {
-    shared: Arc<Shared>,
-    deadline: Instant,
+    /// The runtime whose timers this sleep uses; `None` until first polled when it
+    /// was created outside a runtime.
+    shared: Option<Arc<Shared>>,
+    deadline: When,
+    /// The deadline in the runtime's ticks (valid once bound).
     tick: u64,
     key: Option<TimerKey>,
+    /// A due deadline still waits for the loop's next look at its timers.
+    through_loop: bool,
+    created: &'static Location<'static>,
 }
 
 impl Sleep {
-    pub(crate) fn new(shared: Arc<Shared>, deadline: Instant) -> Sleep {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        deadline: Instant,
+        created: &'static Location<'static>,
+    ) -> Sleep {
         let tick = shared.time.to_tick(deadline);
         Sleep {
-            shared,
-            deadline,
+            shared: Some(shared),
+            deadline: When::At(deadline),
             tick,
             key: None,
+            through_loop: false,
+            created,
         }
     }
 
-    /// When this sleep completes.
+    /// Makes the sleep fire only through the runtime's timer queue, even when its
+    /// deadline has already passed at the first poll: it then completes at the
+    /// loop's next look at its timers, after the tasks and callbacks that were
+    /// already ready, and in deadline order with every other due timer. This is how
+    /// asyncio's `call_later(0, ..)` / `call_at(now, ..)` behave (a due
+    /// `TimerHandle` moves to the ready queue at the next turn); the facade's
+    /// `call_later`/`call_at` use it.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// # ferrio_core::Runtime::new().unwrap().block_on(async {
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let (a, b) = (log.clone(), log.clone());
+    /// let timer = ferrio_core::spawn(async move {
+    ///     ferrio_core::sleep(Duration::ZERO).through_timer_queue().await;
+    ///     a.lock().unwrap().push("timer");
+    /// });
+    /// let ready = ferrio_core::spawn(async move { b.lock().unwrap().push("ready") });
+    /// timer.await.unwrap();
+    /// ready.await.unwrap();
+    /// assert_eq!(*log.lock().unwrap(), ["ready", "timer"]);
+    /// # });
+    /// ```
+    pub fn through_timer_queue(mut self) -> Sleep {
+        self.through_loop = true;
+        self
+    }
+
+    /// When this sleep completes. For a sleep created outside a runtime and not
+    /// polled yet, the deadline it would have if first polled now.
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        match (self.deadline, &self.shared) {
+            (When::At(t), _) => t,
+            (When::After(d), Some(shared)) => {
+                let now = shared.time.now();
+                now.checked_add(d).unwrap_or_else(|| far_future(now))
+            }
+            (When::After(d), None) => {
+                let now = Instant::now();
+                now.checked_add(d).unwrap_or_else(|| far_future(now))
+            }
+        }
     }
 
     pub(crate) fn shared_now(&self) -> Instant {
-        self.shared.time.now()
+        match &self.shared {
+            Some(shared) => shared.time.now(),
+            None => context::try_current().map_or_else(Instant::now, |s| s.time.now()),
+        }
     }
 
-    /// Whether the deadline has passed.
+    /// Whether the deadline has passed (never, for a sleep not yet bound to a
+    /// runtime by its first poll).
     pub fn is_elapsed(&self) -> bool {
-        self.shared.time.now_tick() >= self.tick
+        match (&self.shared, self.deadline) {
+            (Some(shared), _) => shared.time.now_tick() >= self.tick,
+            (None, _) => false,
+        }
     }
 
     /// Moves the deadline (the sleep can be awaited again afterwards).
     pub fn reset(&mut self, deadline: Instant) {
-        if let Some(key) = self.key.take() {
-            self.shared.time.cancel(key);
+        self.deadline = When::At(deadline);
+        if let Some(shared) = &self.shared {
+            if let Some(key) = self.key.take() {
+                shared.time.cancel(key);
+            }
+            self.tick = shared.time.to_tick(deadline);
         }
-        self.deadline = deadline;
-        self.tick = self.shared.time.to_tick(deadline);
+    }
+
+    /// Binds the sleep to the runtime of this thread at its first poll.
+    fn bind(&mut self) -> &Arc<Shared> {
+        if self.shared.is_none() {
+            let Some(shared) = context::try_current() else {
+                panic!(
+                    "a ferrio timer (created at {}) was polled outside a ferrio runtime. \
+                     Await it inside one: `ferrio::run(async {{ ... }})` (or \
+                     `Runtime::block_on`).",
+                    self.created
+                );
+            };
+            let deadline = match self.deadline {
+                When::At(t) => t,
+                When::After(d) => {
+                    let now = shared.time.now();
+                    now.checked_add(d).unwrap_or_else(|| far_future(now))
+                }
+            };
+            self.deadline = When::At(deadline);
+            self.tick = shared.time.to_tick(deadline);
+            self.shared = Some(shared);
+        }
+        self.shared.as_ref().expect("bound just above")
     }
 
     /// Polls for the deadline; the `Unpin` form of awaiting.
     pub fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let time = &self.shared.time;
-        if time.now_tick() >= self.tick {
+        let shared = self.bind().clone();
+        let time = &shared.time;
+        if self.through_loop {
+            // Done exactly when the timer queue fired it (it then left the store).
+            if let Some(k) = self.key {
+                if !time.is_registered(k) {
+                    self.key = None;
+                    return Poll::Ready(());
+                }
+            }
+        } else if time.now_tick() >= self.tick {
             if let Some(key) = self.key.take() {
                 time.cancel(key);
             }
             return Poll::Ready(());
         }
         if time.register(&mut self.key, self.tick, cx.waker()) {
-            self.shared.unpark_driver();
+            shared.unpark_driver();
         }
         Poll::Pending
     }
@@ -109,7 +247,10 @@ impl Sleep {
     /// Whether the timer is registered in the store (test aid).
     #[doc(hidden)]
     pub fn is_registered(&self) -> bool {
-        self.key.is_some_and(|k| self.shared.time.is_registered(k))
+        match (&self.shared, self.key) {
+            (Some(shared), Some(k)) => shared.time.is_registered(k),
+            _ => false,
+        }
     }
 }
 
@@ -123,8 +264,8 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.shared.time.cancel(key);
+        if let (Some(shared), Some(key)) = (&self.shared, self.key.take()) {
+            shared.time.cancel(key);
         }
     }
 }
@@ -132,7 +273,7 @@ impl Drop for Sleep {
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")
-            .field("deadline", &self.deadline)
+            .field("deadline", &self.deadline())
             .field("registered", &self.key.is_some())
             .finish()
     }

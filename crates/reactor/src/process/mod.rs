@@ -246,6 +246,9 @@ pub struct Child {
     watch: ExitWatch,
     status: Option<ExitStatus>,
     kill_on_drop: bool,
+    /// Until the exit is seen, the child is real work in flight: a self-advancing
+    /// virtual clock does not jump past a `wait_for` around it.
+    in_flight: Option<ferrio_core::WorkGuard>,
 }
 
 impl Child {
@@ -270,6 +273,7 @@ impl Child {
                 watch,
                 status: None,
                 kill_on_drop,
+                in_flight: ferrio_core::Handle::try_current().map(|h| h.work_guard()),
             })
         };
         match wrap() {
@@ -311,6 +315,7 @@ impl Child {
         let child = child.as_mut().expect("present until drop");
         let status = std::future::poll_fn(|cx| watch.poll_exit(cx, child)).await?;
         self.status = Some(status);
+        self.in_flight = None;
         Ok(status)
     }
 
@@ -326,6 +331,9 @@ impl Child {
                 .as_mut()
                 .expect("present until drop")
                 .try_wait()?;
+        }
+        if self.status.is_some() {
+            self.in_flight = None;
         }
         Ok(self.status)
     }
