@@ -146,16 +146,22 @@ impl Registry {
 
     /// Wakes a live task; `false` when its future is gone.
     pub(crate) fn wake(&self, header: &Header) -> bool {
-        if !header.is_alive() {
-            return false;
-        }
-        match self.with_entry(header, |e| e.waker.clone()) {
+        match self.waker(header) {
             Some(w) => {
                 w.wake();
                 true
             }
             None => false,
         }
+    }
+
+    /// A clone of a live task's own waker, to wake it once the caller released its
+    /// locks; `None` when its future is gone.
+    pub(crate) fn waker(&self, header: &Header) -> Option<Waker> {
+        if !header.is_alive() {
+            return None;
+        }
+        self.with_entry(header, |e| e.waker.clone())
     }
 
     /// Requests cancellation of every live task and wakes them all. Returns how many

@@ -90,7 +90,12 @@ impl Handle {
         F: FnOnce() + Send + 'static,
     {
         CallbackHandle {
-            task: self.inner.spawn(async move { callback() }),
+            task: self.inner.spawn(async move {
+                // Past this point `cancel()` answers false: the callback runs.
+                if ferrio_core::task::commit() {
+                    callback()
+                }
+            }),
             when: None,
         }
     }
@@ -149,7 +154,9 @@ impl Handle {
         CallbackHandle {
             task: self.inner.spawn(async move {
                 crate::sleep_until(when).await;
-                callback()
+                if ferrio_core::task::commit() {
+                    callback()
+                }
             }),
             when: Some(when),
         }
@@ -178,10 +185,12 @@ pub struct CallbackHandle {
 }
 
 impl CallbackHandle {
-    /// Cancels the callback if it has not run yet. Returns `true` if it will now
-    /// never run, `false` if it already ran (or already finished being cancelled).
+    /// Cancels the callback if it has not started yet. The answer is the truth, also
+    /// against a timer at its deadline and from any thread: `true` exactly when the
+    /// callback will never run (including when it was cancelled before), `false` when
+    /// it ran or is running.
     pub fn cancel(&self) -> bool {
-        self.task.cancel()
+        self.task.cancel() || self.task.handle().cancelled()
     }
 
     /// Whether the callback ran (or was cancelled and is gone).

@@ -10,9 +10,13 @@
 //!                       └──Ready / panic / cancel request──▶ Finished
 //! ```
 
+mod catch;
 mod error;
+mod handle;
 pub(crate) mod header;
 mod id;
+pub(crate) mod propagate;
+pub(crate) mod shared;
 
 use std::fmt;
 use std::future::Future;
@@ -22,7 +26,9 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-pub use error::{PanicPayload, PanicReport, TaskError, UnretrievedPanicHook};
+pub use catch::{catch_cancel, commit, CatchCancel, Reraise};
+pub use error::{Cancelled, PanicPayload, PanicReport, TaskError, UnretrievedPanicHook};
+pub use handle::{TaskHandle, TaskOutcome, WaitDone};
 pub(crate) use header::Header;
 pub use header::{TaskSnapshot, TaskState};
 pub use id::TaskId;
@@ -62,6 +68,9 @@ pub struct Task<T> {
     output: Option<Result<T, TaskError>>,
     /// The output was handed out; polling again is a bug.
     consumed: bool,
+    /// Polled while unfinished: someone awaits it, so a cancellation that drops this
+    /// handle travels on to the task (see `propagate`).
+    awaited: bool,
 }
 
 // SAFETY: `header` points into the allocation `raw` keeps alive; the header is Sync.
@@ -81,6 +90,7 @@ impl<T> Task<T> {
             header,
             output: None,
             consumed: false,
+            awaited: false,
         }
     }
 
@@ -122,27 +132,62 @@ impl<T> Task<T> {
         snap
     }
 
-    /// Requests cancellation: the task's future is dropped at its next scheduling
-    /// point (its destructors run on the runtime) and awaiting the task then gives
-    /// [`TaskError::Cancelled`].
+    /// Requests cancellation: the task's future is dropped at its next await (its
+    /// destructors run on the runtime; the tasks it awaits are cancelled too) and
+    /// awaiting the task then gives [`TaskError::Cancelled`], unless a
+    /// [`catch_cancel`] region receives the request.
     ///
-    /// Returns `false`, and does nothing, when the task has already finished; `true`
-    /// when the request was made. As with asyncio, `true` means the task ends
-    /// cancelled: on the multi-thread executor another worker may be in the middle of
-    /// a poll that completes the future, and then the value is dropped and awaiting
-    /// still gives [`TaskError::Cancelled`]. A panic is still reported as a panic.
+    /// The answer is the truth. `true`: the request takes effect (the task ends
+    /// cancelled, or a catch region receives it). `false`: it was refused because the
+    /// task already finished (or [`commit`]ted), and its value is kept.
+    ///
+    /// On the multi-thread executor the task may be in the middle of a poll on
+    /// another worker. Called from outside a task (the main future, a foreign
+    /// thread), `cancel` then waits for that poll to end: if it finished the task,
+    /// the value wins and the answer is `false`. Called from inside a task it does
+    /// not wait (two tasks cancelling each other must not deadlock): the request
+    /// stands and wins over the value that poll may return. A panic is still
+    /// reported as a panic.
     pub fn cancel(&self) -> bool {
-        if self.is_finished() {
-            return false;
+        self.header().cancel_request(None)
+    }
+
+    /// [`cancel`](Task::cancel) with a message (asyncio's `task.cancel(msg)`):
+    /// awaiting the task gives [`TaskError::Cancelled`] carrying it, and a catch
+    /// region receives it in its [`Cancelled`].
+    pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
+        self.header().cancel_request(Some(message.into()))
+    }
+
+    /// A cloneable, `Send + Sync` [`TaskHandle`] to this task, for anyone to cancel,
+    /// inspect or await its end while this `Task` keeps the value.
+    pub fn handle(&self) -> TaskHandle {
+        TaskHandle {
+            shared: self.header().shared(),
         }
-        let header = self.header();
-        header.request_cancel();
-        header.rt().registry.wake(header)
+    }
+
+    /// Cancels the task as part of the cancellation being delivered on this thread
+    /// (its message, its clean-up awaited), or plainly outside one.
+    pub(crate) fn cancel_propagated(&self) {
+        match propagate::current_message() {
+            Some(message) => propagate::cancel_into_context(self.header(), message),
+            None => {
+                self.cancel();
+            }
+        }
+    }
+
+    /// No longer counts as awaited: dropping the handle then detaches even inside a
+    /// cancellation (used by `shield` and by `wait` for the tasks it hands back).
+    pub(crate) fn unmark_awaited(&mut self) {
+        self.awaited = false;
     }
 
     /// Lets the task run on with no handle. Same as dropping the handle, said out
     /// loud.
     pub fn detach(mut self) {
+        self.awaited = false;
         if let Some(raw) = self.raw.take() {
             raw.detach();
         }
@@ -161,21 +206,24 @@ impl<T> Task<T> {
             .expect("the raw task lives as long as the handle");
         match Pin::new(raw).poll(cx) {
             Poll::Ready(out) => {
-                let cancelled = self.header().cancel_requested();
                 self.output = Some(match out {
-                    // cancel() said yes before the value came: the task ends
-                    // cancelled, as its caller was promised.
-                    Some(Ok(_)) if cancelled => Err(TaskError::Cancelled),
                     Some(Ok(value)) => Ok(value),
                     Some(Err(TaskError::Panicked(mut payload))) => {
                         payload.disarm();
                         Err(TaskError::Panicked(payload))
                     }
-                    Some(Err(TaskError::Cancelled)) | None => Err(TaskError::Cancelled),
+                    Some(Err(TaskError::Cancelled(c))) => Err(TaskError::Cancelled(c)),
+                    // The future was dropped before it finished (shutdown).
+                    None => Err(TaskError::Cancelled(Cancelled {
+                        message: self.header().message(),
+                    })),
                 });
                 Poll::Ready(())
             }
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                self.awaited = true;
+                Poll::Pending
+            }
         }
     }
 
@@ -232,6 +280,12 @@ impl<T> Future for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
+        if self.awaited && self.output.is_none() && !self.consumed {
+            // Dropped by a cancellation of its awaiter: the request travels on.
+            if !self.raw.as_ref().is_some_and(|raw| raw.is_finished()) {
+                propagate::on_awaited_drop(self.header());
+            }
+        }
         if let Some(raw) = self.raw.take() {
             raw.detach();
         }

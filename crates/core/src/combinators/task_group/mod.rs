@@ -146,7 +146,9 @@ impl<E> GroupState<E> {
 
 fn cancel_all(tasks: Vec<Task<()>>) {
     for task in tasks {
-        task.cancel();
+        // Inside a cancellation of the group's owner, with its message, and the
+        // owner's catch region waits for the children's clean-up.
+        task.cancel_propagated();
         // Dropping the handle detaches it; the guard inside still reports the child's end.
     }
 }
