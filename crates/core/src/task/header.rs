@@ -139,8 +139,11 @@ pub(crate) const COMMITTED: u32 = 1 << 6;
 /// This task is inside a `cancel()` that waits for another task's poll to end; a
 /// task cancelling it then does not wait in turn (no cycle of waits can form).
 const SETTLING: u32 = 1 << 7;
+/// With `DONE`: the task ended with a request still undelivered that lost to the
+/// value of the poll in flight (its `cancel()` answers false).
+const REJECTED: u32 = 1 << 8;
 /// `cancelling()`: how many requests were made and not `uncancel`led.
-pub(crate) const COUNT_SHIFT: u32 = 8;
+pub(crate) const COUNT_SHIFT: u32 = 9;
 pub(crate) const COUNT_ONE: u32 = 1 << COUNT_SHIFT;
 
 /// The metadata of every task, stored in its async-task allocation.
@@ -336,7 +339,9 @@ impl Header {
             let state = self.state.load(Ordering::SeqCst);
             let word = self.cancel.load(Ordering::SeqCst);
             if word & DONE != 0 {
-                return word & OUT_CANCELLED != 0;
+                // Ended cancelled, or after the request was delivered to a catch
+                // region: it took effect. Rejected: the value won.
+                return word & REJECTED == 0;
             }
             if word & PENDING == 0 || state != RUNNING {
                 // Not running: the next poll sees the request (or it was delivered
@@ -558,6 +563,13 @@ impl<F: Future> Future for TaskFuture<F> {
         if start & PENDING != 0 && start & IN_REGION == 0 {
             return deliver(header, future, cx);
         }
+        if start & IN_REGION != 0 {
+            if let Some(shared) = header.shared_if_any() {
+                shared
+                    .deliverable
+                    .store(start & PENDING != 0, Ordering::Relaxed);
+            }
+        }
         header
             .polls
             .store(header.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
@@ -592,10 +604,12 @@ impl<F: Future> Future for TaskFuture<F> {
                 // be running, wins over the value; one that raced this very poll
                 // from outside loses (its `cancel()` then answers false).
                 let word = header.decide(|cur| {
-                    if cur & PENDING != 0 && (start & PENDING != 0 || cur & CONFIRMED != 0) {
+                    if cur & PENDING == 0 {
+                        0
+                    } else if start & PENDING != 0 || cur & CONFIRMED != 0 {
                         OUT_CANCELLED
                     } else {
-                        0
+                        REJECTED
                     }
                 });
                 header.state.store(FINISHED, Ordering::Release);
@@ -612,7 +626,13 @@ impl<F: Future> Future for TaskFuture<F> {
             Err(panic) => {
                 // The destructor's own panic, if any, is secondary: keep the first.
                 drop(drop_inner(future));
-                header.decide(|_| OUT_PANICKED);
+                header.decide(|cur| {
+                    if cur & PENDING != 0 && start & PENDING == 0 && cur & CONFIRMED == 0 {
+                        OUT_PANICKED | REJECTED
+                    } else {
+                        OUT_PANICKED
+                    }
+                });
                 header.state.store(FINISHED, Ordering::Release);
                 Poll::Ready(Err(panicked(header, panic)))
             }

@@ -14,7 +14,7 @@
 use std::fmt;
 use std::panic::Location;
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -35,6 +35,10 @@ pub(crate) struct TaskShared {
     /// Valid while `inner.done` is `None`, read under the lock (module doc).
     header: NonNull<Header>,
     rt: Arc<Shared>,
+    /// A request was pending when the current poll of the task began, so a catch
+    /// region may take it in this poll. One made during the poll waits for the next
+    /// (requests land at awaits, as in asyncio), also when it came from another thread.
+    pub(crate) deliverable: AtomicBool,
     inner: Mutex<Inner>,
 }
 
@@ -78,6 +82,7 @@ impl TaskShared {
             name: header.name.clone(),
             header: NonNull::from(header),
             rt: header.rt_arc().clone(),
+            deliverable: AtomicBool::new(false),
             inner: Mutex::new(Inner {
                 done: None,
                 message: None,
@@ -263,7 +268,10 @@ impl TaskShared {
     pub(crate) fn push_region(&self, waker: &Waker) -> Option<u64> {
         let mut inner = self.lock();
         let header = self.header(&inner)?;
-        header.cancel.fetch_or(IN_REGION, Ordering::SeqCst);
+        if header.cancel.fetch_or(IN_REGION, Ordering::SeqCst) & IN_REGION == 0 {
+            // This poll began with no region, so with no pending request.
+            self.deliverable.store(false, Ordering::Relaxed);
+        }
         let id = inner.next_region;
         inner.next_region += 1;
         inner.regions.push((id, waker.clone()));
@@ -276,7 +284,10 @@ impl TaskShared {
         let mut inner = self.lock();
         let header = self.header(&inner)?;
         let innermost = inner.regions.last().is_some_and(|(last, _)| *last == id);
-        if innermost && header.cancel.load(Ordering::SeqCst) & PENDING != 0 {
+        if innermost
+            && header.cancel.load(Ordering::SeqCst) & PENDING != 0
+            && self.deliverable.swap(false, Ordering::Relaxed)
+        {
             header
                 .cancel
                 .fetch_and(!(PENDING | CONFIRMED), Ordering::SeqCst);
@@ -304,6 +315,7 @@ impl TaskShared {
         };
         inner.regions.remove(position);
         if inner.regions.is_empty() {
+            self.deliverable.store(false, Ordering::Relaxed);
             if let Some(header) = self.header(&inner) {
                 header.cancel.fetch_and(!IN_REGION, Ordering::SeqCst);
             }
