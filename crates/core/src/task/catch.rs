@@ -30,7 +30,11 @@ use super::shared::{DoneWaiter, TaskShared};
 ///
 /// is, in ferrio:
 ///
-/// ```ignore
+/// ```
+/// # use ferrio_core::task::catch_cancel;
+/// # async fn work() -> u32 { 1 }
+/// # async fn cleanup() {}
+/// # async fn task_body() -> u32 {
 /// match catch_cancel(work()).await {
 ///     Ok(value) => value,
 ///     Err(cancelled) => {
@@ -38,6 +42,7 @@ use super::shared::{DoneWaiter, TaskShared};
 ///         cancelled.reraise().await
 ///     }
 /// }
+/// # }
 /// ```
 ///
 /// On delivery the inner future is dropped (its destructors run; the tasks it was

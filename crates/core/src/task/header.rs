@@ -19,10 +19,10 @@
 //!   `Running` before polling and `Waiting` or `Finished` after. Only one thread polls
 //!   a task at a time, and async-task calls the scheduler for a wake that arrived
 //!   during the poll only after the poll returned, so plain stores suffice.
-//! - Cancellation is a flag in the header. [`Task::cancel`](crate::Task::cancel) sets
-//!   it and wakes the task through the waker the runtime's registry holds; the next
-//!   poll drops the inner future (its destructors run inside the task) and completes
-//!   the task with [`TaskError::Cancelled`].
+//! - Cancellation is a word in the header (pending request, outcome, catch regions,
+//!   request count); see the [task module](crate::task) for its state machine.
+//!   [`Task::cancel`](crate::Task::cancel) sets a request and wakes the task through
+//!   the waker the runtime's registry holds; the next poll delivers it.
 //! - A panic in a poll is caught here: the inner future is dropped and the task
 //!   completes with [`TaskError::Panicked`]. The payload reports itself when dropped
 //!   unretrieved.

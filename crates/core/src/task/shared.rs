@@ -371,6 +371,7 @@ fn run_callback(callback: Callback, handle: &TaskHandle) {
 
 /// Waits for the end of one task, registered in its shared part; forgets its slot
 /// when dropped.
+#[derive(Debug)]
 pub(crate) struct DoneWaiter {
     pub(crate) shared: Arc<TaskShared>,
     key: Option<usize>,
