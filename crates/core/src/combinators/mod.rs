@@ -83,4 +83,6 @@ fn _assert_thread_safety() {
     send_sync::<TaskGroup<std::io::Error>>();
     send_sync::<GroupSpawner<std::io::Error>>();
     send_sync::<GroupTask<u8>>();
+    send_sync::<TaskGroupError<std::io::Error>>();
+    send_sync::<crate::TaskHandle>();
 }

@@ -547,7 +547,7 @@ where
             return;
         }
         Ok(Err(error)) => FailureKind::Error(error),
-        Err(payload) => FailureKind::Panic(payload),
+        Err(payload) => error::panic_kind(payload),
     };
     let id = crate::current_task().map(|snapshot| snapshot.id);
     // The group learns of the failure before the handle does, so whoever sees the
