@@ -370,6 +370,7 @@ impl Header {
 
     /// Decides the outcome: sets `DONE` plus the outcome bits. Returns the final
     /// word, or `None` if it was decided already.
+    #[inline]
     fn decide(&self, outcome: impl Fn(u32) -> u32) -> Option<u32> {
         let mut cur = self.cancel.load(Ordering::SeqCst);
         loop {
@@ -560,15 +561,11 @@ impl<F: Future> Future for TaskFuture<F> {
         // made its request visible to the load below (see `settle_unconfirmed`).
         header.state.swap(RUNNING, Ordering::SeqCst);
         let start = header.cancel.load(Ordering::SeqCst);
-        if start & PENDING != 0 && start & IN_REGION == 0 {
-            return deliver(header, future, cx);
-        }
-        if start & IN_REGION != 0 {
-            if let Some(shared) = header.shared_if_any() {
-                shared
-                    .deliverable
-                    .store(start & PENDING != 0, Ordering::Relaxed);
+        if start & (PENDING | IN_REGION) != 0 {
+            if start & IN_REGION == 0 {
+                return deliver(header, future, cx);
             }
+            note_regions(header, start);
         }
         header
             .polls
@@ -640,8 +637,19 @@ impl<F: Future> Future for TaskFuture<F> {
     }
 }
 
+/// A poll of a task with catch regions: whether they may take a request in it.
+#[cold]
+fn note_regions(header: &Header, start: u32) {
+    if let Some(shared) = header.shared_if_any() {
+        shared
+            .deliverable
+            .store(start & PENDING != 0, Ordering::Relaxed);
+    }
+}
+
 /// Delivers a pending request to a task outside any catch region: its future is
 /// dropped, and the tasks it was awaiting are cancelled with the same message.
+#[cold]
 fn deliver<F, T>(
     header: &Header,
     future: Pin<&mut Option<F>>,
