@@ -47,8 +47,8 @@ pub mod __loom {
 pub use runtime::{in_runtime, stats, Builder, Flavor, Handle, Metrics, PollHook, Runtime, Stats};
 pub use spawn::{all_tasks, create_task, current_task, spawn, spawn_local, yield_now, YieldNow};
 pub use task::{
-    catch_cancel, Builder as TaskBuilder, Cancelled, PanicPayload, PanicReport, Task, TaskError,
-    TaskHandle, TaskId, TaskOutcome, TaskSnapshot, TaskState,
+    catch_cancel, Builder as TaskBuilder, Cancelled, PanicPayload, PanicReport, SharedTask, Task,
+    TaskError, TaskHandle, TaskId, TaskOutcome, TaskSnapshot, TaskState,
 };
 pub use time::{
     interval, interval_at, sleep, sleep_until, timeout, timeout_at, wait_for, Elapsed, Interval,

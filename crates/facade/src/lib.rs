@@ -92,7 +92,9 @@ pub use ferrio_core::combinators::{
     as_completed, race, select, shield, shield_future, try_gather_tasks, try_wait, wait,
     wait_timeout, CancelOnDrop, Either, GroupTask, ReturnWhen, TaskGroup, TaskGroupError,
 };
-pub use ferrio_core::task::{catch_cancel, Cancelled, CatchCancel, TaskHandle, TaskOutcome};
+pub use ferrio_core::task::{
+    catch_cancel, Cancelled, CatchCancel, SharedTask, TaskHandle, TaskOutcome,
+};
 pub use ferrio_core::time::timeout_none;
 pub use ferrio_core::{
     all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,

@@ -74,6 +74,7 @@ pub(crate) mod header;
 mod id;
 pub(crate) mod propagate;
 pub(crate) mod shared;
+mod shared_task;
 
 use std::fmt;
 use std::future::Future;
@@ -89,6 +90,7 @@ pub use handle::{TaskHandle, TaskOutcome, WaitDone};
 pub(crate) use header::Header;
 pub use header::{TaskSnapshot, TaskState};
 pub use id::TaskId;
+pub use shared_task::SharedTask;
 
 use crate::runtime::{context, Handle};
 
