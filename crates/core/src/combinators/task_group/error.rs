@@ -83,6 +83,14 @@ impl<E: fmt::Debug> fmt::Debug for FailureKind<E> {
     }
 }
 
+impl<E> ChildFailure<E> {
+    /// Whether this is the failure of the body of a [`TaskGroup::scope`] rather than
+    /// of a child (its `index` is then `usize::MAX` and its `id` the body's task).
+    pub fn is_body(&self) -> bool {
+        self.index == usize::MAX
+    }
+}
+
 impl<E: fmt::Debug> fmt::Debug for ChildFailure<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChildFailure")
@@ -95,7 +103,11 @@ impl<E: fmt::Debug> fmt::Debug for ChildFailure<E> {
 
 impl<E: fmt::Display> fmt::Display for ChildFailure<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task group child #{}", self.index)?;
+        if self.is_body() {
+            f.write_str("task group body")?;
+        } else {
+            write!(f, "task group child #{}", self.index)?;
+        }
         if let Some(id) = self.id {
             write!(f, " ({id:?})")?;
         }
