@@ -141,7 +141,7 @@ pub(crate) const COMMITTED: u32 = 1 << 6;
 const SETTLING: u32 = 1 << 7;
 /// With `DONE`: the task ended with a request still undelivered that lost to the
 /// value of the poll in flight (its `cancel()` answers false).
-const REJECTED: u32 = 1 << 8;
+pub(crate) const REJECTED: u32 = 1 << 8;
 /// `cancelling()`: how many requests were made and not `uncancel`led.
 pub(crate) const COUNT_SHIFT: u32 = 9;
 pub(crate) const COUNT_ONE: u32 = 1 << COUNT_SHIFT;

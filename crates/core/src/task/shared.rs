@@ -22,7 +22,7 @@ use slab::Slab;
 
 use super::handle::TaskHandle;
 use super::header::{
-    CancelMode, Header, CONFIRMED, COUNT_ONE, COUNT_SHIFT, DONE, IN_REGION, PENDING,
+    CancelMode, Header, CONFIRMED, COUNT_ONE, COUNT_SHIFT, DONE, IN_REGION, PENDING, REJECTED,
 };
 use super::TaskId;
 use crate::runtime::shared::Shared;
@@ -145,7 +145,7 @@ impl TaskShared {
 
     /// `cancel()` through a handle: the same protocol as `Task::cancel`.
     pub(crate) fn cancel(&self, message: Option<Arc<str>>) -> bool {
-        let (wake, keep_alive, mode) = {
+        let (wake, keep_alive, mode, last_word) = {
             let mut inner = self.lock();
             let Some(header) = self.header(&inner) else {
                 return false;
@@ -161,7 +161,8 @@ impl TaskShared {
             // The task's own waker keeps its allocation, and so the header, alive
             // once the lock is released.
             let task_waker = header.rt().registry.waker(header);
-            (inner.innermost_region_waker(), task_waker, mode)
+            let last_word = header.cancel.load(Ordering::SeqCst);
+            (inner.innermost_region_waker(), task_waker, mode, last_word)
         };
         match (&wake, &keep_alive) {
             (Some(region), _) => region.wake_by_ref(),
@@ -173,7 +174,10 @@ impl TaskShared {
             Some(_guard) => mode.finish(unsafe { self.header.as_ref() }),
             None => {
                 mode.abandon();
-                true
+                // No waker: the future was already dropped (the poll in flight
+                // finished the task right after the request), or the registry is
+                // closed. The word read under the lock above tells which.
+                last_word & DONE == 0 || last_word & REJECTED == 0
             }
         }
     }
