@@ -106,3 +106,17 @@ fn an_outside_cancellation_cancels_the_children_and_goes_through() {
         assert_eq!(child_saw.lock().unwrap().as_deref(), Some("outside"));
     });
 }
+
+#[test]
+fn children_may_return_plain_values() {
+    on_both(|_| async {
+        let value = spawn(TaskGroup::<String>::scope(|tg| async move {
+            let a = tg.spawn_value(async { 20 });
+            let b = tg.spawn_value(async { "two" });
+            Ok((a.await.unwrap(), b.await.unwrap()))
+        }))
+        .await
+        .unwrap();
+        assert_eq!(value.unwrap(), (20, "two"));
+    });
+}

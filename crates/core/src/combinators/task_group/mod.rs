@@ -348,6 +348,20 @@ impl<E: Send + 'static> GroupSpawner<E> {
         }
     }
 
+    /// Starts a child returning a plain value; see [`TaskGroup::spawn_value`].
+    ///
+    /// # Panics
+    ///
+    /// As [`spawn`](GroupSpawner::spawn).
+    #[track_caller]
+    pub fn spawn_value<T, F>(&self, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn(async move { Ok(future.await) })
+    }
+
     /// Starts `future` as a child of the group, or hands it back if the group is
     /// closing or gone.
     ///
@@ -408,6 +422,33 @@ impl<E: Send + 'static> TaskGroup<E> {
             Ok(task) => task,
             Err(closed) => panic!("{closed}; spawn into a TaskGroup only while it is running"),
         }
+    }
+
+    /// Starts a child that returns a plain value rather than a `Result`: it can only
+    /// fail by panicking (asyncio's children may return anything).
+    ///
+    /// # Panics
+    ///
+    /// As [`spawn`](TaskGroup::spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_core::{combinators::TaskGroup, Runtime};
+    /// # Runtime::new().unwrap().block_on(async {
+    /// let group = TaskGroup::<std::io::Error>::new();
+    /// let child = group.spawn_value(async { 6 * 7 });
+    /// group.join().await.unwrap();
+    /// assert_eq!(child.await.unwrap(), 42);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn spawn_value<T, F>(&self, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn(async move { Ok(future.await) })
     }
 
     /// Alias of [`spawn`](TaskGroup::spawn), asyncio's name.
