@@ -82,3 +82,60 @@ fn a_timeout_without_deadline_runs_until_rescheduled() {
         assert_eq!(far.await, Ok(3));
     });
 }
+
+#[test]
+fn inner_work_that_suppresses_the_cancellation_gives_its_value() {
+    on_both(|_| async {
+        let task = spawn(async {
+            let value = wait_for(
+                async {
+                    match catch_cancel(pending::<()>()).await {
+                        Ok(()) => "finished",
+                        Err(_) => {
+                            // Clean-up may await before it decides.
+                            yield_now().await;
+                            "suppressed"
+                        }
+                    }
+                },
+                Duration::from_millis(10),
+            )
+            .await;
+            let me = ferrio_core::TaskHandle::current().unwrap();
+            (value, me.cancelling())
+        });
+        assert_eq!(task.await.unwrap(), (Ok("suppressed"), 0));
+    });
+}
+
+#[test]
+fn inner_work_that_reraises_gives_elapsed_and_the_caller_goes_on() {
+    on_both(|_| async {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l = log.clone();
+        let task = spawn(async move {
+            let l2 = l.clone();
+            let r = wait_for(
+                async move {
+                    match catch_cancel(pending::<u8>()).await {
+                        Ok(v) => v,
+                        Err(c) => {
+                            yield_now().await;
+                            l2.lock().unwrap().push("inner clean-up");
+                            c.reraise().await
+                        }
+                    }
+                },
+                Duration::from_millis(10),
+            )
+            .await;
+            l.lock().unwrap().push("timed out");
+            assert!(r.is_err());
+            // The caller is not cancelled: it goes on awaiting.
+            yield_now().await;
+            ferrio_core::TaskHandle::current().unwrap().cancelling()
+        });
+        assert_eq!(task.await.unwrap(), 0);
+        assert_eq!(*log.lock().unwrap(), ["inner clean-up", "timed out"]);
+    });
+}

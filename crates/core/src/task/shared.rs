@@ -282,6 +282,35 @@ impl TaskShared {
         Some(id)
     }
 
+    /// The id the next region will get: regions registered from now on have ids at
+    /// least this.
+    pub(crate) fn region_base(&self) -> u64 {
+        self.lock().next_region
+    }
+
+    /// At a timeout's expiry: when catch regions registered since `base` are active
+    /// (inside the timeout's work), registers the timeout as a region just outside
+    /// them and requests the task's cancellation, so the innermost of them receives
+    /// it (asyncio's `timeout` cancels the task). Returns the timeout's region id;
+    /// `None`, changing nothing, when there is no such region.
+    pub(crate) fn cancel_into_regions(&self, base: u64, waker: &Waker) -> Option<u64> {
+        let (id, wake) = {
+            let mut inner = self.lock();
+            let header = self.header(&inner)?;
+            let position = inner.regions.iter().position(|(r, _)| *r >= base)?;
+            header.try_request(CONFIRMED).ok()?;
+            inner.message = None;
+            let id = inner.next_region;
+            inner.next_region += 1;
+            inner.regions.insert(position, (id, waker.clone()));
+            (id, inner.innermost_region_waker())
+        };
+        if let Some(wake) = wake {
+            wake.wake();
+        }
+        Some(id)
+    }
+
     /// At each poll of region `id`: takes a pending request if `id` is the innermost
     /// region, and refreshes its waker otherwise.
     pub(crate) fn region_check(&self, id: u64, waker: &Waker) -> Option<Delivery> {

@@ -1,6 +1,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -8,8 +9,9 @@ use pin_project_lite::pin_project;
 
 use super::sleep::far_future;
 use super::{sleep, sleep_until, Sleep};
+use crate::task::header::current_header;
 use crate::task::propagate;
-use crate::task::shared::DoneWaiter;
+use crate::task::shared::{DoneWaiter, TaskShared};
 
 /// The error of [`timeout`] / [`wait_for`]: the deadline passed first and the inner
 /// future was dropped (asyncio's `TimeoutError`).
@@ -35,6 +37,12 @@ impl From<Elapsed> for std::io::Error {
 /// destructors run), the tasks it was awaiting are cancelled (see
 /// [`catch_cancel`](crate::task::catch_cancel)), and their clean-up, awaits
 /// included, completes before the timeout resolves (asyncio's `timeout`).
+///
+/// Inside a task, when the inner work has [`catch_cancel`](crate::task::catch_cancel)
+/// regions, expiry is delivered to the innermost of them instead, as asyncio
+/// cancels the task: if the work catches it and produces a value, that value is
+/// returned; if it re-raises, the timeout gives `Err(Elapsed)` and its caller goes
+/// on (the request is taken back, asyncio's `uncancel`).
 ///
 /// # Panics
 ///
@@ -115,6 +123,22 @@ pin_project! {
         sleep: Option<Sleep>,
         // Expired: the tasks the inner work was awaiting, cancelled and awaited.
         draining: Option<Vec<DoneWaiter>>,
+        // Catch regions with ids from here on were registered inside the inner work
+        // (`None` before the first poll, or outside a task).
+        base: Option<u64>,
+        // Expired with catch regions inside: the timeout's own region, just outside
+        // them, where a re-raised request comes back.
+        region: Option<(Arc<TaskShared>, u64)>,
+    }
+
+    impl<F> PinnedDrop for Timeout<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some((shared, id)) = this.region.take() {
+                shared.pop_region(id);
+                shared.uncancel();
+            }
+        }
     }
 }
 
@@ -124,6 +148,8 @@ impl<F> Timeout<F> {
             future: Some(future),
             sleep,
             draining: None,
+            base: None,
+            region: None,
         }
     }
 
@@ -168,12 +194,43 @@ impl<F: Future> Future for Timeout<F> {
             *this.draining = None;
             return Poll::Ready(Err(Elapsed(())));
         }
+        if this.base.is_none() {
+            if let Some(header) = current_header() {
+                *this.base = Some(header.shared_if_any().map_or(0, TaskShared::region_base));
+            }
+        }
+        if let Some((shared, id)) = this.region.as_ref() {
+            // The inner work caught the timeout's request; a re-raise comes back here.
+            if let Some(delivery) = shared.region_check(*id, cx.waker()) {
+                let shared = shared.clone();
+                *this.region = None;
+                let mut inner = this.future;
+                let ((), drained) =
+                    propagate::dropping(delivery.message.clone(), || inner.set(None));
+                if shared.uncancel() > 0 {
+                    // Another request is outstanding too: it goes on out.
+                    shared.rearm(delivery.message, cx.waker());
+                    return Poll::Pending;
+                }
+                *this.draining = Some(drained);
+                return self_drain(this.draining, cx);
+            }
+        }
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             panic!("Timeout polled after it completed");
         };
         if let Poll::Ready(v) = future.poll(cx) {
             this.future.set(None);
+            if let Some((shared, id)) = this.region.take() {
+                // The inner work suppressed the cancellation and produced a value:
+                // it is returned (asyncio), and the timeout's request taken back.
+                shared.pop_region(id);
+                shared.uncancel();
+            }
             return Poll::Ready(Ok(v));
+        }
+        if this.region.is_some() {
+            return Poll::Pending;
         }
         let expired = match this.sleep.as_mut() {
             Some(sleep) => sleep.poll_sleep(cx).is_ready(),
@@ -181,6 +238,15 @@ impl<F: Future> Future for Timeout<F> {
         };
         if !expired {
             return Poll::Pending;
+        }
+        if let (Some(base), Some(header)) = (*this.base, current_header()) {
+            if header.shared_if_any().is_some() {
+                let shared = header.shared();
+                if let Some(id) = shared.cancel_into_regions(base, cx.waker()) {
+                    *this.region = Some((shared, id));
+                    return Poll::Pending;
+                }
+            }
         }
         // Cancel the inner work: tasks it awaits are cancelled, and awaited.
         let mut inner = this.future;
