@@ -50,7 +50,7 @@ impl Drop for Cleanup {
 /// `except asyncio.TimeoutError` handles expiry; the guard is the `finally`.
 async fn fetch_data_with_timeout(name: &'static str, delay: Duration) -> Option<String> {
     let _finally = Cleanup(name);
-    match ferrio::wait_for(TIMEOUT, some_io_task(delay)).await {
+    match ferrio::wait_for(some_io_task(delay), TIMEOUT).await {
         Ok(Ok(data)) => Some(data),
         Ok(Err(error)) => {
             println!("  except IOError: {error}");

@@ -34,12 +34,12 @@ async fn sleep_coro(delay: u32) -> u32 {
 }
 
 async fn main_coro() {
-    match ferrio::wait_for(UNIT, sleep_coro(2)).await {
+    match ferrio::wait_for(sleep_coro(2), UNIT).await {
         Ok(delay) => println!("finished in time: {delay}"),
         Err(ferrio::Elapsed { .. }) => println!("timeout!"),
     }
 
-    match ferrio::wait_for(UNIT * 3, sleep_coro(2)).await {
+    match ferrio::wait_for(sleep_coro(2), UNIT * 3).await {
         Ok(delay) => println!("finished in time: {delay}"),
         Err(_) => println!("timeout!"),
     }

@@ -58,7 +58,7 @@ async fn cancel_half_and_wait<T: Send + 'static>(
         ferrio::sleep_until(start + at).await;
         cancelled += u64::from(tasks[index].cancel());
     }
-    let ended = ferrio::wait_for(ROUND_LIMIT, ferrio::gather(tasks))
+    let ended = ferrio::wait_for(ferrio::gather(tasks), ROUND_LIMIT)
         .await
         .is_ok();
     (cancelled, ended)
@@ -107,7 +107,7 @@ async fn queue_items() -> Report {
         tasks.push(ferrio::spawn(async move {
             for n in producer * PER_PRODUCER..(producer + 1) * PER_PRODUCER {
                 // A put that times out or is cancelled must not have put the item.
-                if let Ok(Ok(())) = ferrio::wait_for(micros(0..400), queue.put(n)).await {
+                if let Ok(Ok(())) = ferrio::wait_for(queue.put(n), micros(0..400)).await {
                     put.lock().unwrap().push(n);
                 }
             }
@@ -117,7 +117,7 @@ async fn queue_items() -> Report {
         let (queue, got) = (Arc::clone(&queue), Arc::clone(&got));
         tasks.push(ferrio::spawn(async move {
             loop {
-                match ferrio::wait_for(micros(0..400), queue.get()).await {
+                match ferrio::wait_for(queue.get(), micros(0..400)).await {
                     Ok(Ok(n)) => got.lock().unwrap().push(n),
                     Ok(Err(_)) => break,
                     Err(_) => {}
@@ -194,7 +194,7 @@ async fn gather_and_wait_for() -> Report {
                     }
                 });
                 let held = Alive::new(&alive);
-                let _ = ferrio::wait_for(micros(0..1_500), ferrio::gather(inner)).await;
+                let _ = ferrio::wait_for(ferrio::gather(inner), micros(0..1_500)).await;
                 drop(held);
             })
         })
@@ -243,11 +243,14 @@ async fn task_groups() -> Report {
 /// The live count once it reaches zero, or what is left after a deadline: futures
 /// cancelled along with their owner are dropped at their next scheduling point.
 async fn leaked_after_settling(alive: &AtomicI64) -> u64 {
-    let _ = ferrio::wait_for(ROUND_LIMIT, async {
-        while alive.load(Ordering::SeqCst) > 0 {
-            ferrio::sleep(Duration::from_millis(1)).await;
-        }
-    })
+    let _ = ferrio::wait_for(
+        async {
+            while alive.load(Ordering::SeqCst) > 0 {
+                ferrio::sleep(Duration::from_millis(1)).await;
+            }
+        },
+        ROUND_LIMIT,
+    )
     .await;
     alive.load(Ordering::SeqCst).max(0) as u64
 }

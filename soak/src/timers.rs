@@ -111,26 +111,29 @@ async fn round() -> Report {
     let mut task_values_after_cancel = 0u64;
     let mut task_panics = 0u64;
     let mut cancelled_though_cancel_said_no = 0u64;
-    let results = ferrio::wait_for(SETTLE_LIMIT, ferrio::gather(tasks)).await;
+    let results = ferrio::wait_for(ferrio::gather(tasks), SETTLE_LIMIT).await;
     let tasks_stuck = u64::from(results.is_err());
     for (index, result) in results.unwrap_or_default().into_iter().enumerate() {
         match result {
             Ok(()) if said_yes[index] => task_values_after_cancel += 1,
             Ok(()) => {}
-            Err(TaskError::Cancelled) if said_yes[index] => {}
-            Err(TaskError::Cancelled) => cancelled_though_cancel_said_no += 1,
+            Err(TaskError::Cancelled(_)) if said_yes[index] => {}
+            Err(TaskError::Cancelled(_)) => cancelled_though_cancel_said_no += 1,
             Err(_) => task_panics += 1,
         }
     }
     // Every callback not cancelled fires; wait for the last of them, with a deadline.
     // Those still missing at the deadline are counted as never fired below.
-    let _ = ferrio::wait_for(SETTLE_LIMIT, async {
-        while (TASK_TIMERS..TASK_TIMERS + CALLBACKS)
-            .any(|index| !said_yes[index] && !slots[index].fired.load(Ordering::SeqCst))
-        {
-            ferrio::sleep(Duration::from_millis(1)).await;
-        }
-    })
+    let _ = ferrio::wait_for(
+        async {
+            while (TASK_TIMERS..TASK_TIMERS + CALLBACKS)
+                .any(|index| !said_yes[index] && !slots[index].fired.load(Ordering::SeqCst))
+            {
+                ferrio::sleep(Duration::from_millis(1)).await;
+            }
+        },
+        SETTLE_LIMIT,
+    )
     .await;
 
     let mut report = Report::new();

@@ -54,8 +54,8 @@ pub use spawn::{
     all_tasks, create_task, current_task, spawn, spawn_eager, spawn_local, yield_now, YieldNow,
 };
 pub use task::{
-    Builder as TaskBuilder, PanicPayload, PanicReport, Task, TaskError, TaskId, TaskSnapshot,
-    TaskState,
+    catch_cancel, Builder as TaskBuilder, Cancelled, PanicPayload, PanicReport, SharedTask, Task,
+    TaskError, TaskHandle, TaskId, TaskOutcome, TaskSnapshot, TaskState,
 };
 pub use time::{
     interval, interval_at, sleep, sleep_until, timeout, timeout_at, wait_for, Elapsed, Interval,

@@ -146,10 +146,7 @@ impl Registry {
 
     /// Wakes a live task; `false` when its future is gone.
     pub(crate) fn wake(&self, header: &Header) -> bool {
-        if !header.is_alive() {
-            return false;
-        }
-        match self.with_entry(header, |e| e.waker.clone()) {
+        match self.waker(header) {
             Some(w) => {
                 w.wake();
                 true
@@ -159,25 +156,33 @@ impl Registry {
     }
 
     /// Requests cancellation of the live task `id` and wakes it; `false` when there
-    /// is none.
+    /// is none, or when it finished before the request could take effect.
     pub(crate) fn cancel_by_id(&self, id: TaskId) -> bool {
         let waker = self.shards.iter().find_map(|shard| {
             let inner = lock(&shard.inner);
             inner.entries.iter().find_map(|(_, e)| {
                 let header = e.header();
-                (header.id == id && header.is_alive()).then(|| {
-                    header.request_cancel();
-                    e.waker.clone()
-                })
+                (header.id == id && header.is_alive())
+                    .then(|| header.request_cancel().then(|| e.waker.clone()))
             })
         });
-        match waker {
+        // Found, and the request took effect (the task had not finished first).
+        match waker.flatten() {
             Some(w) => {
                 w.wake();
                 true
             }
             None => false,
         }
+    }
+
+    /// A clone of a live task's own waker, to wake it once the caller released its
+    /// locks; `None` when its future is gone.
+    pub(crate) fn waker(&self, header: &Header) -> Option<Waker> {
+        if !header.is_alive() {
+            return None;
+        }
+        self.with_entry(header, |e| e.waker.clone())
     }
 
     /// Requests cancellation of every live task and wakes them all. Returns how many

@@ -279,7 +279,7 @@ fn try_gather_over_cancel_on_drop_tasks_cancels_the_rest() {
         assert!(victim.cancel());
         tasks.push(victim);
         let out = try_gather(tasks.into_iter().map(CancelOnDrop::new)).await;
-        assert!(matches!(out, Err(TaskError::Cancelled)));
+        assert!(matches!(out, Err(TaskError::Cancelled(_))));
         cancelled.reach(3).await;
     });
 }

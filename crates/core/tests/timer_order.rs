@@ -105,9 +105,9 @@ fn sleep_timeout_and_wait_for_created_outside_bind_at_first_poll() {
 
         let t = timeout(Duration::from_millis(10), sleep(Duration::from_secs(3600)));
         assert!(rt.block_on(t).is_err(), "{flavor:?}");
-        let w = wait_for(Duration::from_secs(3600), async { 5 });
+        let w = wait_for(async { 5 }, Duration::from_secs(3600));
         assert_eq!(rt.block_on(w), Ok(5));
-        let w = wait_for(Duration::from_secs(3600), sleep(Duration::from_millis(5)));
+        let w = wait_for(sleep(Duration::from_millis(5)), Duration::from_secs(3600));
         assert_eq!(rt.block_on(w), Ok(()));
     }
 }

@@ -66,10 +66,13 @@ fn wait_for_drops_the_inner_future_on_expiry() {
     on_both(|_| async {
         let dropped = Arc::new(AtomicBool::new(false));
         let guard = SetOnDrop(dropped.clone());
-        let res = wait_for(Duration::from_millis(10), async move {
-            let _g = guard;
-            std::future::pending::<()>().await
-        })
+        let res = wait_for(
+            async move {
+                let _g = guard;
+                std::future::pending::<()>().await
+            },
+            Duration::from_millis(10),
+        )
         .await;
         assert!(res.is_err());
         assert!(

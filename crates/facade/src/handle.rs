@@ -90,7 +90,12 @@ impl Handle {
         F: FnOnce() + Send + 'static,
     {
         CallbackHandle {
-            task: self.inner.spawn(async move { callback() }),
+            task: self.inner.spawn(async move {
+                // Past this point `cancel()` answers false: the callback runs.
+                if ferrio_core::task::commit() {
+                    callback()
+                }
+            }),
             when: None,
         }
     }
@@ -158,7 +163,9 @@ impl Handle {
                 // `call_later(0, ..)` after what was ready, and due timers in
                 // deadline order whatever they belong to.
                 crate::sleep_until(when).through_timer_queue().await;
-                callback()
+                if ferrio_core::task::commit() {
+                    callback()
+                }
             }),
             when: Some(when),
         }
@@ -187,10 +194,12 @@ pub struct CallbackHandle {
 }
 
 impl CallbackHandle {
-    /// Cancels the callback if it has not run yet. Returns `true` if it will now
-    /// never run, `false` if it already ran (or already finished being cancelled).
+    /// Cancels the callback if it has not started yet. The answer is the truth, also
+    /// against a timer at its deadline and from any thread: `true` exactly when the
+    /// callback will never run (including when it was cancelled before), `false` when
+    /// it ran or is running.
     pub fn cancel(&self) -> bool {
-        self.task.cancel()
+        self.task.cancel() || self.task.handle().cancelled()
     }
 
     /// Whether the callback ran (or was cancelled and is gone).

@@ -94,6 +94,10 @@ pub use ferrio_core::combinators::{
     as_completed, race, race_all, select_all, shield, shield_future, try_gather_tasks, try_wait,
     wait, wait_timeout, CancelOnDrop, Either, GroupTask, ReturnWhen, TaskGroup, TaskGroupError,
 };
+pub use ferrio_core::task::{
+    catch_cancel, Cancelled, CatchCancel, SharedTask, TaskHandle, TaskOutcome,
+};
+pub use ferrio_core::time::timeout_none;
 pub use ferrio_core::{
     all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
     spawn_eager, spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval,

@@ -33,6 +33,17 @@ impl<F> InFlight<F> {
             guard: ferrio_core::Handle::try_current().map(|h| h.work_guard()),
         }
     }
+
+    /// The pool's own future of the job.
+    pub fn get_ref(&self) -> &F {
+        &self.job
+    }
+
+    /// The pool's own future of the job; the runtime no longer counts it as work in
+    /// flight (a virtual clock may jump while it runs).
+    pub fn into_inner(self) -> F {
+        self.job
+    }
 }
 
 impl<F: Future> Future for InFlight<F> {

@@ -33,7 +33,7 @@ async fn tasks_and_combinators() {
     ferrio::sleep(Duration::from_millis(1)).await;
     ferrio::yield_now().await;
     assert!(
-        ferrio::wait_for(Duration::from_millis(1), std::future::pending::<()>())
+        ferrio::wait_for(std::future::pending::<()>(), Duration::from_millis(1))
             .await
             .is_err()
     );

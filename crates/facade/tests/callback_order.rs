@@ -69,7 +69,7 @@ fn call_later_zero_runs_after_main_resumes_from_a_yield() {
 #[test]
 fn run_accepts_timers_built_before_the_runtime() {
     ferrio::run(ferrio::sleep(Duration::from_millis(2)));
-    let out = ferrio::run(ferrio::wait_for(Duration::from_secs(60), async { 7 }));
+    let out = ferrio::run(ferrio::wait_for(async { 7 }, Duration::from_secs(60)));
     assert_eq!(out, Ok(7));
     let out = ferrio::run(ferrio::timeout(
         Duration::from_millis(5),

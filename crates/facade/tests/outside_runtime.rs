@@ -78,7 +78,7 @@ fn timers_outside_a_runtime_point_at_the_caller() {
         drop(ferrio::timeout(Duration::from_millis(1), async {}))
     });
     assert_points_here("wait_for", || {
-        drop(ferrio::wait_for(Duration::from_millis(1), async {}))
+        drop(ferrio::wait_for(async {}, Duration::from_millis(1)))
     });
     assert_points_here("interval", || {
         drop(ferrio::interval(Duration::from_millis(1)))

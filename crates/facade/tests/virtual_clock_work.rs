@@ -33,11 +33,11 @@ fn a_to_thread_job_under_wait_for_gives_its_real_result() {
     for (runner, flavor) in runners(&clock) {
         let out = runner.run(async {
             ferrio::wait_for(
-                Duration::from_secs(1),
                 ferrio::to_thread(|| {
                     std::thread::sleep(Duration::from_millis(50));
                     42
                 }),
+                Duration::from_secs(1),
             )
             .await
         });
@@ -46,11 +46,11 @@ fn a_to_thread_job_under_wait_for_gives_its_real_result() {
         let pool = ferrio::ThreadPool::new();
         let out = runner.run(async {
             ferrio::wait_for(
-                Duration::from_secs(1),
                 ferrio::run_in_executor(&pool, || {
                     std::thread::sleep(Duration::from_millis(30));
                     7
                 }),
+                Duration::from_secs(1),
             )
             .await
         });
@@ -77,12 +77,15 @@ fn a_socket_read_from_a_local_peer_gives_its_real_result() {
                 stream.write_all(&line).await.unwrap();
                 stream.flush().await.unwrap();
             });
-            let out = ferrio::wait_for(Duration::from_secs(1), async move {
-                let mut stream = ferrio::net::TcpStream::connect(addr).await.unwrap();
-                let mut buf = vec![0; 6];
-                stream.read_exact(&mut buf).await.unwrap();
-                buf
-            })
+            let out = ferrio::wait_for(
+                async move {
+                    let mut stream = ferrio::net::TcpStream::connect(addr).await.unwrap();
+                    let mut buf = vec![0; 6];
+                    stream.read_exact(&mut buf).await.unwrap();
+                    buf
+                },
+                Duration::from_secs(1),
+            )
             .await;
             peer.await.unwrap();
             out
@@ -97,11 +100,11 @@ fn a_subprocess_under_wait_for_gives_its_real_result() {
     for (runner, flavor) in runners(&clock) {
         let out = runner.run(async {
             ferrio::wait_for(
-                Duration::from_secs(1),
                 ferrio::process::Command::new("sh")
                     .arg("-c")
                     .arg("sleep 0.1; echo done")
                     .output(),
+                Duration::from_secs(1),
             )
             .await
         });
@@ -141,7 +144,7 @@ fn a_timeout_still_fires_on_a_virtual_clock_when_nothing_real_runs() {
     for (runner, flavor) in runners(&clock) {
         let real = Instant::now();
         let out = runner.run(async {
-            ferrio::wait_for(Duration::from_secs(60), std::future::pending::<()>()).await
+            ferrio::wait_for(std::future::pending::<()>(), Duration::from_secs(60)).await
         });
         assert!(out.is_err(), "{flavor}");
         assert!(real.elapsed() < Duration::from_secs(30), "{flavor}");

@@ -30,7 +30,7 @@ fn connect_timeout_closes_the_socket() {
         let mut timed_out = false;
         for _ in 0..16 {
             let before = common::fd_count();
-            match ferrio_core::wait_for(Duration::from_millis(300), TcpStream::connect(addr)).await
+            match ferrio_core::wait_for(TcpStream::connect(addr), Duration::from_millis(300)).await
             {
                 Ok(stream) => filled.push(stream.unwrap()),
                 Err(ferrio_core::Elapsed { .. }) => {

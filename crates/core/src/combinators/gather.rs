@@ -22,13 +22,16 @@ use super::future_set::FutureSet;
 /// `gather` never short-circuits: every future runs to completion. Gathering futures
 /// whose output is a `Result` is therefore asyncio's `gather(..., return_exceptions=True)`:
 /// each slot of the vector holds that future's `Ok` or `Err`. For asyncio's default
-/// (the first error is raised at once) use [`try_gather`], which also cancels the rest.
+/// (the first error is raised at once, the other tasks keep running) use
+/// [`try_gather`] over task handles.
 ///
 /// # Tasks
 ///
 /// Gathering [`Task`](crate::Task)s yields one `Result<T, TaskError>` per task. Dropping
 /// the gather drops the handles, which detaches the tasks (they keep running); wrap
 /// them in [`CancelOnDrop`](crate::combinators::CancelOnDrop) to cancel them instead.
+/// Cancelling the task that awaits the gather cancels every unfinished gathered task,
+/// in argument order, with the same message.
 ///
 /// # Examples
 ///
@@ -102,13 +105,14 @@ impl<F: Future> fmt::Debug for Gather<F> {
 /// argument order, or the first `Err` in completion order, asyncio's `gather(*aws)`
 /// with its default `return_exceptions=False`.
 ///
-/// On the first `Err` every unfinished future is dropped at once (cancelled), before
-/// the error is returned. Like [`gather`], nothing is spawned.
+/// On the first `Err` every unfinished future is dropped at once, before the error is
+/// returned. Like [`gather`], nothing is spawned.
 ///
-/// For [`Task`](crate::Task)s, dropping a handle only detaches its task; use
-/// [`try_gather_tasks`](crate::combinators::try_gather_tasks) (or wrap the handles in
-/// [`CancelOnDrop`](crate::combinators::CancelOnDrop)) so the first failure cancels the
-/// other tasks.
+/// For [`Task`](crate::Task)s, dropping a handle only detaches its task, so the other
+/// tasks keep running: asyncio's default `gather`. The Rust-native option, where the
+/// first failure cancels the other tasks, is
+/// [`try_gather_tasks`](crate::combinators::try_gather_tasks) (or handles wrapped in
+/// [`CancelOnDrop`](crate::combinators::CancelOnDrop)).
 ///
 /// # Examples
 ///

@@ -4,7 +4,7 @@
 //! | asyncio | ferrio | notes |
 //! |---|---|---|
 //! | `await gather(*aws)` | [`gather(iter)`](gather) / [`gather!(a, b, c)`](crate::gather!) | outputs in argument order; runs in the caller's task |
-//! | `gather(*aws)` raising the first exception | [`try_gather`] / [`try_gather!`](crate::try_gather!) | first `Err` returned, the rest dropped (cancelled) |
+//! | `gather(*aws)` raising the first exception | [`try_gather`] / [`try_gather!`](crate::try_gather!) | first `Err` returned; other *tasks* keep running (asyncio), other plain futures are dropped |
 //! | `gather(*aws, return_exceptions=True)` | [`gather`] over futures returning `Result` | every `Ok`/`Err` kept in its slot |
 //! | `gather(*tasks)`, first failure cancels the rest | [`try_gather_tasks`] | `Err`, panic or cancellation cancels the other tasks |
 //! | `wait(aws, return_when=...)` | [`wait`] / [`try_wait`] + [`ReturnWhen`] | `(done, pending)` of [`Task`](crate::Task)s |
@@ -14,7 +14,7 @@
 //! | `wait({a, b}, return_when=FIRST_COMPLETED)` on two | [`select`] → [`Either`], [`race`] | fair; the loser is dropped |
 //! | `wait(aws, return_when=FIRST_COMPLETED)`, first only | [`select_all`] → `(index, output)`, [`race_all`] | any number of futures of one type; random start; the losers are dropped |
 //! | tokio's `select!` | [`select!`](crate::select!) (`biased;` form) | branches of different types, each with its own handler; random start per poll; the losers are dropped before the handler runs |
-//! | `async with TaskGroup() as tg` | [`TaskGroup`] | first failure cancels the siblings; `join` reports it |
+//! | `async with TaskGroup() as tg` | [`TaskGroup::scope`], [`TaskGroup`] | first failure cancels the siblings and interrupts the body; every failure reported together |
 //!
 //! # Futures, tasks and cancellation
 //!
@@ -26,10 +26,15 @@
 //!
 //! A [`Task`](crate::Task) handle is different: dropping it *detaches* the task, which
 //! keeps running (asyncio's semantics for tasks). So a combinator given task handles
-//! does not cancel those tasks by dropping them. Where cancelling is wanted, wrap the
-//! handles in [`CancelOnDrop`], or use [`try_gather_tasks`] or a [`TaskGroup`], which
-//! cancel on failure. Conversely, [`shield`] protects a task from any cancellation
-//! that reaches its waiter.
+//! does not cancel those tasks when it merely drops them (`try_gather` returning the
+//! first error, `select` dropping a loser). But when the task awaiting the combinator
+//! is *cancelled*, the cancellation travels on: every unfinished task it was awaiting
+//! is cancelled with the same message, in argument order, and a catch region of the
+//! awaiter resolves only after their clean-up (see the [task module](crate::task)).
+//! Where cancelling on a plain drop is wanted, wrap the handles in [`CancelOnDrop`],
+//! or use [`try_gather_tasks`] or a [`TaskGroup`], which cancel on failure.
+//! Conversely, [`shield`] protects a task from any cancellation that reaches its
+//! waiter.
 //!
 //! # Cost
 //!
@@ -89,4 +94,6 @@ fn _assert_thread_safety() {
     send_sync::<TaskGroup<std::io::Error>>();
     send_sync::<GroupSpawner<std::io::Error>>();
     send_sync::<GroupTask<u8>>();
+    send_sync::<TaskGroupError<std::io::Error>>();
+    send_sync::<crate::TaskHandle>();
 }

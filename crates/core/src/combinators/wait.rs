@@ -162,7 +162,7 @@ impl<T> Wait<T> {
     fn raised(&self, task: &Task<T>) -> bool {
         match task.peek_result() {
             Some(Ok(value)) => (self.is_error)(value),
-            Some(Err(TaskError::Cancelled | TaskError::Panicked(_))) => true,
+            Some(Err(TaskError::Cancelled(_) | TaskError::Panicked(_))) => true,
             None => false,
         }
     }
@@ -182,6 +182,9 @@ impl<T> Wait<T> {
             if task.is_finished() {
                 done.push(task);
             } else {
+                // Handed back: no longer awaited by this wait.
+                let mut task = task;
+                task.unmark_awaited();
                 pending.push(task);
             }
         }

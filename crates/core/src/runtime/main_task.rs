@@ -88,7 +88,7 @@ impl MainTask {
         mut future: Pin<&mut Option<F>>,
         cx: &mut Context<'_>,
     ) -> Option<Result<F::Output, MainCancelled>> {
-        if self.header.cancel_requested() {
+        if self.header.cancel_pending() {
             future.set(None);
             return Some(Err(MainCancelled));
         }

@@ -23,9 +23,10 @@ use super::TaskId;
 /// ```
 #[derive(Debug)]
 pub enum TaskError {
-    /// The task was cancelled (by [`Task::cancel`](crate::Task::cancel) or by the
-    /// runtime shutting down) before it finished.
-    Cancelled,
+    /// The task was cancelled (by [`Task::cancel`](crate::Task::cancel), a
+    /// [`TaskHandle`](crate::TaskHandle), propagation from a cancelled awaiter, or the
+    /// runtime shutting down) before it finished; carries the message of the request.
+    Cancelled(Cancelled),
     /// The task panicked; the payload is what `panic!` was given.
     Panicked(PanicPayload),
 }
@@ -33,7 +34,16 @@ pub enum TaskError {
 impl TaskError {
     /// Whether the task was cancelled.
     pub fn is_cancelled(&self) -> bool {
-        matches!(self, TaskError::Cancelled)
+        matches!(self, TaskError::Cancelled(_))
+    }
+
+    /// The message the cancel request carried (asyncio's `CancelledError(msg)`);
+    /// `None` when the task was not cancelled or the request had no message.
+    pub fn cancel_message(&self) -> Option<&str> {
+        match self {
+            TaskError::Cancelled(c) => c.message(),
+            TaskError::Panicked(_) => None,
+        }
     }
 
     /// Whether the task panicked.
@@ -45,7 +55,7 @@ impl TaskError {
     pub fn panic_message(&self) -> Option<&str> {
         match self {
             TaskError::Panicked(p) => p.message(),
-            TaskError::Cancelled => None,
+            TaskError::Cancelled(_) => None,
         }
     }
 
@@ -57,7 +67,9 @@ impl TaskError {
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         match self {
             TaskError::Panicked(p) => p.into_inner(),
-            TaskError::Cancelled => panic!("TaskError::into_panic called on a cancelled task"),
+            TaskError::Cancelled(_) => {
+                panic!("TaskError::into_panic called on a cancelled task")
+            }
         }
     }
 
@@ -65,7 +77,7 @@ impl TaskError {
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, TaskError> {
         match self {
             TaskError::Panicked(p) => Ok(p.into_inner()),
-            TaskError::Cancelled => Err(TaskError::Cancelled),
+            TaskError::Cancelled(c) => Err(TaskError::Cancelled(c)),
         }
     }
 }
@@ -73,7 +85,7 @@ impl TaskError {
 impl fmt::Display for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TaskError::Cancelled => f.write_str("task was cancelled"),
+            TaskError::Cancelled(c) => fmt::Display::fmt(c, f),
             TaskError::Panicked(p) => match p.message() {
                 Some(msg) => write!(f, "task panicked: {msg}"),
                 None => f.write_str("task panicked"),
@@ -83,6 +95,60 @@ impl fmt::Display for TaskError {
 }
 
 impl std::error::Error for TaskError {}
+
+impl From<Cancelled> for TaskError {
+    fn from(cancelled: Cancelled) -> Self {
+        TaskError::Cancelled(cancelled)
+    }
+}
+
+/// A cancellation as a value, asyncio's `CancelledError`: what a
+/// [`catch_cancel`](crate::task::catch_cancel) region resolves to when a cancel request
+/// reaches it, and what [`TaskError::Cancelled`] carries. Holds the request's message.
+///
+/// # Examples
+///
+/// ```
+/// use ferrio_core::task::Cancelled;
+/// let c = Cancelled::with_message("shutting down");
+/// assert_eq!(c.message(), Some("shutting down"));
+/// assert_eq!(c.to_string(), "task was cancelled: shutting down");
+/// assert_eq!(Cancelled::new().message(), None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Cancelled {
+    pub(crate) message: Option<Arc<str>>,
+}
+
+impl Cancelled {
+    /// A cancellation without a message.
+    pub fn new() -> Self {
+        Cancelled { message: None }
+    }
+
+    /// A cancellation carrying `message`.
+    pub fn with_message(message: impl Into<Arc<str>>) -> Self {
+        Cancelled {
+            message: Some(message.into()),
+        }
+    }
+
+    /// The message given to the cancel request, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.message {
+            Some(msg) => write!(f, "task was cancelled: {msg}"),
+            None => f.write_str("task was cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for Cancelled {}
 
 /// What a task panicked with.
 pub struct PanicPayload {

@@ -19,10 +19,10 @@
 //!   `Running` before polling and `Waiting` or `Finished` after. Only one thread polls
 //!   a task at a time, and async-task calls the scheduler for a wake that arrived
 //!   during the poll only after the poll returned, so plain stores suffice.
-//! - Cancellation is a flag in the header. [`Task::cancel`](crate::Task::cancel) sets
-//!   it and wakes the task through the waker the runtime's registry holds; the next
-//!   poll drops the inner future (its destructors run inside the task) and completes
-//!   the task with [`TaskError::Cancelled`].
+//! - Cancellation is a word in the header (pending request, outcome, catch regions,
+//!   request count); see the [task module](crate::task) for its state machine.
+//!   [`Task::cancel`](crate::Task::cancel) sets a request and wakes the task through
+//!   the waker the runtime's registry holds; the next poll delivers it.
 //! - A panic in a poll is caught here: the inner future is dropped and the task
 //!   completes with [`TaskError::Panicked`]. The payload reports itself when dropped
 //!   unretrieved.
@@ -35,14 +35,18 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use super::error::{PanicPayload, TaskError, UnretrievedPanic};
+use super::error::{Cancelled, PanicPayload, TaskError, UnretrievedPanic};
+use super::propagate;
+use super::shared::TaskShared;
 use super::TaskId;
 use crate::runtime::shared::Shared;
 
@@ -115,6 +119,33 @@ const RUNNING: u8 = 1;
 const WAITING: u8 = 2;
 const FINISHED: u8 = 3;
 
+// The cancellation word (`Header::cancel`). See the module doc of `task` for the
+// state machine these bits encode.
+/// The outcome is decided: the inner future finished, panicked, or was dropped.
+pub(crate) const DONE: u32 = 1;
+/// A cancel request not yet delivered.
+pub(crate) const PENDING: u32 = 1 << 1;
+/// The pending request was made where the task could not be running it (inside a
+/// task, at shutdown, a re-raise): it takes effect even against a value the poll in
+/// flight returns.
+pub(crate) const CONFIRMED: u32 = 1 << 2;
+/// At least one catch region is registered: requests are delivered to the innermost.
+pub(crate) const IN_REGION: u32 = 1 << 3;
+/// Outcome bits, with `DONE`.
+pub(crate) const OUT_CANCELLED: u32 = 1 << 4;
+pub(crate) const OUT_PANICKED: u32 = 1 << 5;
+/// The task made itself uncancellable (`task::commit`): requests are refused.
+pub(crate) const COMMITTED: u32 = 1 << 6;
+/// This task is inside a `cancel()` that waits for another task's poll to end; a
+/// task cancelling it then does not wait in turn (no cycle of waits can form).
+const SETTLING: u32 = 1 << 7;
+/// With `DONE`: the task ended with a request still undelivered that lost to the
+/// value of the poll in flight (its `cancel()` answers false).
+pub(crate) const REJECTED: u32 = 1 << 8;
+/// `cancelling()`: how many requests were made and not `uncancel`led.
+pub(crate) const COUNT_SHIFT: u32 = 9;
+pub(crate) const COUNT_ONE: u32 = 1 << COUNT_SHIFT;
+
 /// The metadata of every task, stored in its async-task allocation.
 pub(crate) struct Header {
     pub(crate) id: TaskId,
@@ -123,7 +154,12 @@ pub(crate) struct Header {
     pub(crate) spawned_at: Instant,
     state: AtomicU8,
     polls: AtomicU64,
-    cancel_requested: AtomicBool,
+    /// The cancellation word: `DONE`, `PENDING`... and the request count.
+    pub(crate) cancel: AtomicU32,
+    /// What handles, messages, done callbacks and catch regions need, allocated on
+    /// their first use (null until then, so plain tasks pay nothing). Owns one strong
+    /// count of an `Arc<TaskShared>`.
+    shared: AtomicPtr<TaskShared>,
     /// The future has not been dropped yet.
     alive: AtomicBool,
     /// The task's key in its runtime's registry, written once before the task is
@@ -132,6 +168,17 @@ pub(crate) struct Header {
     /// The runtime the task belongs to. The schedule function is a zero-sized fn
     /// that finds the runtime here (no per-schedule reference-count guard).
     pub(crate) rt: Arc<Shared>,
+}
+
+impl Drop for Header {
+    fn drop(&mut self) {
+        let ptr = *self.shared.get_mut();
+        if !ptr.is_null() {
+            // SAFETY: a non-null pointer came from `Arc::into_raw` in
+            // `Header::shared` and the header owns that one strong count.
+            drop(unsafe { Arc::from_raw(ptr) });
+        }
+    }
 }
 
 impl Header {
@@ -147,7 +194,8 @@ impl Header {
             spawned_at: crate::runtime::context::coarse_now(),
             state: AtomicU8::new(SCHEDULED),
             polls: AtomicU64::new(0),
-            cancel_requested: AtomicBool::new(false),
+            cancel: AtomicU32::new(0),
+            shared: AtomicPtr::new(std::ptr::null_mut()),
             alive: AtomicBool::new(true),
             registry_key: AtomicUsize::new(usize::MAX),
             rt: rt.clone(),
@@ -155,6 +203,10 @@ impl Header {
     }
 
     pub(crate) fn rt(&self) -> &Shared {
+        &self.rt
+    }
+
+    pub(crate) fn rt_arc(&self) -> &Arc<Shared> {
         &self.rt
     }
 
@@ -172,15 +224,143 @@ impl Header {
         self.alive.load(Ordering::Acquire)
     }
 
-    /// Asks the task to stop at its next poll.
-    pub(crate) fn request_cancel(&self) {
-        self.cancel_requested.store(true, Ordering::Release);
+    /// The shared part if it was created.
+    pub(crate) fn shared_if_any(&self) -> Option<&TaskShared> {
+        let ptr = self.shared.load(Ordering::SeqCst);
+        // SAFETY: a non-null pointer is an `Arc` the header owns until it is dropped.
+        (!ptr.is_null()).then(|| unsafe { &*ptr })
     }
 
-    /// Whether cancellation was requested (by [`Task::cancel`](crate::Task::cancel),
-    /// a task group or shutdown).
-    pub(crate) fn cancel_requested(&self) -> bool {
-        self.cancel_requested.load(Ordering::Acquire)
+    /// The shared part, created on first use. Only called while the header is known
+    /// alive (through a `Task`, or from inside the task).
+    pub(crate) fn shared(&self) -> Arc<TaskShared> {
+        let mut ptr = self.shared.load(Ordering::SeqCst);
+        if ptr.is_null() {
+            let fresh = Arc::into_raw(Arc::new(TaskShared::new(self))) as *mut TaskShared;
+            // SeqCst with the completion: either the completion sees this pointer, or
+            // this creator sees `DONE` just below (store-load on both sides).
+            match self.shared.compare_exchange(
+                std::ptr::null_mut(),
+                fresh,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => ptr = fresh,
+                Err(existing) => {
+                    // SAFETY: `fresh` came from `Arc::into_raw` above and was not
+                    // published.
+                    drop(unsafe { Arc::from_raw(fresh) });
+                    ptr = existing;
+                }
+            }
+        }
+        // SAFETY: the header owns one count of this `Arc` for as long as it lives;
+        // this takes another for the caller.
+        let shared = unsafe {
+            Arc::increment_strong_count(ptr);
+            Arc::from_raw(ptr)
+        };
+        let word = self.cancel.load(Ordering::SeqCst);
+        if word & DONE != 0 {
+            // Created after the end, or the end did not see it: publish it here
+            // (idempotent).
+            shared.complete(word);
+        }
+        shared
+    }
+
+    /// A cancel request is pending (made and not yet delivered): the main task of
+    /// `block_on`, which has no catch regions, reads it before each poll.
+    pub(crate) fn cancel_pending(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst) & PENDING != 0
+    }
+
+    /// Requests cancellation without a message, waking nothing: shutdown and the
+    /// registry use it (they wake the task themselves).
+    pub(crate) fn request_cancel(&self) -> bool {
+        self.try_request(CONFIRMED).is_ok()
+    }
+
+    /// Sets `PENDING` (plus `extra`) and counts the request unless the outcome is
+    /// decided or the task committed. Returns the previous word.
+    pub(crate) fn try_request(&self, extra: u32) -> Result<u32, u32> {
+        let mut cur = self.cancel.load(Ordering::SeqCst);
+        loop {
+            if cur & (DONE | COMMITTED) != 0 {
+                return Err(cur);
+            }
+            let count = if cur >> COUNT_SHIFT < (u32::MAX >> COUNT_SHIFT) {
+                COUNT_ONE
+            } else {
+                0
+            };
+            match self.cancel.compare_exchange_weak(
+                cur,
+                (cur | PENDING | extra) + count,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(prev) => return Ok(prev),
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// The whole cancel protocol for a caller that keeps the task allocation alive
+    /// (a `Task` handle). Returns the truth: see [`Task::cancel`](crate::Task::cancel).
+    pub(crate) fn cancel_request(&self, message: Option<Arc<str>>) -> bool {
+        if message.is_some() || self.shared_if_any().is_some() {
+            return self.shared().cancel(message);
+        }
+        let mode = CancelMode::begin(self);
+        let prev = match self.try_request(mode.extra()) {
+            Ok(prev) => prev,
+            Err(_) => {
+                mode.abandon();
+                return false;
+            }
+        };
+        let region = if prev & IN_REGION != 0 {
+            self.shared_if_any()
+                .and_then(|s| s.lock().innermost_region_waker())
+        } else {
+            None
+        };
+        match region {
+            Some(waker) => waker.wake(),
+            None => {
+                self.rt().registry.wake(self);
+            }
+        }
+        mode.finish(self)
+    }
+
+    /// After an unconfirmed request: if a poll was running on another thread when it
+    /// was made, waits for that poll to end and reports whether the request stands
+    /// (the poll may have finished the task with its value, which then wins).
+    pub(crate) fn settle_unconfirmed(&self) -> bool {
+        let mut spins = 0u32;
+        loop {
+            // The state first: a poll that ended stored it after deciding the word.
+            let state = self.state.load(Ordering::SeqCst);
+            let word = self.cancel.load(Ordering::SeqCst);
+            if word & DONE != 0 {
+                // Ended cancelled, or after the request was delivered to a catch
+                // region: it took effect. Rejected: the value won.
+                return word & REJECTED == 0;
+            }
+            if word & PENDING == 0 || state != RUNNING {
+                // Not running: the next poll sees the request (or it was delivered
+                // to a catch region, or uncancelled after delivery).
+                return true;
+            }
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
     }
 
     pub(crate) fn snapshot(&self) -> TaskSnapshot {
@@ -193,6 +373,107 @@ impl Header {
             polls: self.polls.load(Ordering::Relaxed),
         }
     }
+
+    /// Decides the outcome: sets `DONE` plus the outcome bits. Returns the final
+    /// word, or `None` if it was decided already.
+    #[inline]
+    fn decide(&self, outcome: impl Fn(u32) -> u32) -> Option<u32> {
+        let mut cur = self.cancel.load(Ordering::SeqCst);
+        loop {
+            if cur & DONE != 0 {
+                return None;
+            }
+            let next = (cur | DONE | outcome(cur)) & !(PENDING | CONFIRMED);
+            match self
+                .cancel
+                .compare_exchange_weak(cur, next, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => return Some(next),
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// The cancellation message recorded for this task, if any.
+    pub(crate) fn message(&self) -> Option<Arc<str>> {
+        self.shared_if_any().and_then(|s| s.lock().message.clone())
+    }
+}
+
+/// How a `cancel()` learns its answer. Outside a task it may wait for a poll in
+/// flight on another thread to end, and the value that poll returns wins over the
+/// request. Inside a task it waits the same way unless the target is itself waiting
+/// in a `cancel()` (or is the caller): then the request is confirmed at once and wins
+/// over any value. A task marks itself `SETTLING` before it looks at the target, so
+/// of two tasks cancelling each other at least one sees the other's mark.
+pub(crate) struct CancelMode {
+    confirmed: bool,
+    me: Option<&'static Header>,
+}
+
+impl CancelMode {
+    pub(crate) fn begin(target: &Header) -> CancelMode {
+        let Some(me) = current_header() else {
+            return CancelMode {
+                confirmed: false,
+                me: None,
+            };
+        };
+        if std::ptr::eq(me, target) {
+            return CancelMode {
+                confirmed: true,
+                me: None,
+            };
+        }
+        me.cancel.fetch_or(SETTLING, Ordering::SeqCst);
+        if target.cancel.load(Ordering::SeqCst) & SETTLING != 0 {
+            me.cancel.fetch_and(!SETTLING, Ordering::SeqCst);
+            return CancelMode {
+                confirmed: true,
+                me: None,
+            };
+        }
+        CancelMode {
+            confirmed: false,
+            me: Some(me),
+        }
+    }
+
+    pub(crate) fn extra(&self) -> u32 {
+        if self.confirmed {
+            CONFIRMED
+        } else {
+            0
+        }
+    }
+
+    /// The answer for an accepted request; `target` must be kept alive by the caller.
+    pub(crate) fn finish(self, target: &Header) -> bool {
+        let answer = self.confirmed || target.settle_unconfirmed();
+        self.abandon();
+        answer
+    }
+
+    /// Clears the caller's mark (also when the request was refused).
+    pub(crate) fn abandon(self) {
+        if let Some(me) = self.me {
+            me.cancel.fetch_and(!SETTLING, Ordering::SeqCst);
+        }
+    }
+}
+
+/// The header of the task being polled on this thread.
+pub(crate) fn current_header() -> Option<&'static Header> {
+    CURRENT_TASK
+        .try_with(|c| {
+            let ptr = c.get();
+            // SAFETY: set only during a poll of the task it points to; callers use
+            // the reference only within that poll (the `'static` is a lie they must
+            // keep: nothing stores it).
+            (!ptr.is_null()).then(|| unsafe { &*ptr })
+        })
+        .ok()
+        .flatten()
 }
 
 thread_local! {
@@ -268,8 +549,15 @@ pin_project! {
             // SAFETY: the header lives in the task allocation that also holds this
             // future, so it outlives it.
             let header = unsafe { this.header.as_ref() };
-            header.state.store(FINISHED, Ordering::Relaxed);
+            header.state.store(FINISHED, Ordering::Release);
+            // Dropped before it finished (shutdown, or its runtime went away): it
+            // ends cancelled.
+            header.decide(|_| OUT_CANCELLED);
             header.alive.store(false, Ordering::Release);
+            if header.shared_if_any().is_some() {
+                let word = header.cancel.load(Ordering::SeqCst);
+                header.shared().complete(word);
+            }
             header.rt().registry.retire(header);
         }
     }
@@ -305,14 +593,20 @@ impl<F: Future> Future for TaskFuture<F> {
         // SAFETY: see `PinnedDrop` above: the header outlives the future.
         let header = unsafe { this.header.as_ref() };
         let mut future = this.future;
-        if header.cancel_requested.load(Ordering::Acquire) {
-            header.state.store(FINISHED, Ordering::Relaxed);
-            return Poll::Ready(match drop_inner(future) {
-                Some(panic) => Err(panicked(header, panic)),
-                None => Err(TaskError::Cancelled),
-            });
+        if future.is_none() {
+            // A delivered request waits for the tasks it cancelled down the chain.
+            return poll_drain(header, cx);
         }
-        header.state.store(RUNNING, Ordering::Relaxed);
+        // SeqCst store, then load: a canceller that does not see this poll running
+        // made its request visible to the load below (see `settle_unconfirmed`).
+        header.state.swap(RUNNING, Ordering::SeqCst);
+        let start = header.cancel.load(Ordering::SeqCst);
+        if start & (PENDING | IN_REGION) != 0 {
+            if start & IN_REGION == 0 {
+                return deliver(header, future, cx);
+            }
+            note_regions(header, start);
+        }
         header
             .polls
             .store(header.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
@@ -333,28 +627,110 @@ impl<F: Future> Future for TaskFuture<F> {
         }
         match result {
             Ok(Poll::Pending) => {
-                header.state.store(WAITING, Ordering::Relaxed);
+                header.state.store(WAITING, Ordering::Release);
                 Poll::Pending
             }
             Ok(Poll::Ready(value)) => {
-                header.state.store(FINISHED, Ordering::Relaxed);
-                match drop_inner(future) {
-                    Some(panic) => Poll::Ready(Err(panicked(header, panic))),
-                    None => Poll::Ready(Ok(value)),
+                let destructor_panic = drop_inner(future);
+                if let Some(panic) = destructor_panic {
+                    header.decide(|_| OUT_PANICKED);
+                    header.state.store(FINISHED, Ordering::Release);
+                    return Poll::Ready(Err(panicked(header, panic)));
+                }
+                // A request made before this poll, or from where the task could not
+                // be running, wins over the value; one that raced this very poll
+                // from outside loses (its `cancel()` then answers false).
+                let word = header.decide(|cur| {
+                    if cur & PENDING == 0 {
+                        0
+                    } else if start & PENDING != 0 || cur & CONFIRMED != 0 {
+                        OUT_CANCELLED
+                    } else {
+                        REJECTED
+                    }
+                });
+                header.state.store(FINISHED, Ordering::Release);
+                match word {
+                    Some(word) if word & OUT_CANCELLED != 0 => {
+                        drop(value);
+                        Poll::Ready(Err(TaskError::Cancelled(Cancelled {
+                            message: header.message(),
+                        })))
+                    }
+                    _ => Poll::Ready(Ok(value)),
                 }
             }
             Err(panic) => {
-                header.state.store(FINISHED, Ordering::Relaxed);
                 // The destructor's own panic, if any, is secondary: keep the first.
                 drop(drop_inner(future));
+                header.decide(|cur| {
+                    if cur & PENDING != 0 && start & PENDING == 0 && cur & CONFIRMED == 0 {
+                        OUT_PANICKED | REJECTED
+                    } else {
+                        OUT_PANICKED
+                    }
+                });
+                header.state.store(FINISHED, Ordering::Release);
                 Poll::Ready(Err(panicked(header, panic)))
             }
         }
     }
 }
 
+/// A poll of a task with catch regions: whether they may take a request in it.
+#[cold]
+fn note_regions(header: &Header, start: u32) {
+    if let Some(shared) = header.shared_if_any() {
+        shared
+            .deliverable
+            .store(start & PENDING != 0, Ordering::Relaxed);
+    }
+}
+
+/// Delivers a pending request to a task outside any catch region: its future is
+/// dropped, and the tasks it was awaiting are cancelled with the same message.
+#[cold]
+fn deliver<F, T>(
+    header: &Header,
+    future: Pin<&mut Option<F>>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<T, TaskError>> {
+    let message = header.message();
+    let (panic, drained) = {
+        let _restore = CurrentTaskGuard(CURRENT_TASK.with(|c| c.replace(header)));
+        propagate::dropping(message.clone(), || drop_inner(future))
+    };
+    if let Some(panic) = panic {
+        header.decide(|_| OUT_PANICKED);
+        header.state.store(FINISHED, Ordering::Release);
+        return Poll::Ready(Err(panicked(header, panic)));
+    }
+    if !drained.is_empty() {
+        header.shared().lock().draining = drained;
+        return poll_drain(header, cx);
+    }
+    header.decide(|_| OUT_CANCELLED);
+    header.state.store(FINISHED, Ordering::Release);
+    Poll::Ready(Err(TaskError::Cancelled(Cancelled { message })))
+}
+
+/// Waits until the tasks a delivered request cancelled have finished, then ends
+/// the task cancelled (asyncio: inner clean-up first).
+fn poll_drain<T>(header: &Header, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
+    let shared = header.shared();
+    if shared.poll_draining(cx).is_pending() {
+        header.state.store(WAITING, Ordering::Release);
+        return Poll::Pending;
+    }
+    header.decide(|_| OUT_CANCELLED);
+    header.state.store(FINISHED, Ordering::Release);
+    Poll::Ready(Err(TaskError::Cancelled(Cancelled {
+        message: header.message(),
+    })))
+}
+
 fn panicked(header: &Header, payload: Box<dyn std::any::Any + Send>) -> TaskError {
-    TaskError::Panicked(PanicPayload::new(
+    let payload = PanicPayload::new(
         payload,
         Some(UnretrievedPanic {
             id: header.id,
@@ -362,5 +738,9 @@ fn panicked(header: &Header, payload: Box<dyn std::any::Any + Send>) -> TaskErro
             location: header.location,
             hook: header.rt().panic_hook.clone(),
         }),
-    ))
+    );
+    if let Some(shared) = header.shared_if_any() {
+        shared.lock().panic_message = payload.message().map(Arc::from);
+    }
+    TaskError::Panicked(payload)
 }

@@ -1,18 +1,80 @@
-//! Tasks: the [`Task`] handle, its errors, ids, states and snapshots, and the task
-//! [`Builder`].
+//! Tasks: the [`Task`] handle, [`TaskHandle`], their errors, ids, states and
+//! snapshots, the task [`Builder`], and cancellation ([`catch_cancel`], [`commit`]).
 //!
 //! Every task is an `async-task` allocation whose metadata is a small header (id,
-//! name, spawn location, spawn time, state, poll count). The state machine is
-//! written down in `header.rs`:
+//! name, spawn location, spawn time, state, poll count, cancellation word). The
+//! scheduling state machine is written down in `header.rs`:
 //!
 //! ```text
 //! Scheduled ──run──▶ Running ──Pending──▶ Waiting ──wake──▶ Scheduled
-//!                       └──Ready / panic / cancel request──▶ Finished
+//!                       └──Ready / panic / delivered cancel──▶ Finished
 //! ```
+//!
+//! # Cancellation: asyncio's model, Rust's safety
+//!
+//! ```text
+//!  cancel(msg) ──▶ request pending ──next poll of the task──▶ delivery
+//!      │ (refused: false, if the outcome            │
+//!      │  is decided or the task committed)         ├─ no catch region: the future is
+//!      │                                            │  dropped at its await ─────────┐
+//!      │                                            └─ innermost catch region: its   │
+//!      │                                               inner future is dropped, it   │
+//!      │                                               resolves to Err(Cancelled) ─┐ │
+//!      │                                                                           │ │
+//!      │        clean-up (may await) ◀───────────────────────────────────────────┘ │
+//!      │          ├─ reraise ──▶ request pending again (next region out, or end) ──┤
+//!      │          └─ uncancel / go on ──▶ the task runs on, may return a value     │
+//!      │                                                                           ▼
+//!      │                       awaited tasks cancelled, same message, awaited ──▶ Finished
+//!      │                                                                    (Cancelled(msg))
+//! ```
+//!
+//! - **Request.** [`Task::cancel`], [`Task::cancel_with`] and [`TaskHandle::cancel_with`]
+//!   set a pending request in the header's cancellation word with one atomic
+//!   compare-and-swap against the completion, which sets the outcome in the same word.
+//!   So `cancel()` returns `true` exactly when the request takes effect and `false`
+//!   (the value is kept) when the outcome was already decided. On the multi-thread
+//!   executor a request can race a poll running on another worker: from outside a
+//!   task, `cancel()` waits for that poll to end and the value it returns wins
+//!   (answer `false`); from inside a task it does not wait when the target is itself
+//!   waiting in a `cancel()` (two tasks cancelling each other), and the request then
+//!   wins over the value. Each accepted request counts in
+//!   [`TaskHandle::cancelling`]; [`TaskHandle::uncancel`] takes one back.
+//! - **Delivery** happens at the start of the task's next poll, that is at an await:
+//!   code between two awaits is never interrupted, and a task woken and cancelled at
+//!   the same time does not run past its await.
+//! - **Catch point.** [`catch_cancel`] marks a region; the innermost region being
+//!   awaited receives a request that was pending when the poll began. It drops its
+//!   inner future and resolves to `Err(`[`Cancelled`]`)` with the message.
+//! - **Clean-up, re-raise or suppress.** After the region the task may `.await`
+//!   freely. [`Cancelled::reraise`] makes the request pending again (asyncio's bare
+//!   `raise`): the next region out receives it, or the task ends cancelled and
+//!   awaiting it gives [`TaskError::Cancelled`] with the message. Not re-raising
+//!   (asyncio's `uncancel()` and going on) lets the task run on and return a value.
+//! - **Propagation.** A delivery drops futures inside a context in which every
+//!   unfinished [`Task`] that was being awaited (directly, through `gather`, `wait`,
+//!   `as_completed`, `wait_for`/`timeout`, or a `TaskGroup`'s children) is cancelled
+//!   with the same message instead of detached; the region (or the task's end, or
+//!   the expired timeout) then waits until those tasks ended: inner clean-up first.
+//!   Outside such a drop, dropping a `Task` detaches it, as asyncio keeps a task
+//!   running when its reference goes.
+//! - **Shield.** [`shield`](crate::shield) never counts its task as awaited, so a
+//!   cancellation of the waiter leaves the task running.
+//! - **Commit.** [`commit`] makes the rest of a task uncancellable (how a scheduled
+//!   callback decides to run), so `cancel()` answers `false` from then on.
+//!
+//! Cost: a task that uses none of this pays one word and one null pointer in its
+//! header and one atomic swap per poll; handles, messages, callbacks and regions
+//! allocate the task's shared part on first use.
 
+mod catch;
 mod error;
+mod handle;
 pub(crate) mod header;
 mod id;
+pub(crate) mod propagate;
+pub(crate) mod shared;
+mod shared_task;
 
 use std::fmt;
 use std::future::Future;
@@ -22,10 +84,13 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-pub use error::{PanicPayload, PanicReport, TaskError, UnretrievedPanicHook};
+pub use catch::{catch_cancel, commit, CatchCancel, Reraise};
+pub use error::{Cancelled, PanicPayload, PanicReport, TaskError, UnretrievedPanicHook};
+pub use handle::{TaskHandle, TaskOutcome, WaitDone};
 pub(crate) use header::Header;
 pub use header::{TaskSnapshot, TaskState};
 pub use id::TaskId;
+pub use shared_task::SharedTask;
 
 use crate::runtime::{context, Handle};
 
@@ -62,6 +127,9 @@ pub struct Task<T> {
     output: Option<Result<T, TaskError>>,
     /// The output was handed out; polling again is a bug.
     consumed: bool,
+    /// Polled while unfinished: someone awaits it, so a cancellation that drops this
+    /// handle travels on to the task (see `propagate`).
+    awaited: bool,
 }
 
 // SAFETY: `header` points into the allocation `raw` keeps alive; the header is Sync.
@@ -81,6 +149,7 @@ impl<T> Task<T> {
             header,
             output: None,
             consumed: false,
+            awaited: false,
         }
     }
 
@@ -122,27 +191,62 @@ impl<T> Task<T> {
         snap
     }
 
-    /// Requests cancellation: the task's future is dropped at its next scheduling
-    /// point (its destructors run on the runtime) and awaiting the task then gives
-    /// [`TaskError::Cancelled`].
+    /// Requests cancellation: the task's future is dropped at its next await (its
+    /// destructors run on the runtime; the tasks it awaits are cancelled too) and
+    /// awaiting the task then gives [`TaskError::Cancelled`], unless a
+    /// [`catch_cancel`] region receives the request.
     ///
-    /// Returns `false`, and does nothing, when the task has already finished; `true`
-    /// when the request was made. As with asyncio, `true` means the task ends
-    /// cancelled: on the multi-thread executor another worker may be in the middle of
-    /// a poll that completes the future, and then the value is dropped and awaiting
-    /// still gives [`TaskError::Cancelled`]. A panic is still reported as a panic.
+    /// The answer is the truth. `true`: the request takes effect (the task ends
+    /// cancelled, or a catch region receives it). `false`: it was refused because the
+    /// task already finished (or [`commit`]ted), and its value is kept.
+    ///
+    /// On the multi-thread executor the task may be in the middle of a poll on
+    /// another worker. Called from outside a task (the main future, a foreign
+    /// thread), `cancel` then waits for that poll to end: if it finished the task,
+    /// the value wins and the answer is `false`. Called from inside a task it does
+    /// not wait (two tasks cancelling each other must not deadlock): the request
+    /// stands and wins over the value that poll may return. A panic is still
+    /// reported as a panic.
     pub fn cancel(&self) -> bool {
-        if self.is_finished() {
-            return false;
+        self.header().cancel_request(None)
+    }
+
+    /// [`cancel`](Task::cancel) with a message (asyncio's `task.cancel(msg)`):
+    /// awaiting the task gives [`TaskError::Cancelled`] carrying it, and a catch
+    /// region receives it in its [`Cancelled`].
+    pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
+        self.header().cancel_request(Some(message.into()))
+    }
+
+    /// A cloneable, `Send + Sync` [`TaskHandle`] to this task, for anyone to cancel,
+    /// inspect or await its end while this `Task` keeps the value.
+    pub fn handle(&self) -> TaskHandle {
+        TaskHandle {
+            shared: self.header().shared(),
         }
-        let header = self.header();
-        header.request_cancel();
-        header.rt().registry.wake(header)
+    }
+
+    /// Cancels the task as part of the cancellation being delivered on this thread
+    /// (its message, its clean-up awaited), or plainly outside one.
+    pub(crate) fn cancel_propagated(&self) {
+        match propagate::current_message() {
+            Some(message) => propagate::cancel_into_context(self.header(), message),
+            None => {
+                self.cancel();
+            }
+        }
+    }
+
+    /// No longer counts as awaited: dropping the handle then detaches even inside a
+    /// cancellation (used by `shield` and by `wait` for the tasks it hands back).
+    pub(crate) fn unmark_awaited(&mut self) {
+        self.awaited = false;
     }
 
     /// Lets the task run on with no handle. Same as dropping the handle, said out
     /// loud.
     pub fn detach(mut self) {
+        self.awaited = false;
         if let Some(raw) = self.raw.take() {
             raw.detach();
         }
@@ -161,21 +265,24 @@ impl<T> Task<T> {
             .expect("the raw task lives as long as the handle");
         match Pin::new(raw).poll(cx) {
             Poll::Ready(out) => {
-                let cancelled = self.header().cancel_requested();
                 self.output = Some(match out {
-                    // cancel() said yes before the value came: the task ends
-                    // cancelled, as its caller was promised.
-                    Some(Ok(_)) if cancelled => Err(TaskError::Cancelled),
                     Some(Ok(value)) => Ok(value),
                     Some(Err(TaskError::Panicked(mut payload))) => {
                         payload.disarm();
                         Err(TaskError::Panicked(payload))
                     }
-                    Some(Err(TaskError::Cancelled)) | None => Err(TaskError::Cancelled),
+                    Some(Err(TaskError::Cancelled(c))) => Err(TaskError::Cancelled(c)),
+                    // The future was dropped before it finished (shutdown).
+                    None => Err(TaskError::Cancelled(Cancelled {
+                        message: self.header().message(),
+                    })),
                 });
                 Poll::Ready(())
             }
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                self.awaited = true;
+                Poll::Pending
+            }
         }
     }
 
@@ -232,6 +339,12 @@ impl<T> Future for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
+        if self.awaited && self.output.is_none() && !self.consumed {
+            // Dropped by a cancellation of its awaiter: the request travels on.
+            if !self.raw.as_ref().is_some_and(|raw| raw.is_finished()) {
+                propagate::on_awaited_drop(self.header());
+            }
+        }
         if let Some(raw) = self.raw.take() {
             raw.detach();
         }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 pub use interval::{interval, interval_at, Interval};
 pub use sleep::{sleep, sleep_until, Sleep};
-pub use timeout::{timeout, timeout_at, wait_for, Elapsed, Timeout};
+pub use timeout::{timeout, timeout_at, timeout_none, wait_for, Elapsed, Timeout};
 
 use crate::clock::Clock;
 use store::{TimerKey, TimerStore};

@@ -45,3 +45,27 @@ pub const fn scaled(n: usize) -> usize {
         n
     }
 }
+
+/// A flag a task raises at the start of the poll in which it begins to wait, so the
+/// test cancels it only once it is waiting (or mid-poll, where `cancel()` from the
+/// test waits for the poll to end).
+#[derive(Clone, Default)]
+pub struct Started(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Started {
+    pub fn mark(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Yields until the flag is raised; fails after 10 s.
+    pub async fn wait(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the task never started"
+            );
+            ferrio_core::yield_now().await;
+        }
+    }
+}

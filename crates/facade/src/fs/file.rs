@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 
 use ferrio_executor_pool::ThreadJob;
+
+use crate::offload::InFlight;
 use futures_lite::io::{AsyncRead, AsyncSeek, AsyncWrite};
 
 use super::{pool_error, OpenOptions};
@@ -81,7 +83,7 @@ enum State {
     /// `None` only while a poll moves it into a job.
     Idle(Option<Buf>),
     /// A job owns the buffer; it comes back with the job's result.
-    Busy(ThreadJob<(Operation, Buf)>),
+    Busy(InFlight<ThreadJob<(Operation, Buf)>>),
 }
 
 /// What a pool job did.
@@ -586,12 +588,12 @@ impl Drop for File {
         let State::Busy(job) = std::mem::replace(&mut self.state, State::Idle(None)) else {
             return;
         };
-        if job.is_finished() {
+        if job.get_ref().is_finished() {
             return;
         }
         // Dropping a `ThreadJob` that has not started removes it from the pool's
         // queue, which would lose the write. Keep it alive until it ran instead.
-        finish_in_background(job);
+        finish_in_background(job.into_inner());
     }
 }
 

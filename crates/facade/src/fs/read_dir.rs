@@ -11,6 +11,8 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use ferrio_executor_pool::ThreadJob;
+
+use crate::offload::InFlight;
 use futures_lite::Stream;
 
 use super::{on_path, pool_error, with_path};
@@ -73,7 +75,7 @@ struct Batch {
 enum State {
     /// `None` only while a poll moves the batch into a pool job.
     Idle(Option<Batch>),
-    Busy(ThreadJob<Batch>),
+    Busy(InFlight<ThreadJob<Batch>>),
 }
 
 impl ReadDir {

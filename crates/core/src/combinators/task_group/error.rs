@@ -6,7 +6,7 @@ use std::fmt;
 
 #[cfg(doc)]
 use super::{GroupTask, TaskGroup};
-use crate::TaskId;
+use crate::{PanicPayload, TaskId};
 
 /// Why awaiting a [`GroupTask`] gave no value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,8 +46,10 @@ pub struct ChildFailure<E> {
 pub enum FailureKind<E> {
     /// The child returned `Err`.
     Error(E),
-    /// The child panicked; the payload as `std::panic::catch_unwind` gives it.
-    Panic(Box<dyn Any + Send>),
+    /// The child panicked; [`PanicPayload::into_inner`] gives the payload as
+    /// `std::panic::catch_unwind` does. Kept `Sync`, so the group error is
+    /// `Send + Sync` and goes into `Box<dyn Error + Send + Sync>` with `?`.
+    Panic(PanicPayload),
 }
 
 impl<E> FailureKind<E> {
@@ -55,16 +57,18 @@ impl<E> FailureKind<E> {
     pub fn panic_message(&self) -> Option<&str> {
         match self {
             FailureKind::Error(_) => None,
-            FailureKind::Panic(payload) => panic_message(payload.as_ref()),
+            FailureKind::Panic(payload) => payload.message(),
         }
+    }
+
+    /// Whether the child panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, FailureKind::Panic(_))
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
-    payload
-        .downcast_ref::<&'static str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+pub(super) fn panic_kind<E>(payload: Box<dyn Any + Send>) -> FailureKind<E> {
+    FailureKind::Panic(PanicPayload::new(payload, None))
 }
 
 impl<E: fmt::Debug> fmt::Debug for FailureKind<E> {
@@ -73,9 +77,17 @@ impl<E: fmt::Debug> fmt::Debug for FailureKind<E> {
             FailureKind::Error(error) => f.debug_tuple("Error").field(error).finish(),
             FailureKind::Panic(payload) => f
                 .debug_tuple("Panic")
-                .field(&panic_message(payload.as_ref()).unwrap_or("<non-string payload>"))
+                .field(&payload.message().unwrap_or("<non-string payload>"))
                 .finish(),
         }
+    }
+}
+
+impl<E> ChildFailure<E> {
+    /// Whether this is the failure of the body of a [`TaskGroup::scope`] rather than
+    /// of a child (its `index` is then `usize::MAX` and its `id` the body's task).
+    pub fn is_body(&self) -> bool {
+        self.index == usize::MAX
     }
 }
 
@@ -91,13 +103,17 @@ impl<E: fmt::Debug> fmt::Debug for ChildFailure<E> {
 
 impl<E: fmt::Display> fmt::Display for ChildFailure<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task group child #{}", self.index)?;
+        if self.is_body() {
+            f.write_str("task group body")?;
+        } else {
+            write!(f, "task group child #{}", self.index)?;
+        }
         if let Some(id) = self.id {
             write!(f, " ({id:?})")?;
         }
         match &self.kind {
             FailureKind::Error(error) => write!(f, " failed: {error}"),
-            FailureKind::Panic(payload) => match panic_message(payload.as_ref()) {
+            FailureKind::Panic(payload) => match payload.message() {
                 Some(message) => write!(f, " panicked: {message}"),
                 None => f.write_str(" panicked"),
             },
@@ -150,8 +166,52 @@ impl<E> TaskGroupError<E> {
     pub fn into_error_or_resume_panic(self) -> E {
         match self.first.kind {
             FailureKind::Error(error) => error,
-            FailureKind::Panic(payload) => std::panic::resume_unwind(payload),
+            FailureKind::Panic(payload) => std::panic::resume_unwind(payload.into_inner()),
         }
+    }
+
+    /// How many children failed (asyncio's `len(eg.exceptions)`).
+    pub fn len(&self) -> usize {
+        1 + self.later.len()
+    }
+
+    /// Always false: a group error holds at least one failure.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Every failure, the first one first (asyncio's `eg.exceptions`).
+    pub fn iter(&self) -> impl Iterator<Item = &ChildFailure<E>> {
+        std::iter::once(&self.first).chain(self.later.iter())
+    }
+
+    /// Splits the failures by `matches` (asyncio's `ExceptionGroup.split`): the
+    /// group of those that match and the group of the rest, each `None` when empty.
+    pub fn split(
+        self,
+        mut matches: impl FnMut(&ChildFailure<E>) -> bool,
+    ) -> (Option<TaskGroupError<E>>, Option<TaskGroupError<E>>) {
+        let (yes, no): (Vec<_>, Vec<_>) = self.into_iter().partition(|f| matches(f));
+        (group_of(yes), group_of(no))
+    }
+}
+
+fn group_of<E>(failures: Vec<ChildFailure<E>>) -> Option<TaskGroupError<E>> {
+    let mut failures = failures.into_iter();
+    let first = failures.next()?;
+    Some(TaskGroupError {
+        first,
+        later: failures.collect(),
+    })
+}
+
+impl<E> IntoIterator for TaskGroupError<E> {
+    type Item = ChildFailure<E>;
+    type IntoIter =
+        std::iter::Chain<std::iter::Once<ChildFailure<E>>, std::vec::IntoIter<ChildFailure<E>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        std::iter::once(self.first).chain(self.later)
     }
 }
 

@@ -24,9 +24,10 @@ use std::task::{Context, Poll, Waker};
 use futures_lite::FutureExt;
 use slab::Slab;
 
-use crate::{Task, TaskBuilder, TaskId};
+use crate::{Task, TaskBuilder, TaskHandle, TaskId};
 
 mod error;
+mod scope;
 
 pub use error::{ChildFailure, FailureKind, GroupClosed, GroupTaskError, TaskGroupError};
 
@@ -84,6 +85,10 @@ struct GroupState<E> {
     phase: Phase,
     failure: Option<TaskGroupError<E>>,
     join_waker: Option<Waker>,
+    /// The task running the body of a [`TaskGroup::scope`]: a child failure cancels it.
+    owner: Option<TaskHandle>,
+    /// The group cancelled the owner (once).
+    owner_cancelled: bool,
 }
 
 struct ChildEntry {
@@ -122,9 +127,21 @@ impl<E> GroupShared<E> {
                     });
                 }
             }
-            state.abort(Some(key))
+            let owner = match state.owner.clone() {
+                Some(owner) if !state.owner_cancelled => {
+                    state.owner_cancelled = true;
+                    Some(owner)
+                }
+                _ => None,
+            };
+            (state.abort(Some(key)), owner)
         };
+        let (to_cancel, owner) = to_cancel;
         cancel_all(to_cancel);
+        // asyncio: the first failure also interrupts the body at its current await.
+        if let Some(owner) = owner {
+            owner.cancel();
+        }
     }
 }
 
@@ -146,7 +163,9 @@ impl<E> GroupState<E> {
 
 fn cancel_all(tasks: Vec<Task<()>>) {
     for task in tasks {
-        task.cancel();
+        // Inside a cancellation of the group's owner, with its message, and the
+        // owner's catch region waits for the children's clean-up.
+        task.cancel_propagated();
         // Dropping the handle detaches it; the guard inside still reports the child's end.
     }
 }
@@ -329,6 +348,20 @@ impl<E: Send + 'static> GroupSpawner<E> {
         }
     }
 
+    /// Starts a child returning a plain value; see [`TaskGroup::spawn_value`].
+    ///
+    /// # Panics
+    ///
+    /// As [`spawn`](GroupSpawner::spawn).
+    #[track_caller]
+    pub fn spawn_value<T, F>(&self, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn(async move { Ok(future.await) })
+    }
+
     /// Starts `future` as a child of the group, or hands it back if the group is
     /// closing or gone.
     ///
@@ -364,6 +397,8 @@ impl<E: Send + 'static> TaskGroup<E> {
                     phase: Phase::Running,
                     failure: None,
                     join_waker: None,
+                    owner: None,
+                    owner_cancelled: false,
                 }),
             }),
         }
@@ -387,6 +422,33 @@ impl<E: Send + 'static> TaskGroup<E> {
             Ok(task) => task,
             Err(closed) => panic!("{closed}; spawn into a TaskGroup only while it is running"),
         }
+    }
+
+    /// Starts a child that returns a plain value rather than a `Result`: it can only
+    /// fail by panicking (asyncio's children may return anything).
+    ///
+    /// # Panics
+    ///
+    /// As [`spawn`](TaskGroup::spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_core::{combinators::TaskGroup, Runtime};
+    /// # Runtime::new().unwrap().block_on(async {
+    /// let group = TaskGroup::<std::io::Error>::new();
+    /// let child = group.spawn_value(async { 6 * 7 });
+    /// group.join().await.unwrap();
+    /// assert_eq!(child.await.unwrap(), 42);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn spawn_value<T, F>(&self, future: F) -> GroupTask<T>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn(async move { Ok(future.await) })
     }
 
     /// Alias of [`spawn`](TaskGroup::spawn), asyncio's name.
@@ -545,7 +607,7 @@ where
             return;
         }
         Ok(Err(error)) => FailureKind::Error(error),
-        Err(payload) => FailureKind::Panic(payload),
+        Err(payload) => error::panic_kind(payload),
     };
     let id = crate::current_task().map(|snapshot| snapshot.id);
     // The group learns of the failure before the handle does, so whoever sees the

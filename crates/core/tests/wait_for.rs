@@ -1,0 +1,141 @@
+//! `wait_for` / `timeout` as asyncio's: on expiry the inner work is cancelled and
+//! its clean-up finishes before the timeout resolves; `Timeout::reschedule`/`when`
+//! and a timeout without a deadline.
+mod common;
+
+use std::future::pending;
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::on_both;
+use ferrio_core::task::catch_cancel;
+use ferrio_core::time::timeout_none;
+use ferrio_core::{sleep, spawn, timeout, wait_for, yield_now, Handle, TaskOutcome};
+
+#[test]
+fn wait_for_a_task_cancels_it_and_waits_for_its_clean_up() {
+    on_both(|_| async {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l = log.clone();
+        let task = spawn(async move {
+            match catch_cancel(pending::<u8>()).await {
+                Ok(v) => v,
+                Err(c) => {
+                    yield_now().await;
+                    l.lock().unwrap().push("inner clean-up");
+                    c.reraise().await
+                }
+            }
+        });
+        let handle = task.handle();
+        let res = wait_for(task, Duration::from_millis(20)).await;
+        log.lock().unwrap().push("wait_for returned");
+        assert!(res.is_err());
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["inner clean-up", "wait_for returned"]
+        );
+        assert!(matches!(handle.outcome(), Some(TaskOutcome::Cancelled(_))));
+    });
+}
+
+#[test]
+fn a_task_that_finishes_in_time_gives_its_value() {
+    on_both(|_| async {
+        let task = spawn(async { 5 });
+        assert_eq!(
+            wait_for(task, Duration::from_secs(30))
+                .await
+                .unwrap()
+                .unwrap(),
+            5
+        );
+    });
+}
+
+#[test]
+fn timeout_keeps_its_argument_order_and_drops_plain_futures() {
+    on_both(|_| async {
+        let r = timeout(Duration::from_millis(5), sleep(Duration::from_secs(60))).await;
+        assert!(r.is_err());
+    });
+}
+
+#[test]
+fn a_timeout_without_deadline_runs_until_rescheduled() {
+    on_both(|_| async {
+        let mut t = pin!(timeout_none(pending::<()>()));
+        assert_eq!(t.when(), None);
+        // Without a deadline it does not expire.
+        assert!(timeout(Duration::from_millis(20), t.as_mut())
+            .await
+            .is_err());
+        let when = Handle::current().now() + Duration::from_millis(5);
+        t.as_mut().reschedule(Some(when));
+        assert_eq!(t.when(), Some(when));
+        assert!(t.await.is_err());
+
+        let mut far = pin!(timeout(Duration::from_secs(3600), async { 3 }));
+        far.as_mut().reschedule(None);
+        assert_eq!(far.when(), None);
+        assert_eq!(far.await, Ok(3));
+    });
+}
+
+#[test]
+fn inner_work_that_suppresses_the_cancellation_gives_its_value() {
+    on_both(|_| async {
+        let task = spawn(async {
+            let value = wait_for(
+                async {
+                    match catch_cancel(pending::<()>()).await {
+                        Ok(()) => "finished",
+                        Err(_) => {
+                            // Clean-up may await before it decides.
+                            yield_now().await;
+                            "suppressed"
+                        }
+                    }
+                },
+                Duration::from_millis(10),
+            )
+            .await;
+            let me = ferrio_core::TaskHandle::current().unwrap();
+            (value, me.cancelling())
+        });
+        assert_eq!(task.await.unwrap(), (Ok("suppressed"), 0));
+    });
+}
+
+#[test]
+fn inner_work_that_reraises_gives_elapsed_and_the_caller_goes_on() {
+    on_both(|_| async {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l = log.clone();
+        let task = spawn(async move {
+            let l2 = l.clone();
+            let r = wait_for(
+                async move {
+                    match catch_cancel(pending::<u8>()).await {
+                        Ok(v) => v,
+                        Err(c) => {
+                            yield_now().await;
+                            l2.lock().unwrap().push("inner clean-up");
+                            c.reraise().await
+                        }
+                    }
+                },
+                Duration::from_millis(10),
+            )
+            .await;
+            l.lock().unwrap().push("timed out");
+            assert!(r.is_err());
+            // The caller is not cancelled: it goes on awaiting.
+            yield_now().await;
+            ferrio_core::TaskHandle::current().unwrap().cancelling()
+        });
+        assert_eq!(task.await.unwrap(), 0);
+        assert_eq!(*log.lock().unwrap(), ["inner clean-up", "timed out"]);
+    });
+}
