@@ -730,15 +730,15 @@ pub(crate) fn block_on<F: std::future::Future>(
             return out;
         }
         // The main future's polls count toward the fairness rule too: one that is
-        // always ready still lets due timers fire and the driver be polled.
+        // always ready still lets due timers fire. The driver is left to the
+        // workers: a worker that goes idle while this thread held it would park
+        // on its own parker, and no one would be left parked in the driver to
+        // see I/O or let a virtual clock jump (the last worker to sleep must own
+        // it).
         polls = polls.wrapping_add(1);
         if polls.is_multiple_of(MAINTENANCE_INTERVAL) {
             context::refresh_coarse_now();
             context::fire_due_in_order(shared);
-            if !pool.driver_taken.swap(true, Ordering::Acquire) {
-                shared.driver.park(Some(Duration::ZERO));
-                pool.driver_taken.store(false, Ordering::Release);
-            }
         }
         park_main(&main);
     }
