@@ -26,10 +26,7 @@ async fn get_request(url: u32) -> u32 {
 
 async fn make_requests_with_futures() -> Vec<u32> {
     let futures: Vec<_> = (1..=5).map(get_request).collect();
-    println!(
-        "Number of tasks besides main: {}",
-        ferrio::all_tasks().len()
-    );
+    println!("Number of tasks: {}", ferrio::all_tasks().len());
     // Yield to the loop; nothing else is scheduled, so nothing else runs.
     ferrio::sleep(2 * UNIT).await;
     ferrio::gather(futures).await
@@ -39,10 +36,7 @@ async fn make_requests_with_tasks() -> Vec<u32> {
     let tasks: Vec<_> = (1..=5)
         .map(|url| ferrio::create_task(get_request(url)))
         .collect();
-    println!(
-        "Number of tasks besides main: {}",
-        ferrio::all_tasks().len()
-    );
+    println!("Number of tasks: {}", ferrio::all_tasks().len());
     // The five tasks already run while this one sleeps.
     ferrio::sleep(2 * UNIT).await;
     let mut results = Vec::new();
