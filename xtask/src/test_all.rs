@@ -11,7 +11,7 @@ use crate::cmd::{self, cargo, ok, run_captured, TestCounts};
 
 /// Every library crate, tested on its own so a layer that only builds inside the
 /// workspace is caught (and the soak program's own unit tests).
-pub(crate) const CRATES: [&str; 8] = [
+pub(crate) const CRATES: [&str; 9] = [
     "xtask",
     "ferrio-core",
     "ferrio-sync",
@@ -19,6 +19,7 @@ pub(crate) const CRATES: [&str; 8] = [
     "ferrio-reactor",
     "ferrio-macros",
     "ferrio",
+    "ferrio-hyper",
     "ferrio-soak",
 ];
 
@@ -45,6 +46,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "clippy",
             "--workspace",
             "--all-targets",
+            "--all-features",
             "--",
             "-D",
             "warnings",
@@ -62,7 +64,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         let name = format!("cargo test -p {krate}");
         let step = run_captured(
             &name,
-            &mut cargo(&["test", "-p", krate, "--tests"]),
+            // Optional features too (the sync crate's `Sink`s, the facade's hyper).
+            &mut cargo(&["test", "-p", krate, "--tests", "--all-features"]),
             10 * MINUTE,
         )?;
         let counts = TestCounts::parse(&step.text);

@@ -34,7 +34,9 @@ use crate::Handle;
 /// [`Runner::run_until_interrupt`], which returns `Err(Interrupted)`; to handle
 /// Ctrl-C inside the program (a graceful shutdown), await
 /// [`signal::ctrl_c`](crate::signal::ctrl_c): while that future lives, `run`
-/// leaves Ctrl-C to it.
+/// leaves Ctrl-C to it. When SIGINT is ignored as `run` starts (`nohup`, a
+/// background job of a non-interactive shell), `run` leaves it ignored, as
+/// `asyncio.run` does.
 ///
 /// # Panics
 ///
