@@ -43,6 +43,32 @@ impl Ferrio {
         }
     }
 
+    /// [`Ferrio::st`] with eager tasks (asyncio's `eager_task_factory`).
+    pub fn st_eager() -> Ferrio {
+        let runner = ferrio::Runner::builder()
+            .eager_tasks(true)
+            .build()
+            .expect("ferrio-st-eager builds");
+        Ferrio {
+            inner: Inner::Runner(runner),
+            name: "ferrio-st-eager",
+        }
+    }
+
+    /// [`Ferrio::mt`] with eager tasks.
+    pub fn mt_eager() -> Ferrio {
+        let runner = ferrio::Runner::builder()
+            .multi_thread()
+            .worker_threads(MT_WORKERS)
+            .eager_tasks(true)
+            .build()
+            .expect("ferrio-mt-eager builds");
+        Ferrio {
+            inner: Inner::Runner(runner),
+            name: "ferrio-mt-eager",
+        }
+    }
+
     /// A bare `ferrio_core` current-thread runtime: no reactor, no facade.
     pub fn core_st() -> Ferrio {
         let runtime = ferrio_core::Builder::new_current_thread()

@@ -177,6 +177,8 @@ pub fn with_runtime(name: &str, visitor: &mut impl Visit) -> bool {
         "ferrio-st" => visitor.visit(&Ferrio::st()),
         "ferrio-mt" => visitor.visit(&Ferrio::mt()),
         "ferrio-core-st" => visitor.visit(&Ferrio::core_st()),
+        "ferrio-st-eager" => visitor.visit(&Ferrio::st_eager()),
+        "ferrio-mt-eager" => visitor.visit(&Ferrio::mt_eager()),
         "tokio-ct" => visitor.visit(&Tokio::ct()),
         "tokio-mt" => visitor.visit(&Tokio::mt()),
         "smol-1t" => visitor.visit(&Smol1t::new()),

@@ -8,10 +8,13 @@ pub const SINGLE: [&str; 3] = ["ferrio-st", "tokio-ct", "smol-1t"];
 pub const MULTI: [&str; 3] = ["ferrio-mt", "tokio-mt", "smol-2t"];
 
 /// Labelled extras, never part of a ratio: a bare `ferrio-core` single-thread runtime
-/// (thread parker, no reactor, no facade), async-channel on ferrio's executors (mpmc
-/// only), and plain blocking threads (the kernel's limit, net only).
-pub const EXTRAS: [&str; 4] = [
+/// (thread parker, no reactor, no facade), ferrio with eager tasks (spawn_many only),
+/// async-channel on ferrio's executors (mpmc only), and plain blocking threads (the
+/// kernel's limit, net only).
+pub const EXTRAS: [&str; 6] = [
     "ferrio-core-st",
+    "ferrio-st-eager",
+    "ferrio-mt-eager",
     "ferrio-st+async-channel",
     "ferrio-mt+async-channel",
     "std-blocking",

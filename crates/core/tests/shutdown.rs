@@ -137,3 +137,57 @@ fn destructors_that_spawn_during_shutdown_do_not_hang() {
         assert_eq!(handle.metrics().live_tasks, 0);
     }
 }
+
+/// A destructor that spawns a task whose destructor spawns again, thousands deep:
+/// shutdown finishes on a small stack (the late tasks run one after another, not
+/// inside each other) and every link of the chain is dropped exactly once.
+#[test]
+fn a_deep_chain_of_destructors_that_spawn_finishes_on_a_small_stack() {
+    const DEPTH: usize = if cfg!(miri) { 100 } else { 20_000 };
+    struct Chain {
+        left: usize,
+        dropped: Arc<AtomicUsize>,
+    }
+    impl Drop for Chain {
+        fn drop(&mut self) {
+            self.dropped.fetch_add(1, Ordering::SeqCst);
+            if self.left > 0 {
+                let next = Chain {
+                    left: self.left - 1,
+                    dropped: self.dropped.clone(),
+                };
+                drop(spawn(async move {
+                    let _next = next;
+                    std::future::pending::<()>().await
+                }));
+            }
+        }
+    }
+    for flavor in FLAVORS {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let first = Chain {
+            left: DEPTH,
+            dropped: dropped.clone(),
+        };
+        let live = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                let rt = builder(flavor).build().unwrap();
+                let handle = rt.handle();
+                rt.block_on(async move {
+                    drop(spawn(async move {
+                        let _first = first;
+                        std::future::pending::<()>().await
+                    }));
+                    yield_now().await;
+                });
+                drop(rt);
+                handle.metrics().live_tasks
+            })
+            .unwrap()
+            .join()
+            .expect("shutdown finished on a 512 KiB stack");
+        assert_eq!(live, 0, "{flavor:?}");
+        assert_eq!(dropped.load(Ordering::SeqCst), DEPTH + 1, "{flavor:?}");
+    }
+}

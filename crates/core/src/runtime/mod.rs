@@ -379,7 +379,13 @@ impl Runtime {
         {
             let _enter = context::enter(shared, context::Role::Shutdown);
             let _driver = driver::enter(shared.driver.clone());
-            for _ in 0..64 {
+            // Cancel what is left, run it to its end, and again for what its
+            // destructors spawned. The rounds are bounded so that destructors that
+            // spawn without end cannot hold shutdown for ever in this phase; past
+            // them, every late spawn or wake runs to its cancellation at once,
+            // through one loop per thread (`run_after_shutdown`), with bounded stack
+            // at any depth.
+            for _ in 0..SHUTDOWN_ROUNDS {
                 shared.registry.cancel_all();
                 let queued = drain(shared);
                 let n = queued.len();
@@ -401,6 +407,10 @@ impl Runtime {
         LIVE_RUNTIMES.fetch_sub(1, Ordering::SeqCst);
     }
 }
+
+/// Cancel-and-run rounds of shutdown before late tasks run at once (see
+/// `Runtime::shutdown`).
+const SHUTDOWN_ROUNDS: usize = 64;
 
 fn drain(shared: &Shared) -> Vec<async_task::Runnable<crate::task::Header>> {
     match &shared.scheduler {

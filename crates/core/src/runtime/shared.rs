@@ -132,7 +132,7 @@ impl Shared {
                 header.request_cancel();
             }
             if self.finished.load(Ordering::Acquire) {
-                runnable.run();
+                run_after_shutdown(runnable);
                 return;
             }
             if eager {
@@ -156,7 +156,7 @@ impl Shared {
     fn schedule(&self, runnable: Runnable<Header>, yielded: bool, ctx: Option<&Ctx>) {
         runnable.metadata().set_scheduled();
         if self.finished.load(Ordering::Acquire) {
-            runnable.run();
+            run_after_shutdown(runnable);
             return;
         }
         match &self.scheduler {
@@ -191,4 +191,44 @@ fn schedule_task(runnable: Runnable<Header>, info: ScheduleInfo) {
             rt.schedule(runnable, yielded, ctx);
         }
     })
+}
+
+thread_local! {
+    /// Tasks met after shutdown while this thread already runs one of them: run by
+    /// that outer call, one after another, instead of inside each other.
+    static LATE: std::cell::RefCell<Option<std::collections::VecDeque<Runnable<Header>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs a task spawned or woken after shutdown finished, to its cancellation (its
+/// future is dropped, its destructors run). A destructor may spawn again, and that
+/// task's destructor again, any number of times: the first call on a thread runs
+/// them all in a loop, so the stack stays bounded however long the chain is.
+fn run_after_shutdown(runnable: Runnable<Header>) {
+    let queued = LATE.with(|late| match late.borrow_mut().as_mut() {
+        Some(queue) => {
+            queue.push_back(runnable);
+            None
+        }
+        None => Some(runnable),
+    });
+    let Some(first) = queued else {
+        return;
+    };
+    /// Ends the trampoline even if a destructor panics through it; what is left
+    /// is dropped (a dropped `Runnable` cancels its task).
+    struct Trampoline;
+    impl Drop for Trampoline {
+        fn drop(&mut self) {
+            let left = LATE.with(|late| late.borrow_mut().take());
+            drop(left);
+        }
+    }
+    LATE.with(|late| *late.borrow_mut() = Some(std::collections::VecDeque::new()));
+    let _trampoline = Trampoline;
+    first.run();
+    while let Some(next) = LATE.with(|late| late.borrow_mut().as_mut().and_then(|q| q.pop_front()))
+    {
+        next.run();
+    }
 }
