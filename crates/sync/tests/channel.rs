@@ -232,3 +232,16 @@ fn a_sender_is_a_sink_that_waits_for_room() {
     drop(rx);
     assert!(Pin::new(&mut tx).start_send(3).is_err());
 }
+
+/// A sender can be shared between threads for any `T: Send`, with or without the
+/// `sink` feature (its accepted-value slot must not make it `!Sync`).
+#[test]
+fn a_sender_of_a_send_but_not_sync_value_is_sync() {
+    fn shared_across_threads<S: Send + Sync>(_: &S) {}
+    let (tx, rx) = ferrio_sync::channel::bounded::<std::cell::Cell<u8>>(1);
+    shared_across_threads(&tx);
+    std::thread::scope(|s| {
+        s.spawn(|| futures_lite::future::block_on(tx.send(std::cell::Cell::new(3))).unwrap());
+    });
+    assert_eq!(rx.try_recv().unwrap().get(), 3);
+}

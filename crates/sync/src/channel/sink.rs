@@ -5,6 +5,7 @@
 //! room, so `poll_ready` returning `Ready(Ok)` always means the next value is accepted.
 
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use futures_sink::Sink;
@@ -14,7 +15,10 @@ use crate::wake_list::Slot;
 
 /// The value a sink accepted and has not stored yet, and where it parks.
 pub(super) struct SinkState<T> {
-    pending: Option<T>,
+    /// Reached only through `&mut` (`Mutex::get_mut`, no locking): the mutex is
+    /// there so that a `Sender<T>` stays `Sync` for every `T: Send`, as it is
+    /// without the `sink` feature.
+    pending: Mutex<Option<T>>,
     slot: Slot,
 }
 
@@ -24,10 +28,16 @@ impl<T> Unpin for SinkState<T> {}
 impl<T> Default for SinkState<T> {
     fn default() -> Self {
         Self {
-            pending: None,
+            pending: Mutex::new(None),
             slot: None,
         }
     }
+}
+
+/// The pending value, through exclusive access (never locks; a poisoned mutex
+/// cannot happen, as no code runs while it is "held").
+fn pending_of<T>(pending: &mut Mutex<Option<T>>) -> &mut Option<T> {
+    pending.get_mut().unwrap_or_else(|e| e.into_inner())
 }
 
 impl<T> SinkState<T> {
@@ -43,10 +53,11 @@ impl<T> SinkState<T> {
         shared: &Shared<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
-        if self.pending.is_none() {
+        let pending = pending_of(&mut self.pending);
+        if pending.is_none() {
             return Poll::Ready(Ok(()));
         }
-        shared.poll_send(&mut self.pending, &mut self.slot, cx.waker())
+        shared.poll_send(pending, &mut self.slot, cx.waker())
     }
 }
 
@@ -83,11 +94,12 @@ impl<T> Sink<T> for Sender<T> {
         if this.is_closed() {
             return Err(SendError(item));
         }
+        let pending = pending_of(&mut this.sink.pending);
         assert!(
-            this.sink.pending.is_none(),
+            pending.is_none(),
             "Sink::start_send called without poll_ready returning Ready(Ok) first"
         );
-        this.sink.pending = Some(item);
+        *pending = Some(item);
         Ok(())
     }
 
