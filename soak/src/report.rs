@@ -109,6 +109,33 @@ pub(crate) fn open_fds() -> u64 {
     std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count() as u64)
 }
 
+/// What each open descriptor of this process refers to (`socket:[..]`,
+/// `anon_inode:[eventpoll]`, a path), by number: compared with a baseline it names a
+/// leak, so a failing count says what was left open.
+pub(crate) fn fd_targets() -> std::collections::BTreeMap<u64, String> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return Default::default();
+    };
+    dir.flatten()
+        .filter_map(|entry| {
+            let fd = entry.file_name().to_str()?.parse().ok()?;
+            let target = std::fs::read_link(entry.path()).ok()?;
+            Some((fd, target.display().to_string()))
+        })
+        .collect()
+}
+
+/// The descriptors open now that were not in `baseline`, as `fd=target` words, for
+/// the line of a scenario that leaked.
+pub(crate) fn fds_beyond(baseline: &std::collections::BTreeMap<u64, String>) -> String {
+    fd_targets()
+        .into_iter()
+        .filter(|(fd, target)| baseline.get(fd) != Some(target))
+        .map(|(fd, target)| format!("{fd}={target}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Threads of this process, but the blocking pool's (which outlive runners by
 /// design, until their idle timeout).
 pub(crate) fn threads_but_blocking_pool() -> u64 {

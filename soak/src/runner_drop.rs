@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use ferrio::net::{TcpListener, TcpStream};
 use ferrio::prelude::*;
 
-use crate::report::{open_fds, runner, settle, threads_but_blocking_pool, Budget, Report};
+use crate::report::{
+    fd_targets, fds_beyond, open_fds, runner, settle, threads_but_blocking_pool, Budget, Report,
+};
 
 /// A drop slower than this counts as hung.
 const DROP_LIMIT: Duration = Duration::from_secs(10);
@@ -24,6 +26,7 @@ pub(crate) fn run(share: Duration) -> Report {
     // A first round, uncounted, starts process-wide helpers.
     one(0, &started, &finished);
     let (fds, threads) = (open_fds(), threads_but_blocking_pool());
+    let fd_baseline = fd_targets();
     let mut slow_drops = 0;
     let mut slowest = Duration::ZERO;
     while budget.another_round() {
@@ -36,6 +39,12 @@ pub(crate) fn run(share: Duration) -> Report {
         finished.load(Ordering::SeqCst) == started.load(Ordering::SeqCst)
     });
     let fds_back = settle(Duration::from_secs(5), || open_fds() <= fds);
+    if !fds_back {
+        eprintln!(
+            "[soak] runner-drop: descriptors left open: {}",
+            fds_beyond(&fd_baseline)
+        );
+    }
     let threads_back = settle(Duration::from_secs(5), || {
         threads_but_blocking_pool() <= threads
     });

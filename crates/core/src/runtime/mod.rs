@@ -387,7 +387,7 @@ impl Runtime {
             // at any depth.
             for _ in 0..SHUTDOWN_ROUNDS {
                 shared.registry.cancel_all();
-                let queued = drain(shared);
+                let queued = shared.drain();
                 let n = queued.len();
                 for r in queued {
                     r.run();
@@ -398,8 +398,11 @@ impl Runtime {
             }
             shared.time.clear();
             shared.finished.store(true, Ordering::SeqCst);
+            // Pairs with `Shared::catch_late_push`: a push from outside that this
+            // drain misses sees `finished` and drains the queue itself.
+            std::sync::atomic::fence(Ordering::SeqCst);
             shared.registry.close();
-            for r in drain(shared) {
+            for r in shared.drain() {
                 r.run();
             }
         }
@@ -411,19 +414,6 @@ impl Runtime {
 /// Cancel-and-run rounds of shutdown before late tasks run at once (see
 /// `Runtime::shutdown`).
 const SHUTDOWN_ROUNDS: usize = 64;
-
-fn drain(shared: &Shared) -> Vec<async_task::Runnable<crate::task::Header>> {
-    match &shared.scheduler {
-        Scheduler::Current(q) => {
-            let mut out = Vec::new();
-            while let Ok(r) = q.injector.pop() {
-                out.push(r);
-            }
-            out
-        }
-        Scheduler::Multi(p) => p.drain(),
-    }
-}
 
 impl Drop for Runtime {
     fn drop(&mut self) {

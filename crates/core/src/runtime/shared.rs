@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_task::{Runnable, ScheduleInfo, WithInfo};
@@ -145,9 +145,13 @@ impl Shared {
                     }
                 }
             }
+            let from_outside = self.outside(ctx);
             match &self.scheduler {
                 Scheduler::Current(q) => q.schedule(self, runnable, ctx),
                 Scheduler::Multi(p) => p.schedule_new(self, runnable, ctx),
+            }
+            if from_outside {
+                self.catch_late_push();
             }
         })
     }
@@ -159,9 +163,52 @@ impl Shared {
             run_after_shutdown(runnable);
             return;
         }
+        let from_outside = self.outside(ctx);
         match &self.scheduler {
             Scheduler::Current(q) => q.schedule(self, runnable, ctx),
             Scheduler::Multi(p) => p.schedule(self, runnable, yielded, ctx),
+        }
+        if from_outside {
+            self.catch_late_push();
+        }
+    }
+
+    /// Whether this thread could race shutdown: it neither runs the runtime's tasks
+    /// nor is the thread shutting it down. Only such a thread (a blocking-pool
+    /// thread finishing a job, a foreign waker) can queue a task while shutdown
+    /// drains the queues for the last time.
+    #[inline]
+    fn outside(&self, ctx: Option<&Ctx>) -> bool {
+        !ctx.is_some_and(|c| c.runs(self) || c.is(self, context::Role::Shutdown))
+    }
+
+    /// After a push from outside: if shutdown finished meanwhile, its last drain may
+    /// have missed the task, which would then sit in a queue of the runtime it holds
+    /// (its header owns an `Arc<Shared>`), and the runtime with its driver's
+    /// descriptors would never be freed. Pairs with the fence in shutdown after
+    /// `finished` is set: either that drain sees the push, or this load sees
+    /// `finished` and the task is drained here.
+    #[cold]
+    fn catch_late_push(&self) {
+        fence(Ordering::SeqCst);
+        if self.finished.load(Ordering::Relaxed) {
+            for late in self.drain() {
+                run_after_shutdown(late);
+            }
+        }
+    }
+
+    /// Takes every queued task out of the scheduler's queues.
+    pub(crate) fn drain(&self) -> Vec<Runnable<Header>> {
+        match &self.scheduler {
+            Scheduler::Current(q) => {
+                let mut out = Vec::new();
+                while let Ok(r) = q.injector.pop() {
+                    out.push(r);
+                }
+                out
+            }
+            Scheduler::Multi(p) => p.drain(),
         }
     }
 
