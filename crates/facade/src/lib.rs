@@ -33,6 +33,8 @@
 mod handle;
 mod offload;
 mod runner;
+#[cfg(feature = "tracing")]
+mod task_span;
 
 pub mod debug;
 pub mod fs;
@@ -99,10 +101,18 @@ pub use ferrio_core::task::{
 };
 pub use ferrio_core::time::timeout_none;
 pub use ferrio_core::{
-    all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
-    spawn_eager, spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval,
-    MainCancelled, Sleep, Task, TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
+    all_tasks, current_task, interval, interval_at, sleep, sleep_until, timeout, timeout_at,
+    wait_for, yield_now, Elapsed, Flavor, Interval, MainCancelled, Sleep, Task, TaskBuilder,
+    TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
+// The spawn functions: the core's, or with the `tracing` feature the same functions
+// wrapping each task in its span.
+#[cfg(not(feature = "tracing"))]
+pub use ferrio_core::{create_task, spawn, spawn_eager, spawn_local};
+#[cfg(feature = "tracing")]
+pub use task_span::spawn::{create_task, spawn, spawn_eager, spawn_local};
+#[cfg(feature = "tracing")]
+pub use task_span::{task_span, TaskSpan};
 // The functions `gather`, `try_gather` and `select` and the macros `gather!`,
 // `try_gather!` and `select!`.
 /// asyncio's `Future` (`loop.create_future()`): a one-shot, settable awaitable.
