@@ -57,7 +57,8 @@ fn main_cancelled_goes_through_question_mark() {
             let me = ferrio::current_task().expect("main is a task").id;
             ferrio::spawn(async move {
                 ferrio::Handle::current().as_core().cancel_task(me);
-            });
+            })
+            .detach();
             ferrio::sleep(Duration::from_secs(3600)).await;
         })?;
         Ok(())

@@ -12,6 +12,9 @@ use std::task::{Poll, Waker};
 use ferrio_core::clock::VirtualClock;
 use ferrio_core::{Builder, Flavor, Runtime};
 
+#[path = "../../../../test-support/flavours.rs"]
+pub mod flavours;
+
 /// The two executor flavours every combinator test runs on.
 pub fn runtimes() -> Vec<(&'static str, Runtime)> {
     vec![
@@ -58,31 +61,40 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    for (name, flavor) in [
-        ("current-thread", Flavor::CurrentThread),
-        ("multi-thread", Flavor::MultiThread),
-    ] {
-        eprintln!("flavour: {name}, virtual clock");
-        let runtime = Builder::new()
-            .flavor(flavor)
-            .worker_threads(2)
-            .clock(clock())
-            .build()
-            .expect("runtime with a virtual clock");
-        runtime.block_on(test());
-    }
+    flavours::on_each_flavour_with(
+        ", virtual clock",
+        |flavor, main| {
+            Builder::new()
+                .flavor(flavor)
+                .worker_threads(2)
+                .clock(clock())
+                .build()
+                .expect("runtime with a virtual clock")
+                .block_on(main)
+        },
+        |_| test(),
+    );
 }
 
-/// Runs the future `test()` makes to completion on each flavour in turn.
+/// Runs the future `test()` makes as a task spawned on each flavour in turn (the
+/// suite's one flavour helper, [`flavours`]).
 pub fn on_both_flavours<F, Fut>(test: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    for (name, runtime) in runtimes() {
-        eprintln!("flavour: {name}");
-        runtime.block_on(test());
-    }
+    flavours::on_each_flavour_with(
+        "",
+        |flavor, main| {
+            Builder::new()
+                .flavor(flavor)
+                .worker_threads(2)
+                .build()
+                .expect("runtime")
+                .block_on(main)
+        },
+        |_| test(),
+    );
 }
 
 /// A one-shot event: `wait` resolves once `open` was called.
