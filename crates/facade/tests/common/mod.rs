@@ -56,6 +56,14 @@ impl FlavouredRunner {
     pub fn close(mut self) {
         self.runner.take().expect("not closed yet").close();
     }
+
+    /// What `ferrio::run` does on a runner of its own: runs `future`, then closes
+    /// (leftover tasks cancelled and their clean-up waited for).
+    pub fn run_then_close<F: Future>(self, future: F) -> F::Output {
+        let out = self.run(future);
+        self.close();
+        out
+    }
 }
 
 impl std::ops::Deref for FlavouredRunner {
