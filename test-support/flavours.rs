@@ -128,3 +128,70 @@ impl Drop for Deadline {
         finished.notify_all();
     }
 }
+
+/// How long [`within_wall_clock`] lets a wait last.
+pub const WAIT_LIMIT: Duration = Duration::from_secs(60);
+
+/// `future`, failing with "`what`: not within 60 s" once it has been pending that
+/// long in wall-clock time, whatever clock the runtime uses (a virtual clock never
+/// moves a wall-clock deadline, and an auto-advancing one cannot fire it early). A
+/// shared timer thread wakes the waiter at the deadline, so a lost wake-up fails
+/// instead of hanging.
+pub fn within_wall_clock<F: Future>(
+    what: &'static str,
+    future: F,
+) -> impl Future<Output = F::Output> {
+    let mut future = Box::pin(future);
+    let mut deadline = None;
+    std::future::poll_fn(move |cx| {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(cx) {
+            return std::task::Poll::Ready(out);
+        }
+        let now = std::time::Instant::now();
+        let at = *deadline.get_or_insert(now + WAIT_LIMIT);
+        assert!(now < at, "{what}: not within {WAIT_LIMIT:?}");
+        wake_at(at, cx.waker().clone());
+        std::task::Poll::Pending
+    })
+}
+
+/// Wakes `waker` at `at` from a shared timer thread.
+fn wake_at(at: std::time::Instant, waker: std::task::Waker) {
+    use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+    use std::sync::OnceLock;
+    static TIMER: OnceLock<Mutex<Sender<(std::time::Instant, std::task::Waker)>>> = OnceLock::new();
+    let sender = TIMER.get_or_init(|| {
+        let (tx, rx) = channel::<(std::time::Instant, std::task::Waker)>();
+        std::thread::Builder::new()
+            .name("test-wait-deadlines".into())
+            .spawn(move || {
+                let mut pending: Vec<(std::time::Instant, std::task::Waker)> = Vec::new();
+                loop {
+                    let now = std::time::Instant::now();
+                    pending.retain(|(at, waker)| {
+                        let due = *at <= now;
+                        if due {
+                            waker.wake_by_ref();
+                        }
+                        !due
+                    });
+                    let next = pending.iter().map(|(at, _)| *at).min();
+                    let received = match next {
+                        Some(at) => rx.recv_timeout(at.saturating_duration_since(now)),
+                        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                    };
+                    match received {
+                        Ok(entry) => pending.push(entry),
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+            })
+            .expect("the wait-deadline thread starts");
+        Mutex::new(tx)
+    });
+    let _ = sender
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send((at, waker));
+}

@@ -129,17 +129,22 @@ impl Gate {
         self.inner.lock().unwrap().open
     }
 
+    /// Resolves once the gate is open; fails the test after a minute of wall-clock
+    /// time instead of hanging it.
     pub fn wait(&self) -> impl Future<Output = ()> + Send + 'static {
         let inner = self.inner.clone();
-        std::future::poll_fn(move |cx| {
-            let mut state = inner.lock().unwrap();
-            if state.open {
-                Poll::Ready(())
-            } else {
-                state.waiters.push(cx.waker().clone());
-                Poll::Pending
-            }
-        })
+        flavours::within_wall_clock(
+            "the gate never opened",
+            std::future::poll_fn(move |cx| {
+                let mut state = inner.lock().unwrap();
+                if state.open {
+                    Poll::Ready(())
+                } else {
+                    state.waiters.push(cx.waker().clone());
+                    Poll::Pending
+                }
+            }),
+        )
     }
 }
 
@@ -172,21 +177,26 @@ impl Tally {
         self.inner.count.load(Ordering::SeqCst)
     }
 
-    /// Resolves once the count is at least `target`.
+    /// Resolves once the count is at least `target`; fails the test after a minute
+    /// of wall-clock time instead of hanging it.
     pub fn reach(&self, target: usize) -> impl Future<Output = ()> + Send + 'static {
         let inner = self.inner.clone();
-        std::future::poll_fn(move |cx| {
-            if inner.count.load(Ordering::SeqCst) >= target {
-                return Poll::Ready(());
-            }
-            inner.waiters.lock().unwrap().push(cx.waker().clone());
-            // Re-check: a hit between the load and the push would be missed otherwise.
-            if inner.count.load(Ordering::SeqCst) >= target {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
+        flavours::within_wall_clock(
+            "the tally never reached its target",
+            std::future::poll_fn(move |cx| {
+                if inner.count.load(Ordering::SeqCst) >= target {
+                    return Poll::Ready(());
+                }
+                inner.waiters.lock().unwrap().push(cx.waker().clone());
+                // Re-check: a hit between the load and the push would be missed
+                // otherwise.
+                if inner.count.load(Ordering::SeqCst) >= target {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }),
+        )
     }
 
     /// A guard that hits this tally when dropped.
