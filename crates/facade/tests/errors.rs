@@ -75,12 +75,17 @@ fn task_errors_and_timeouts_go_through_question_mark() {
             Ok(())
         }
         async fn elapsed() -> Result<(), BoxError> {
-            ferrio::wait_for(ferrio::sleep(Duration::from_secs(3600)), Duration::from_millis(1))
-                .await?;
+            ferrio::wait_for(
+                ferrio::sleep(Duration::from_secs(3600)),
+                Duration::from_millis(1),
+            )
+            .await?;
             Ok(())
         }
         let err = panicked().await.expect_err("the task panicked");
-        let task_error = err.downcast_ref::<ferrio::TaskError>().expect("a TaskError");
+        let task_error = err
+            .downcast_ref::<ferrio::TaskError>()
+            .expect("a TaskError");
         assert!(task_error.is_panic(), "{task_error:?}");
         let err = elapsed().await.expect_err("the wait timed out");
         assert!(err.downcast_ref::<ferrio::Elapsed>().is_some(), "{err}");

@@ -47,7 +47,8 @@ struct Fields<'a>(&'a mut HashMap<String, String>);
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.0.insert(field.name().to_string(), format!("{value:?}"));
+        self.0
+            .insert(field.name().to_string(), format!("{value:?}"));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
         self.0.insert(field.name().to_string(), value.to_string());
@@ -165,7 +166,10 @@ fn each_task_has_a_span_entered_on_each_poll() {
         assert_eq!(span.target, "ferrio::task", "{flavour}");
         assert_eq!(span.fields["loc.file"], file!(), "{flavour}");
         assert_eq!(span.fields["loc.line"], line.to_string(), "{flavour}");
-        assert!(!span.fields.contains_key("task.name"), "{flavour}: {span:?}");
+        assert!(
+            !span.fields.contains_key("task.name"),
+            "{flavour}: {span:?}"
+        );
         // Three yields: four polls, each inside the span.
         assert_eq!(span.enters, 4, "{flavour}: {span:?}");
         let events = recorder().events.lock().unwrap().clone();
@@ -174,7 +178,11 @@ fn each_task_has_a_span_entered_on_each_poll() {
             .filter(|e| e.fields.get("marker").map(String::as_str) == Some("inside"))
             .filter(|e| e.span == Some(span_id))
             .collect();
-        assert_eq!(inside.len(), 1, "{flavour}: the task's event is in its span");
+        assert_eq!(
+            inside.len(),
+            1,
+            "{flavour}: the task's event is in its span"
+        );
         // The main task has its span too, at the `run` call.
         let (_, main) = span_of(main_id);
         assert_eq!(main.fields["loc.file"], file!(), "{flavour}");
@@ -246,7 +254,10 @@ fn debug_mode_reports_a_slow_poll_as_a_warn_event() {
     for report in &reports {
         assert_eq!(report.level, tracing::Level::WARN);
         assert_eq!(report.fields["loc.file"], file!());
-        assert!(report.fields["message"].contains("ferrio debug:"), "{report:?}");
+        assert!(
+            report.fields["message"].contains("ferrio debug:"),
+            "{report:?}"
+        );
         let ms: f64 = report.fields["elapsed_ms"].parse().expect("a number");
         assert!(ms >= 20.0, "{report:?}");
     }

@@ -123,7 +123,11 @@ impl Source {
 
     /// Ready with the state snapshot (for [`clear`](Self::clear)) when `dir` is
     /// ready; otherwise registers the waker and returns pending.
-    pub(crate) fn poll_ready(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+    pub(crate) fn poll_ready(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<usize>> {
         let state = self.state.load(Ordering::Acquire);
         if state & dir != 0 {
             return Poll::Ready(Ok(state));

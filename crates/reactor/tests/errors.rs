@@ -9,9 +9,7 @@ use std::io::Write;
 use std::os::unix::net::UnixStream as StdUnixStream;
 
 use ferrio_reactor::net::UnixStream;
-use ferrio_reactor::streams::{
-    IncompleteReadError, LimitOverrunError, StreamError, StreamReader,
-};
+use ferrio_reactor::streams::{IncompleteReadError, LimitOverrunError, StreamError, StreamReader};
 
 type BoxError = Box<dyn Error + Send + Sync + 'static>;
 
@@ -73,9 +71,13 @@ fn stream_errors_go_through_question_mark() {
             &err,
             "Separator is found, but chunk is longer than limit",
         );
-        let err = bad_limit().await.expect_err("an empty separator is refused");
+        let err = bad_limit()
+            .await
+            .expect_err("an empty separator is refused");
         let stream_error = err.downcast_ref::<StreamError>().expect("a StreamError");
-        assert!(matches!(stream_error, StreamError::Io(e) if e.kind() == std::io::ErrorKind::InvalidInput));
+        assert!(
+            matches!(stream_error, StreamError::Io(e) if e.kind() == std::io::ErrorKind::InvalidInput)
+        );
     });
 }
 
@@ -98,7 +100,8 @@ fn the_inner_errors_go_through_question_mark_alone() {
     }
     let err = incomplete().unwrap_err();
     assert_eq!(
-        err.downcast_ref::<IncompleteReadError>().map(|e| e.partial.clone()),
+        err.downcast_ref::<IncompleteReadError>()
+            .map(|e| e.partial.clone()),
         Some(b"ab".to_vec())
     );
     let err = overrun().unwrap_err();

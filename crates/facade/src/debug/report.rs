@@ -132,9 +132,8 @@ pub(crate) fn to_stderr() -> SlowPollReporter {
 /// never lost.
 #[cfg(feature = "tracing")]
 fn to_tracing(report: &SlowPoll) -> bool {
-    let listening = tracing::dispatcher::get_default(|d| {
-        !d.is::<tracing::subscriber::NoSubscriber>()
-    });
+    let listening =
+        tracing::dispatcher::get_default(|d| !d.is::<tracing::subscriber::NoSubscriber>());
     if !listening {
         return false;
     }
