@@ -28,6 +28,13 @@
 //! depend on alone: `ferrio-core` (tasks, executors, timers, combinators),
 //! `ferrio-reactor` (I/O), `ferrio-sync` (queues, locks; any executor),
 //! `ferrio-executor-pool` (thread and process pools; any executor).
+//!
+//! Optional features: `hyper` (hyper 1.x on ferrio, as `ferrio::hyper`) and
+//! `tracing` (each task spawned through this crate runs in a `tracing` span
+//! `task` with its id, name and spawn location, entered on each of its polls;
+//! `ferrio::task_span` gives one to other futures; debug mode reports through
+//! `tracing` events). Without `tracing` the spawn functions are the core's, so
+//! the feature costs nothing when off.
 #![forbid(unsafe_code)]
 
 mod handle;
