@@ -79,3 +79,16 @@ fn public_types_are_send_and_sync() {
     send_sync::<ferrio_core::Elapsed>();
     send_sync::<ferrio_core::Interval>();
 }
+
+/// The suite's flavour helper names the flavour a body failed on, with the
+/// body's own message.
+#[test]
+#[should_panic(expected = "on the multi-thread flavour: only the current-thread one")]
+fn the_flavour_helper_names_the_failing_flavour() {
+    on_both(|flavor| async move {
+        assert!(
+            flavor == ferrio_core::Flavor::CurrentThread,
+            "only the current-thread one"
+        );
+    });
+}

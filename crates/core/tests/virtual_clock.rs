@@ -81,7 +81,9 @@ fn a_manual_clock_moves_only_when_advanced() {
         let advancer = {
             let clock = clock.clone();
             std::thread::spawn(move || {
-                registered_rx.recv().unwrap();
+                registered_rx
+                    .recv_timeout(Duration::from_secs(30))
+                    .expect("the timer was registered within 30 s");
                 clock.advance(Duration::from_secs(10));
             })
         };

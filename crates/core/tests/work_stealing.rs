@@ -60,8 +60,12 @@ fn both_workers_run_tasks() {
         for t in tasks {
             t.await.unwrap();
         }
-        let a = rx.recv().unwrap();
-        let b = rx.recv().unwrap();
+        let a = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a result within 30 s");
+        let b = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a result within 30 s");
         (a, b)
     });
     assert_ne!(threads.0, threads.1);

@@ -3,9 +3,13 @@ mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use common::{on_both, runtime};
 use ferrio_core::{spawn, yield_now, Builder, Flavor};
+
+/// How long a spinning task waits for what it spins on before it fails the test.
+const SPIN_LIMIT: Duration = Duration::from_secs(30);
 
 /// Three tasks that record their id and yield, three rounds each.
 async fn interleaving() -> Vec<usize> {
@@ -69,8 +73,13 @@ fn a_spinning_yielder_does_not_starve_others() {
         let flag = Arc::new(AtomicBool::new(false));
         let f = flag.clone();
         let spinner = spawn(async move {
+            let deadline = Instant::now() + SPIN_LIMIT;
             let mut spins = 0u64;
             while !f.load(Ordering::SeqCst) {
+                assert!(
+                    Instant::now() < deadline,
+                    "the setter never ran: the spinner starved it"
+                );
                 spins += 1;
                 yield_now().await;
             }
@@ -85,15 +94,22 @@ fn a_spinning_yielder_does_not_starve_others() {
 #[test]
 fn an_always_ready_task_does_not_starve_timers() {
     on_both(|_| async {
-        let stop = Arc::new(AtomicBool::new(false));
-        let s = stop.clone();
+        let fired = Arc::new(AtomicBool::new(false));
+        let f = fired.clone();
+        // The busy task spins until the timer below fired (the subject under test),
+        // and fails instead of spinning for ever if it never does.
         let busy = spawn(async move {
-            while !s.load(Ordering::SeqCst) {
+            let deadline = Instant::now() + SPIN_LIMIT;
+            while !f.load(Ordering::SeqCst) {
+                assert!(
+                    Instant::now() < deadline,
+                    "the timer never fired: the busy task starved it"
+                );
                 yield_now().await;
             }
         });
         ferrio_core::sleep(std::time::Duration::from_millis(5)).await;
-        stop.store(true, Ordering::SeqCst);
+        fired.store(true, Ordering::SeqCst);
         busy.await.unwrap();
     });
 }

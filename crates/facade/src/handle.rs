@@ -69,6 +69,8 @@ impl Handle {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
+        #[cfg(feature = "tracing")]
+        let future = crate::task_span::at(future, std::panic::Location::caller());
         self.inner.spawn(future)
     }
 

@@ -28,11 +28,20 @@
 //! depend on alone: `ferrio-core` (tasks, executors, timers, combinators),
 //! `ferrio-reactor` (I/O), `ferrio-sync` (queues, locks; any executor),
 //! `ferrio-executor-pool` (thread and process pools; any executor).
+//!
+//! Optional features: `hyper` (hyper 1.x on ferrio, as `ferrio::hyper`) and
+//! `tracing` (each task spawned through this crate runs in a `tracing` span
+//! `task` with its id, name and spawn location, entered on each of its polls;
+//! `ferrio::task_span` gives one to other futures; debug mode reports through
+//! `tracing` events). Without `tracing` the spawn functions are the core's, so
+//! the feature costs nothing when off.
 #![forbid(unsafe_code)]
 
 mod handle;
 mod offload;
 mod runner;
+#[cfg(feature = "tracing")]
+mod task_span;
 
 pub mod debug;
 pub mod fs;
@@ -99,10 +108,18 @@ pub use ferrio_core::task::{
 };
 pub use ferrio_core::time::timeout_none;
 pub use ferrio_core::{
-    all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
-    spawn_eager, spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, Flavor, Interval,
-    MainCancelled, Sleep, Task, TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
+    all_tasks, current_task, interval, interval_at, sleep, sleep_until, timeout, timeout_at,
+    wait_for, yield_now, Elapsed, Flavor, Interval, MainCancelled, Sleep, Task, TaskBuilder,
+    TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
+// The spawn functions: the core's, or with the `tracing` feature the same functions
+// wrapping each task in its span.
+#[cfg(not(feature = "tracing"))]
+pub use ferrio_core::{create_task, spawn, spawn_eager, spawn_local};
+#[cfg(feature = "tracing")]
+pub use task_span::spawn::{create_task, spawn, spawn_eager, spawn_local};
+#[cfg(feature = "tracing")]
+pub use task_span::{task_span, TaskSpan};
 // The functions `gather`, `try_gather` and `select` and the macros `gather!`,
 // `try_gather!` and `select!`.
 /// asyncio's `Future` (`loop.create_future()`): a one-shot, settable awaitable.

@@ -254,6 +254,8 @@ impl Runner {
                 location: caller,
             },
         };
+        #[cfg(feature = "tracing")]
+        let main = crate::task_span::at(main, caller);
         let main = async move {
             if !listen_for_ctrl_c {
                 return Ok(main.await);

@@ -1,4 +1,8 @@
-//! `Handle`'s loop calls: call_soon, call_later, call_at, call_soon_threadsafe, time.
+//! `Handle`'s loop calls: call_soon, call_later, call_at, call_soon_threadsafe, time,
+//! on both flavours (orders are asyncio's on the current-thread one; on the
+//! multi-thread one callbacks may run in parallel, so only what ran is checked).
+
+mod common;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -6,6 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
+
+use ferrio::Flavor;
 
 type Log = Arc<Mutex<Vec<&'static str>>>;
 
@@ -53,24 +59,37 @@ async fn within<F: Future>(limit: Duration, future: F) -> F::Output {
 
 #[test]
 fn call_soon_runs_callbacks_in_order() {
-    let log = Log::default();
-    let l = Arc::clone(&log);
-    ferrio::run(async move {
+    common::on_each_flavour(|flavor| async move {
+        let log = Log::default();
         let handle = ferrio::Handle::current();
-        handle.call_soon(push(&l, "first"));
-        handle.call_soon(push(&l, "second"));
-        handle.call_soon(push(&l, "third"));
-        assert!(l.lock().unwrap().is_empty(), "callbacks wait for the loop");
-        ferrio::sleep(Duration::from_millis(1)).await;
+        let callbacks = [
+            handle.call_soon(push(&log, "first")),
+            handle.call_soon(push(&log, "second")),
+            handle.call_soon(push(&log, "third")),
+        ];
+        if flavor == Flavor::CurrentThread {
+            assert!(
+                log.lock().unwrap().is_empty(),
+                "callbacks wait for the loop"
+            );
+        }
+        common::until("the callbacks ran", || {
+            callbacks.iter().all(|c| c.is_finished())
+        })
+        .await;
+        let mut ran = log.lock().unwrap().clone();
+        if flavor == Flavor::MultiThread {
+            ran.sort_unstable(); // the written order is also the alphabetical one
+        }
+        assert_eq!(ran, ["first", "second", "third"]);
     });
-    assert_eq!(*log.lock().unwrap(), ["first", "second", "third"]);
 }
 
 #[test]
 fn call_later_and_call_at_run_in_deadline_order_and_not_before() {
-    let fired: Arc<Mutex<Vec<(&'static str, Duration)>>> = Arc::default();
-    let f = Arc::clone(&fired);
-    ferrio::run(async move {
+    common::on_each_flavour(|flavor| async move {
+        let fired: Arc<Mutex<Vec<(&'static str, Duration)>>> = Arc::default();
+        let f = Arc::clone(&fired);
         let handle = ferrio::Handle::current();
         let start = handle.time();
         let record = |word: &'static str| {
@@ -82,64 +101,74 @@ fn call_later_and_call_at_run_in_deadline_order_and_not_before() {
         handle.call_later(Duration::from_millis(20), record("20ms"));
         assert!(late.when().unwrap() >= start + Duration::from_millis(30));
         assert!(!late.is_finished());
-        while !late.is_finished() {
-            ferrio::sleep(Duration::from_millis(5)).await;
+        common::until("the last callback ran", || late.is_finished()).await;
+        // On the multi-thread flavour two callbacks found due together may run in
+        // parallel, in either order.
+        common::until("every callback ran", || fired.lock().unwrap().len() == 3).await;
+        let fired = fired.lock().unwrap();
+        let mut words: Vec<_> = fired.iter().map(|(word, _)| *word).collect();
+        if flavor == Flavor::MultiThread {
+            words.sort_unstable(); // the deadline order is also the alphabetical one
+        }
+        assert_eq!(words, ["10ms", "20ms", "30ms"]);
+        for (word, at) in fired.iter() {
+            let due = Duration::from_millis(word.trim_end_matches("ms").parse().unwrap());
+            assert!(*at >= due, "{word} ran early, at {at:?}");
         }
     });
-    let fired = fired.lock().unwrap();
-    let words: Vec<_> = fired.iter().map(|(word, _)| *word).collect();
-    assert_eq!(words, ["10ms", "20ms", "30ms"]);
-    for (word, at) in fired.iter() {
-        let due = Duration::from_millis(word.trim_end_matches("ms").parse().unwrap());
-        assert!(*at >= due, "{word} ran early, at {at:?}");
-    }
 }
 
 #[test]
 fn callbacks_follow_a_virtual_clock() {
-    let clock = ferrio::clock::VirtualClock::auto_advance();
-    let runner = ferrio::Runner::builder()
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let log = Log::default();
-    let l = Arc::clone(&log);
-    runner.run(async move {
-        let handle = ferrio::Handle::current();
-        handle.call_later(Duration::from_secs(3600), push(&l, "an hour"));
-        handle.call_later(Duration::from_secs(60), push(&l, "a minute"));
-        ferrio::sleep(Duration::from_secs(7200)).await;
-    });
-    assert_eq!(*log.lock().unwrap(), ["a minute", "an hour"]);
-    assert!(clock.elapsed() >= Duration::from_secs(7200));
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
+        let clock = ferrio::clock::VirtualClock::auto_advance();
+        let runner = common::builder(flavor)
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let log = Log::default();
+        let l = Arc::clone(&log);
+        runner.run(async move {
+            let handle = ferrio::Handle::current();
+            handle.call_later(Duration::from_secs(3600), push(&l, "an hour"));
+            handle.call_later(Duration::from_secs(60), push(&l, "a minute"));
+            ferrio::sleep(Duration::from_secs(7200)).await;
+        });
+        assert_eq!(*log.lock().unwrap(), ["a minute", "an hour"], "{flavor:?}");
+        assert!(clock.elapsed() >= Duration::from_secs(7200), "{flavor:?}");
+    }
 }
 
 #[test]
 fn a_cancelled_callback_never_runs() {
-    let log = Log::default();
-    let l = Arc::clone(&log);
-    ferrio::run(async move {
+    common::on_each_flavour(|flavor| async move {
+        let log = Log::default();
         let handle = ferrio::Handle::current();
-        let soon = handle.call_soon(push(&l, "soon"));
-        let later = handle.call_later(Duration::from_millis(5), push(&l, "later"));
-        assert!(soon.cancel());
+        let soon = handle.call_soon(push(&log, "soon"));
+        let later = handle.call_later(Duration::from_millis(5), push(&log, "later"));
+        // On the multi-thread flavour a worker may have run the first already: then
+        // `cancel` says so.
+        let soon_cancelled = soon.cancel();
+        assert!(soon_cancelled || flavor == Flavor::MultiThread);
         assert!(later.cancel());
         assert_eq!(soon.when(), None);
-        ferrio::sleep(Duration::from_millis(20)).await;
+        common::until("both callbacks ended", || {
+            soon.is_finished() && later.is_finished()
+        })
+        .await;
+        let expected: &[&str] = if soon_cancelled { &[] } else { &["soon"] };
+        assert_eq!(*log.lock().unwrap(), expected);
     });
-    assert!(log.lock().unwrap().is_empty());
 }
 
 #[test]
 fn cancelling_after_the_callback_ran_reports_false() {
-    ferrio::run(async {
+    common::on_each_flavour(|_| async {
         let handle = ferrio::Handle::current();
         let ran = Arc::new(AtomicBool::new(false));
         let r = Arc::clone(&ran);
         let callback = handle.call_soon(move || r.store(true, Ordering::SeqCst));
-        while !callback.is_finished() {
-            ferrio::yield_now().await;
-        }
+        common::until("the callback ran", || callback.is_finished()).await;
         assert!(ran.load(Ordering::SeqCst));
         assert!(!callback.cancel(), "too late to cancel");
     });
@@ -147,32 +176,26 @@ fn cancelling_after_the_callback_ran_reports_false() {
 
 #[test]
 fn dropping_the_callback_handle_does_not_cancel() {
-    let log = Log::default();
-    let l = Arc::clone(&log);
-    ferrio::run(async move {
-        drop(ferrio::Handle::current().call_later(Duration::from_millis(2), push(&l, "ran")));
-        ferrio::sleep(Duration::from_millis(10)).await;
+    common::on_each_flavour(|_| async move {
+        let log = Log::default();
+        drop(ferrio::Handle::current().call_later(Duration::from_millis(2), push(&log, "ran")));
+        common::until("the callback ran", || !log.lock().unwrap().is_empty()).await;
+        assert_eq!(*log.lock().unwrap(), ["ran"]);
     });
-    assert_eq!(*log.lock().unwrap(), ["ran"]);
 }
 
 #[test]
 fn call_soon_threadsafe_wakes_a_parked_loop() {
-    for runner in [
-        ferrio::Runner::new(),
-        ferrio::Runner::builder()
-            .multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
-    ] {
+    for runner in common::runners() {
         let handle = runner.handle();
         let flag = Arc::new(Flag::default());
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
         let f = Arc::clone(&flag);
         let other = std::thread::spawn(move || {
             // Only once the loop is about to park on the flag.
-            ready_rx.recv().unwrap();
+            ready_rx
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the loop started within 30 s");
             handle.call_soon_threadsafe(move || f.raise());
         });
         runner.run(async {
@@ -186,20 +209,22 @@ fn call_soon_threadsafe_wakes_a_parked_loop() {
 
 #[test]
 fn a_panicking_callback_does_not_stop_the_loop() {
-    let log = Log::default();
-    let l = Arc::clone(&log);
-    ferrio::run(async move {
+    common::on_each_flavour(|_| async move {
+        let log = Log::default();
         let handle = ferrio::Handle::current();
-        handle.call_soon(|| panic!("callback failed"));
-        handle.call_soon(push(&l, "after"));
-        ferrio::sleep(Duration::from_millis(5)).await;
+        let failing = handle.call_soon(|| panic!("callback failed"));
+        let after = handle.call_soon(push(&log, "after"));
+        common::until("both callbacks ended", || {
+            failing.is_finished() && after.is_finished()
+        })
+        .await;
+        assert_eq!(*log.lock().unwrap(), ["after"]);
     });
-    assert_eq!(*log.lock().unwrap(), ["after"]);
 }
 
 #[test]
 fn time_follows_the_loop_clock() {
-    ferrio::run(async {
+    common::on_each_flavour(|_| async {
         let handle = ferrio::Handle::current();
         let before = handle.time();
         ferrio::sleep(Duration::from_millis(20)).await;
@@ -226,26 +251,24 @@ fn current_outside_a_runtime_names_the_fix() {
 fn callbacks_due_at_the_same_time_all_run_then() {
     // asyncio leaves their order unspecified; what holds is that each runs once,
     // and not before it is due.
-    let fired: Arc<Mutex<Vec<(&'static str, Duration)>>> = Arc::default();
-    let f = Arc::clone(&fired);
-    let runner = ferrio::Runner::builder()
-        .clock(ferrio::clock::VirtualClock::auto_advance())
-        .build()
-        .unwrap();
-    runner.run(async move {
-        let handle = ferrio::Handle::current();
-        let start = handle.time();
-        for word in ["a", "b", "c", "d"] {
-            let (f, h) = (Arc::clone(&f), handle.clone());
-            handle.call_at(start + Duration::from_secs(1), move || {
-                f.lock().unwrap().push((word, h.time() - start))
-            });
-        }
-        ferrio::sleep(Duration::from_secs(2)).await;
-    });
-    let fired = fired.lock().unwrap();
-    let mut words: Vec<_> = fired.iter().map(|(word, _)| *word).collect();
-    words.sort_unstable();
-    assert_eq!(words, ["a", "b", "c", "d"]);
-    assert!(fired.iter().all(|(_, at)| *at >= Duration::from_secs(1)));
+    for runner in common::runners_with(|b| b.clock(ferrio::clock::VirtualClock::auto_advance())) {
+        let fired: Arc<Mutex<Vec<(&'static str, Duration)>>> = Arc::default();
+        let f = Arc::clone(&fired);
+        runner.run(async move {
+            let handle = ferrio::Handle::current();
+            let start = handle.time();
+            for word in ["a", "b", "c", "d"] {
+                let (f, h) = (Arc::clone(&f), handle.clone());
+                handle.call_at(start + Duration::from_secs(1), move || {
+                    f.lock().unwrap().push((word, h.time() - start))
+                });
+            }
+            ferrio::sleep(Duration::from_secs(2)).await;
+        });
+        let fired = fired.lock().unwrap();
+        let mut words: Vec<_> = fired.iter().map(|(word, _)| *word).collect();
+        words.sort_unstable();
+        assert_eq!(words, ["a", "b", "c", "d"]);
+        assert!(fired.iter().all(|(_, at)| *at >= Duration::from_secs(1)));
+    }
 }

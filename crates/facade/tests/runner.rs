@@ -1,5 +1,7 @@
 //! `Runner`: several runs on one runtime, both flavours, closes on drop.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,20 +14,9 @@ impl Drop for DropCounter {
     }
 }
 
-fn flavours() -> Vec<ferrio::Runner> {
-    vec![
-        ferrio::Runner::new(),
-        ferrio::Runner::builder()
-            .multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
-    ]
-}
-
 #[test]
 fn tasks_survive_between_runs() {
-    for runner in flavours() {
+    for runner in common::runners() {
         #[allow(clippy::async_yields_async)] // returned unawaited on purpose
         let task = runner.run(async {
             ferrio::spawn(async {
@@ -39,7 +30,7 @@ fn tasks_survive_between_runs() {
 
 #[test]
 fn many_runs_on_one_runner() {
-    for runner in flavours() {
+    for runner in common::runners() {
         let total: u32 = (0..20).map(|i| runner.run(async move { i })).sum();
         assert_eq!(total, (0..20).sum());
     }
@@ -47,7 +38,7 @@ fn many_runs_on_one_runner() {
 
 #[test]
 fn dropping_the_runner_cancels_leftovers() {
-    for runner in flavours() {
+    for runner in common::runners() {
         let drops = Arc::new(AtomicUsize::new(0));
         let started = Arc::new(AtomicUsize::new(0));
         let (d, s) = (Arc::clone(&drops), Arc::clone(&started));
@@ -63,9 +54,10 @@ fn dropping_the_runner_cancels_leftovers() {
                 }));
             }
             // Wait until all of them hold their guard.
-            while s.load(Ordering::SeqCst) < 8 {
-                ferrio::yield_now().await;
-            }
+            common::until("every task holds its guard", || {
+                s.load(Ordering::SeqCst) == 8
+            })
+            .await;
         });
         assert_eq!(drops.load(Ordering::SeqCst), 0, "still alive between runs");
         runner.close();
@@ -109,7 +101,7 @@ fn current_thread_flavour_runs_tasks_on_the_calling_thread() {
 
 #[test]
 fn handle_spawns_from_outside_the_runtime() {
-    for runner in flavours() {
+    for runner in common::runners() {
         let handle = runner.handle();
         let task = std::thread::spawn(move || handle.spawn(async { 3 * 7 }))
             .join()

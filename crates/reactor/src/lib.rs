@@ -47,19 +47,14 @@
 mod async_io;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
+mod loom;
 pub mod net;
 pub mod process;
 mod reactor;
 mod runtime;
 pub mod signal;
-#[cfg(not(loom))]
-#[allow(unreachable_pub)] // `pub` only for the loom models
 mod source;
-#[cfg(loom)]
-#[doc(hidden)]
-pub mod source;
 pub mod streams;
-mod sync;
 mod sys;
 
 pub use async_io::Async;

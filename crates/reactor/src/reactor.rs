@@ -64,7 +64,7 @@ use std::any::Any;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::Waker;
 use std::time::Duration;
@@ -75,6 +75,7 @@ use slab::Slab;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use crate::epoll::{Epoll, EpollEvents};
+use crate::loom;
 use crate::source::{Source, READABLE, WRITABLE};
 
 /// Nobody is blocked in the poller and no unpark is pending.
@@ -83,6 +84,71 @@ const IDLE: u8 = 0;
 const WAITING: u8 = 1;
 /// An unpark is pending: the next park returns at once.
 const NOTIFIED: u8 = 2;
+
+/// Whether a thread is blocked in the poller, and whether an unpark is pending: the
+/// protocol that lets an unpark skip the poller's notify syscall unless someone
+/// actually waits there (see "Parking" in the module docs).
+///
+/// Promise (checked by the loom models): an unpark that follows a piece of work made
+/// visible to the parker is never lost. Either the parker sees `NOTIFIED` and does
+/// not wait, or the unpark sees `WAITING` and notifies the poller, whose notify
+/// makes the current wait, or the next one, return.
+#[derive(Debug)]
+pub(crate) struct ParkState(loom::AtomicU8);
+
+impl ParkState {
+    pub(crate) fn new() -> Self {
+        ParkState(loom::AtomicU8::new(IDLE))
+    }
+
+    /// Runs `wait` (the poller's wait) unless a pending unpark says to return at
+    /// once; returns what `wait` returned, or `None` when it did not run. A
+    /// non-`blocking` wait (a poll) always runs, and answers a pending unpark too.
+    /// One parker at a time.
+    pub(crate) fn park<R>(&self, blocking: bool, wait: impl FnOnce() -> R) -> Option<R> {
+        if !blocking {
+            let _ = self.0.compare_exchange(
+                NOTIFIED,
+                IDLE,
+                loom::Ordering::AcqRel,
+                loom::Ordering::Acquire,
+            );
+            return Some(wait());
+        }
+        match self.0.compare_exchange(
+            IDLE,
+            WAITING,
+            loom::Ordering::AcqRel,
+            loom::Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                let waited = wait();
+                // An unpark during the wait saw WAITING and went through the
+                // poller's notify, which either woke this wait or makes the next one
+                // return at once; so the slot can go back to idle. A swap, not a
+                // store: a second unpark that found NOTIFIED relies on the parker
+                // seeing its work, so the parker must read (acquire) its write. With
+                // a store, two unparks racing with one wait could leave the second
+                // one's work unseen and the next park blocked (the loom model
+                // `two_unparks_from_two_threads_are_never_lost` found it).
+                self.0.swap(IDLE, loom::Ordering::AcqRel);
+                Some(waited)
+            }
+            // An unpark is pending: consume it (a swap, for the same reason) and
+            // return at once.
+            Err(_) => {
+                self.0.swap(IDLE, loom::Ordering::AcqRel);
+                None
+            }
+        }
+    }
+
+    /// Records an unpark; true when a thread waits in the poller and must be
+    /// notified.
+    pub(crate) fn unpark(&self) -> bool {
+        self.0.swap(NOTIFIED, loom::Ordering::AcqRel) == WAITING
+    }
+}
 
 /// Which OS interface a [`Reactor`] waits on.
 ///
@@ -155,7 +221,7 @@ pub struct Reactor {
     sources: Mutex<Slab<Arc<Source>>>,
     /// The event buffer and a reusable list of wakers to call, owned by the parker.
     dispatch: Mutex<Dispatch>,
-    park_state: AtomicU8,
+    park_state: ParkState,
     shut_down: AtomicBool,
     me: Weak<Reactor>,
 }
@@ -314,7 +380,7 @@ impl Reactor {
                 events,
                 wakers: Vec::new(),
             }),
-            park_state: AtomicU8::new(IDLE),
+            park_state: ParkState::new(),
             shut_down: AtomicBool::new(false),
             me: me.clone(),
         }))
@@ -402,16 +468,17 @@ impl Reactor {
         self.sources.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits on the poller and wakes the tasks of the sources that became ready.
+    /// Waits on the poller (unless an unpark is pending) and wakes the tasks of the
+    /// sources that became ready.
     fn wait_and_dispatch(&self, dispatch: &mut Dispatch, timeout: Option<Duration>) {
         let Dispatch { events, wakers } = dispatch;
-        let waited = self.backend.wait(events, timeout);
-        // An unpark during a blocking wait saw WAITING and went through the poller's
-        // notify, which either woke this wait or makes the next one return at once;
-        // so the slot can go back to idle. (A poll never set WAITING.)
-        if timeout != Some(Duration::ZERO) {
-            self.park_state.store(IDLE, Ordering::Release);
-        }
+        let blocking = timeout != Some(Duration::ZERO);
+        let Some(waited) = self
+            .park_state
+            .park(blocking, || self.backend.wait(events, timeout))
+        else {
+            return;
+        };
         if let Err(e) = waited {
             // Both backends return EINTR as an empty wait; anything else means the
             // poller is broken.
@@ -439,29 +506,11 @@ impl Driver for Reactor {
         let Ok(mut dispatch) = self.dispatch.try_lock() else {
             return;
         };
-        if timeout == Some(Duration::ZERO) {
-            // A poll never blocks, so it also answers a pending unpark.
-            let _ = self.park_state.compare_exchange(
-                NOTIFIED,
-                IDLE,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            );
-            self.wait_and_dispatch(&mut dispatch, timeout);
-            return;
-        }
-        match self
-            .park_state
-            .compare_exchange(IDLE, WAITING, Ordering::AcqRel, Ordering::Acquire)
-        {
-            Ok(_) => self.wait_and_dispatch(&mut dispatch, timeout),
-            // An unpark is pending: consume it and return at once.
-            Err(_) => self.park_state.store(IDLE, Ordering::Release),
-        }
+        self.wait_and_dispatch(&mut dispatch, timeout);
     }
 
     fn unpark(&self) {
-        if self.park_state.swap(NOTIFIED, Ordering::AcqRel) == WAITING {
+        if self.park_state.unpark() {
             // Only fails if the notifier is gone, i.e. the poller is being dropped.
             let _ = self.backend.notify();
         }

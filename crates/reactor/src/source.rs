@@ -24,9 +24,6 @@
 //! arrives after the read raises its own edge, which bumps the tick and sets the
 //! bits again.
 //!
-//! The items are `pub` only so that the loom models (`tests/loom.rs`) can reach
-//! them; outside `cfg(loom)` the module is private.
-//!
 //! # Wake-up protocol
 //!
 //! A task that finds its bit clear registers its waker under `wakers`' lock and then
@@ -35,31 +32,31 @@
 
 use std::task::{Context, Poll, Waker};
 
-use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::loom::{AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
 
 /// The readiness bit for reads.
-pub const READABLE: usize = 0b01;
+pub(crate) const READABLE: usize = 0b01;
 /// The readiness bit for writes.
-pub const WRITABLE: usize = 0b10;
+pub(crate) const WRITABLE: usize = 0b10;
 /// The peer shut down its write side (or the source hung up or failed): sticky, so
 /// a draining read never ends read readiness afterwards. Only set by a reactor that
 /// reports it (epoll with `EPOLLRDHUP`).
-pub const READ_CLOSED: usize = 0b100;
+pub(crate) const READ_CLOSED: usize = 0b100;
 const READY_MASK: usize = READABLE | WRITABLE;
 const TICK: usize = 0b1000;
 /// The bits of `state` that hold the tick.
 const TICK_MASK: usize = !(TICK - 1);
 
 /// A direction of interest: [`READABLE`] or [`WRITABLE`].
-pub type Direction = usize;
+pub(crate) type Direction = usize;
 
 /// A source registered with the reactor.
 #[derive(Debug)]
-pub struct Source {
+pub(crate) struct Source {
     /// The key under which the poller reports this source.
-    pub key: usize,
+    pub(crate) key: usize,
     /// The raw descriptor, kept for deregistration.
-    pub raw: std::os::fd::RawFd,
+    pub(crate) raw: std::os::fd::RawFd,
     state: AtomicUsize,
     /// Set when the reactor shut down; waiting then fails instead of hanging.
     closed: AtomicBool,
@@ -109,7 +106,7 @@ impl Wakers {
 impl Source {
     /// A source that starts out as ready in both directions, so the first operation
     /// is tried at once (it clears the bit itself if it would block).
-    pub fn new(key: usize, raw: std::os::fd::RawFd) -> Self {
+    pub(crate) fn new(key: usize, raw: std::os::fd::RawFd) -> Self {
         Source {
             key,
             raw,
@@ -126,7 +123,11 @@ impl Source {
 
     /// Ready with the state snapshot (for [`clear`](Self::clear)) when `dir` is
     /// ready; otherwise registers the waker and returns pending.
-    pub fn poll_ready(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+    pub(crate) fn poll_ready(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<usize>> {
         let state = self.state.load(Ordering::Acquire);
         if state & dir != 0 {
             return Poll::Ready(Ok(state));
@@ -146,7 +147,7 @@ impl Source {
     }
 
     /// Clears `dir` unless an event arrived since `snapshot` was taken.
-    pub fn clear(&self, dir: Direction, snapshot: usize) {
+    pub(crate) fn clear(&self, dir: Direction, snapshot: usize) {
         let _ = self
             .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
@@ -157,7 +158,7 @@ impl Source {
     /// After a read that drained the source: clears read readiness unless an event
     /// arrived since `snapshot` or the read side is closed (see the module docs).
     /// Only sound with a reactor that reports [`READ_CLOSED`].
-    pub fn clear_after_drained_read(&self, snapshot: usize) {
+    pub(crate) fn clear_after_drained_read(&self, snapshot: usize) {
         let _ = self
             .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
@@ -168,7 +169,7 @@ impl Source {
 
     /// Marks `dirs` ready (with [`READ_CLOSED`] if given), bumps the tick and moves
     /// the matching wakers into `out`.
-    pub fn set_ready(&self, dirs: usize, out: &mut Vec<Waker>) {
+    pub(crate) fn set_ready(&self, dirs: usize, out: &mut Vec<Waker>) {
         if dirs & READY_MASK == 0 {
             return;
         }
@@ -181,7 +182,7 @@ impl Source {
     }
 
     /// Makes every later wait fail and moves all wakers into `out`.
-    pub fn close(&self, out: &mut Vec<Waker>) {
+    pub(crate) fn close(&self, out: &mut Vec<Waker>) {
         self.closed.store(true, Ordering::Release);
         self.lock().take(READY_MASK, out);
     }

@@ -44,7 +44,8 @@ fn an_unpark_from_another_thread_ends_a_blocking_park() {
         let (tx, rx) = mpsc::channel::<()>();
         let other = reactor.clone();
         let thread = std::thread::spawn(move || {
-            rx.recv().unwrap();
+            rx.recv_timeout(std::time::Duration::from_secs(30))
+                .expect("the go within 30 s");
             other.unpark();
         });
         tx.send(()).unwrap();

@@ -12,6 +12,9 @@ use std::task::{Poll, Waker};
 use ferrio_core::clock::VirtualClock;
 use ferrio_core::{Builder, Flavor, Runtime};
 
+#[path = "../../../../test-support/flavours.rs"]
+pub mod flavours;
+
 /// The two executor flavours every combinator test runs on.
 pub fn runtimes() -> Vec<(&'static str, Runtime)> {
     vec![
@@ -58,31 +61,40 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    for (name, flavor) in [
-        ("current-thread", Flavor::CurrentThread),
-        ("multi-thread", Flavor::MultiThread),
-    ] {
-        eprintln!("flavour: {name}, virtual clock");
-        let runtime = Builder::new()
-            .flavor(flavor)
-            .worker_threads(2)
-            .clock(clock())
-            .build()
-            .expect("runtime with a virtual clock");
-        runtime.block_on(test());
-    }
+    flavours::on_each_flavour_with(
+        ", virtual clock",
+        |flavor, main| {
+            Builder::new()
+                .flavor(flavor)
+                .worker_threads(2)
+                .clock(clock())
+                .build()
+                .expect("runtime with a virtual clock")
+                .block_on(main)
+        },
+        |_| test(),
+    );
 }
 
-/// Runs the future `test()` makes to completion on each flavour in turn.
+/// Runs the future `test()` makes as a task spawned on each flavour in turn (the
+/// suite's one flavour helper, [`flavours`]).
 pub fn on_both_flavours<F, Fut>(test: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    for (name, runtime) in runtimes() {
-        eprintln!("flavour: {name}");
-        runtime.block_on(test());
-    }
+    flavours::on_each_flavour_with(
+        "",
+        |flavor, main| {
+            Builder::new()
+                .flavor(flavor)
+                .worker_threads(2)
+                .build()
+                .expect("runtime")
+                .block_on(main)
+        },
+        |_| test(),
+    );
 }
 
 /// A one-shot event: `wait` resolves once `open` was called.
@@ -117,17 +129,22 @@ impl Gate {
         self.inner.lock().unwrap().open
     }
 
+    /// Resolves once the gate is open; fails the test after a minute of wall-clock
+    /// time instead of hanging it.
     pub fn wait(&self) -> impl Future<Output = ()> + Send + 'static {
         let inner = self.inner.clone();
-        std::future::poll_fn(move |cx| {
-            let mut state = inner.lock().unwrap();
-            if state.open {
-                Poll::Ready(())
-            } else {
-                state.waiters.push(cx.waker().clone());
-                Poll::Pending
-            }
-        })
+        flavours::within_wall_clock(
+            "the gate never opened",
+            std::future::poll_fn(move |cx| {
+                let mut state = inner.lock().unwrap();
+                if state.open {
+                    Poll::Ready(())
+                } else {
+                    state.waiters.push(cx.waker().clone());
+                    Poll::Pending
+                }
+            }),
+        )
     }
 }
 
@@ -160,21 +177,26 @@ impl Tally {
         self.inner.count.load(Ordering::SeqCst)
     }
 
-    /// Resolves once the count is at least `target`.
+    /// Resolves once the count is at least `target`; fails the test after a minute
+    /// of wall-clock time instead of hanging it.
     pub fn reach(&self, target: usize) -> impl Future<Output = ()> + Send + 'static {
         let inner = self.inner.clone();
-        std::future::poll_fn(move |cx| {
-            if inner.count.load(Ordering::SeqCst) >= target {
-                return Poll::Ready(());
-            }
-            inner.waiters.lock().unwrap().push(cx.waker().clone());
-            // Re-check: a hit between the load and the push would be missed otherwise.
-            if inner.count.load(Ordering::SeqCst) >= target {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
+        flavours::within_wall_clock(
+            "the tally never reached its target",
+            std::future::poll_fn(move |cx| {
+                if inner.count.load(Ordering::SeqCst) >= target {
+                    return Poll::Ready(());
+                }
+                inner.waiters.lock().unwrap().push(cx.waker().clone());
+                // Re-check: a hit between the load and the push would be missed
+                // otherwise.
+                if inner.count.load(Ordering::SeqCst) >= target {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }),
+        )
     }
 
     /// A guard that hits this tally when dropped.

@@ -5,6 +5,9 @@ use std::future::Future;
 
 use ferrio_core::{Builder, Flavor, Runtime};
 
+#[path = "../../../../test-support/flavours.rs"]
+pub mod flavours;
+
 /// Both flavours, the multi-thread one with two workers.
 pub const FLAVORS: [Flavor; 2] = [Flavor::CurrentThread, Flavor::MultiThread];
 
@@ -21,16 +24,14 @@ pub fn builder(flavor: Flavor) -> Builder {
     }
 }
 
-/// Runs the future `make()` builds on a fresh runtime of each flavour.
+/// Runs the future `make(flavor)` builds as a task spawned on a fresh runtime of
+/// each flavour (the suite's one flavour helper, [`flavours`]).
 pub fn on_both<F, Fut>(make: F)
 where
     F: Fn(Flavor) -> Fut,
-    Fut: Future<Output = ()>,
+    Fut: Future<Output = ()> + Send + 'static,
 {
-    for flavor in FLAVORS {
-        let rt = runtime(flavor);
-        rt.block_on(make(flavor));
-    }
+    flavours::on_each_flavour_with("", |flavor, main| runtime(flavor).block_on(main), make);
 }
 
 /// Scales a count down under miri.

@@ -112,10 +112,47 @@ impl fmt::Display for SlowPoll {
     }
 }
 
-/// The default reporter: one line per report on stderr.
+/// The default reporter: one line per report on stderr, or, with the `tracing`
+/// feature and a subscriber listening on the reporting thread, a `tracing` event.
 pub(crate) fn to_stderr() -> SlowPollReporter {
     Arc::new(|report: &SlowPoll| {
+        #[cfg(feature = "tracing")]
+        if to_tracing(report) {
+            return;
+        }
         // Failing to write a diagnostic must not take the program down.
         let _ = writeln!(std::io::stderr().lock(), "{report}");
     })
+}
+
+/// Emits `report` as a WARN event of target `ferrio::debug` (fields `task.id`,
+/// `task.name`, `loc.file`, `loc.line`, `loc.col`, `thread`, `elapsed_ms`,
+/// `finished`; the message is the stderr line), unless no subscriber listens on
+/// this thread: then it returns false and the report goes to stderr, so that it is
+/// never lost.
+#[cfg(feature = "tracing")]
+fn to_tracing(report: &SlowPoll) -> bool {
+    let listening =
+        tracing::dispatcher::get_default(|d| !d.is::<tracing::subscriber::NoSubscriber>());
+    if !listening {
+        return false;
+    }
+    let location = report.location();
+    let id = report.task_id().map(|id| id.as_u64());
+    let elapsed_ms = report.elapsed().as_secs_f64() * 1000.0;
+    tracing::warn!(
+        target: "ferrio::debug",
+        {
+            task.id = id,
+            task.name = report.task_name(),
+            loc.file = location.file(),
+            loc.line = location.line(),
+            loc.col = location.column(),
+            thread = report.thread_name(),
+            elapsed_ms,
+            finished = report.is_finished(),
+        },
+        "{report}"
+    );
+    true
 }

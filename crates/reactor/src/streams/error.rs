@@ -71,7 +71,11 @@ impl fmt::Display for LimitOverrunError {
 impl Error for LimitOverrunError {}
 
 /// The error of the [`StreamReader`](super::StreamReader) methods that parse.
+///
+/// Non-exhaustive: a `match` on it needs a wildcard arm, so that a new kind of
+/// failure is not a breaking change.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum StreamError {
     /// The underlying I/O failed.
     Io(io::Error),

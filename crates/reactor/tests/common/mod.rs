@@ -8,6 +8,9 @@ use std::process::Command;
 use ferrio_core::{Flavor, Runtime};
 use ferrio_reactor::{Reactor, ReactorKind};
 
+#[path = "../../../../test-support/flavours.rs"]
+pub mod flavours;
+
 /// A runtime with the default reactor, of the given flavour (2 workers for
 /// multi-thread).
 pub fn runtime(flavor: Flavor) -> Runtime {
@@ -26,24 +29,21 @@ pub fn runtime_with(kind: ReactorKind, flavor: Flavor) -> Runtime {
     .expect("runtime")
 }
 
-/// Runs the test body on the single-thread loop and on the multi-thread executor,
-/// each over every reactor kind this platform has.
+/// Runs the test body as a task spawned on the single-thread loop and on the
+/// multi-thread executor (so there it runs on a worker, and readiness wakes it
+/// there), each over every reactor kind this platform has: the suite's one flavour
+/// helper, [`flavours`].
 pub fn on_each_flavor<F, Fut>(body: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
     for &kind in ReactorKind::available() {
-        for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
-            let rt = runtime_with(kind, flavor);
-            // Run the body as a spawned task so that on the multi-thread flavour it
-            // runs on a worker (and readiness wakes it there).
-            rt.block_on(async {
-                ferrio_core::spawn(body())
-                    .await
-                    .unwrap_or_else(|e| panic!("test body failed on {kind:?} {flavor:?}: {e}"))
-            });
-        }
+        flavours::on_each_flavour_with(
+            &format!(", {kind:?} reactor"),
+            |flavor, main| runtime_with(kind, flavor).block_on(main),
+            |_| body(),
+        );
     }
 }
 
