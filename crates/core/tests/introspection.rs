@@ -113,8 +113,9 @@ fn introspection_from_another_thread_does_not_stall_the_loop() {
     /// Calls of each kind the observer makes, paced a few ms apart.
     const CALLS: usize = 10;
     /// Ticks (a spawn and an await of a short task) the loop must make while the
-    /// observer works: generous (a loop that waits out each walk made about 2 000,
-    /// one that gets the lock between chunks about 600 000).
+    /// observer works: generous (over 20 calls, a loop that waited out each walk
+    /// made about 3 500 ticks; one that gets the lock between chunks, over a
+    /// million).
     const MIN_TICKS: usize = 20_000;
     let deadline = Duration::from_secs(120);
 
