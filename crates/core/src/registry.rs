@@ -35,8 +35,10 @@ const SCAN: usize = 16 * CHUNK;
 
 struct Entry {
     header: NonNull<Header>,
-    /// The task's own waker, to deliver a cancel request. It also keeps the
-    /// allocation alive, though an entry never outlives its future anyway.
+    /// The task's own waker, to deliver a cancel request. Its count also keeps
+    /// alive a task that nothing else could wake (detached, pending on nothing):
+    /// without it async-task would free such a task without dropping its future,
+    /// and shutdown could not cancel it.
     waker: Waker,
 }
 
@@ -130,8 +132,8 @@ impl Registry {
             shard.len.store(inner.entries.len(), Ordering::Relaxed);
             removed
         };
-        // Not under the lock, as in `insert` (here the caller still holds a
-        // reference to the task, so this never frees it).
+        // Not under the lock, as in `insert` (the caller still holds a reference
+        // to the task, so this does not free it).
         drop(removed);
     }
 

@@ -130,7 +130,10 @@ fn introspection_from_another_thread_does_not_stall_the_loop() {
         assert_eq!(handle.metrics().live_tasks, LIVE + 1);
         let listed = all_tasks();
         assert_eq!(listed.len(), LIVE + 1);
-        assert!(listed.windows(2).all(|w| w[0].id < w[1].id), "by id, once each");
+        assert!(
+            listed.windows(2).all(|w| w[0].id < w[1].id),
+            "by id, once each"
+        );
 
         let done = Arc::new(AtomicBool::new(false));
         let observer = {
