@@ -3,27 +3,42 @@
 //!
 //! One shard per thread that spawns (each worker, the loop thread, and one shared
 //! by every other thread), so spawning takes only its own thread's uncontended
-//! lock. A finished task is not removed by whichever thread finishes it (that would
-//! contend on the shard's lock): it clears its `alive` flag and drops its key into
-//! the shard's lock-free list of retired keys, which the shard's owner removes on
-//! its next spawn.
+//! lock. A task is inserted when it is spawned and removed when its future is
+//! dropped (right after its last poll), each a slab operation under the shard's
+//! lock: no sweep, no queue of retired keys, and an entry is exactly a live future.
+//!
+//! Introspection never stalls the loop: the count of live tasks is a counter per
+//! shard, read without its lock, and the walks (`all_tasks()`, cancelling by id or
+//! all) visit a shard a bounded chunk of slots at a time, releasing the lock
+//! between chunks. A slab never moves an entry, so a task that lives through the
+//! whole walk is visited exactly once; one spawned or finished during it may or
+//! may not be.
 
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::task::Waker;
 
-use concurrent_queue::ConcurrentQueue;
 use slab::Slab;
 
 use crate::task::{Header, TaskId, TaskSnapshot};
 
 const SLOT_BITS: u32 = 40;
+const SLOT_MASK: usize = (1 << SLOT_BITS) - 1;
+
+/// Slots a walk visits per lock hold: short enough that a spawn or completion on
+/// the loop waits microseconds, long enough that the lock is not taken per task.
+const CHUNK: usize = 256;
+/// Slots (free ones included) a walk scans per lock hold: a slab keeps its size
+/// after a burst of tasks ended, and scanning its free slots is cheap but not free.
+const SCAN: usize = 16 * CHUNK;
 
 struct Entry {
     header: NonNull<Header>,
-    /// Keeps the task allocation (and so `header`) alive, and wakes the task to
-    /// deliver a cancel request.
+    /// The task's own waker, to deliver a cancel request. Its count also keeps
+    /// alive a task that nothing else could wake (detached, pending on nothing):
+    /// without it async-task would free such a task without dropping its future,
+    /// and shutdown could not cancel it.
     waker: Waker,
 }
 
@@ -39,16 +54,16 @@ impl Entry {
 
 struct ShardInner {
     entries: Slab<Entry>,
-    /// Cleared at the end of shutdown: late tasks are not kept (their waker would
-    /// keep the runtime alive through the task's header).
+    /// Set at the end of shutdown: late tasks are not kept (their waker would keep
+    /// the runtime alive through the task's header).
     closed: bool,
 }
 
 #[repr(align(128))]
 struct Shard {
     inner: Mutex<ShardInner>,
-    /// Slots of tasks whose future was dropped, to remove on the next insert.
-    retired: ConcurrentQueue<usize>,
+    /// How many entries `inner` holds; written under the lock, read without it.
+    len: AtomicUsize,
 }
 
 pub(crate) struct Registry {
@@ -64,7 +79,7 @@ impl Registry {
                         entries: Slab::new(),
                         closed: false,
                     }),
-                    retired: ConcurrentQueue::unbounded(),
+                    len: AtomicUsize::new(0),
                 })
                 .collect(),
         }
@@ -76,72 +91,68 @@ impl Registry {
     }
 
     /// Adds a freshly spawned task to `shard`; `waker` is its own waker.
+    #[inline]
     pub(crate) fn insert(&self, shard: usize, header: &Header, waker: Waker) {
-        let shard = shard.min(self.shards.len() - 1);
-        let mut dead = Vec::new();
-        {
-            let mut inner = lock(&self.shards[shard].inner);
-            if inner.closed {
-                drop(inner);
-                drop(waker);
-                return;
-            }
-            self.remove_retired(shard, &mut inner, &mut dead);
-            let slot = inner.entries.insert(Entry {
-                header: NonNull::from(header),
-                waker,
-            });
-            header
-                .registry_key
-                .store(shard << SLOT_BITS | slot, Ordering::Relaxed);
-        }
-        // Dropping a waker may free a task and run user destructors: not under the
-        // lock.
-        drop(dead);
-    }
-
-    /// Removes the retired entries of `shard` (loops call it between polls, so a
-    /// thread that stops spawning does not keep finished tasks alive).
-    pub(crate) fn collect(&self, shard: usize) {
-        let shard = shard.min(self.shards.len() - 1);
-        if self.shards[shard].retired.is_empty() {
+        let index = shard.min(self.shards.len() - 1);
+        let shard = &self.shards[index];
+        let mut inner = lock(&shard.inner);
+        if inner.closed {
+            drop(inner);
+            // Dropping a waker may free a task and run user code: not under the lock.
+            drop(waker);
             return;
         }
-        let mut dead = Vec::new();
-        {
-            let mut inner = lock(&self.shards[shard].inner);
-            self.remove_retired(shard, &mut inner, &mut dead);
-        }
-        drop(dead);
+        let slot = inner.entries.insert(Entry {
+            header: NonNull::from(header),
+            waker,
+        });
+        shard.len.store(inner.entries.len(), Ordering::Relaxed);
+        drop(inner);
+        header
+            .registry_key
+            .store(index << SLOT_BITS | slot, Ordering::Relaxed);
     }
 
-    fn remove_retired(&self, shard: usize, inner: &mut ShardInner, dead: &mut Vec<Entry>) {
-        let retired = &self.shards[shard].retired;
-        while let Ok(slot) = retired.pop() {
-            if inner
+    /// Removes a task whose future is gone (called once, from the drop of its
+    /// future, or when the main task of `block_on` ends).
+    #[inline]
+    pub(crate) fn remove(&self, header: &Header) {
+        let key = header.registry_key.load(Ordering::Relaxed);
+        let Some(shard) = self.shards.get(key >> SLOT_BITS) else {
+            return;
+        };
+        let slot = key & SLOT_MASK;
+        let removed = {
+            let mut inner = lock(&shard.inner);
+            let ours = inner
                 .entries
                 .get(slot)
-                .is_some_and(|e| !e.header().is_alive())
-            {
-                dead.push(inner.entries.remove(slot));
-            }
-        }
+                .is_some_and(|e| std::ptr::eq(e.header.as_ptr(), header));
+            let removed = ours.then(|| inner.entries.remove(slot));
+            shard.len.store(inner.entries.len(), Ordering::Relaxed);
+            removed
+        };
+        // Not under the lock, as in `insert` (the caller still holds a reference
+        // to the task, so this does not free it).
+        drop(removed);
     }
 
-    /// Marks a task's entry for removal (its future was dropped). Lock-free.
-    pub(crate) fn retire(&self, header: &Header) {
-        let key = header.registry_key.load(Ordering::Relaxed);
-        if let Some(shard) = self.shards.get(key >> SLOT_BITS) {
-            let _ = shard.retired.push(key & ((1 << SLOT_BITS) - 1));
-        }
-    }
+    /// Loops call it between polls; removal is immediate, so nothing is left to
+    /// sweep. Kept so that the executors' maintenance step need not change.
+    #[inline]
+    pub(crate) fn collect(&self, _shard: usize) {}
 
-    fn with_entry<R>(&self, header: &Header, f: impl FnOnce(&Entry) -> R) -> Option<R> {
+    /// A clone of a live task's own waker, to wake it once the caller released its
+    /// locks; `None` when its future is gone.
+    pub(crate) fn waker(&self, header: &Header) -> Option<Waker> {
+        if !header.is_alive() {
+            return None;
+        }
         let key = header.registry_key.load(Ordering::Relaxed);
         let shard = self.shards.get(key >> SLOT_BITS)?;
         let inner = lock(&shard.inner);
-        let entry = inner.entries.get(key & ((1 << SLOT_BITS) - 1))?;
-        std::ptr::eq(entry.header.as_ptr(), header).then(|| f(entry))
+        let entry = inner.entries.get(key & SLOT_MASK)?;
+        std::ptr::eq(entry.header.as_ptr(), header).then(|| entry.waker.clone())
     }
 
     /// Wakes a live task; `false` when its future is gone.
@@ -155,19 +166,52 @@ impl Registry {
         }
     }
 
+    /// Visits every entry, a chunk at a time under each shard's lock; `visit`
+    /// returns `false` to stop. Between chunks the lock is released (and after a
+    /// full chunk of entries the thread yields, as the lock is not fair), so a spawn
+    /// or completion waiting for it gets it.
+    fn walk(&self, mut visit: impl FnMut(&Entry) -> bool) {
+        for shard in self.shards.iter() {
+            let mut slot = 0;
+            loop {
+                let inner = lock(&shard.inner);
+                let end = inner.entries.capacity();
+                let (mut visited, mut scanned) = (0, 0);
+                while slot < end && visited < CHUNK && scanned < SCAN {
+                    if let Some(entry) = inner.entries.get(slot) {
+                        visited += 1;
+                        if !visit(entry) {
+                            return;
+                        }
+                    }
+                    slot += 1;
+                    scanned += 1;
+                }
+                drop(inner);
+                if slot >= end {
+                    break;
+                }
+                if visited == CHUNK {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
+
     /// Requests cancellation of the live task `id` and wakes it; `false` when there
     /// is none, or when it finished before the request could take effect.
     pub(crate) fn cancel_by_id(&self, id: TaskId) -> bool {
-        let waker = self.shards.iter().find_map(|shard| {
-            let inner = lock(&shard.inner);
-            inner.entries.iter().find_map(|(_, e)| {
-                let header = e.header();
-                (header.id == id && header.is_alive())
-                    .then(|| header.request_cancel().then(|| e.waker.clone()))
-            })
+        let mut found = None;
+        self.walk(|e| {
+            let header = e.header();
+            if header.id == id && header.is_alive() {
+                found = Some(header.request_cancel().then(|| e.waker.clone()));
+                return false;
+            }
+            true
         });
         // Found, and the request took effect (the task had not finished first).
-        match waker.flatten() {
+        match found.flatten() {
             Some(w) => {
                 w.wake();
                 true
@@ -176,29 +220,18 @@ impl Registry {
         }
     }
 
-    /// A clone of a live task's own waker, to wake it once the caller released its
-    /// locks; `None` when its future is gone.
-    pub(crate) fn waker(&self, header: &Header) -> Option<Waker> {
-        if !header.is_alive() {
-            return None;
-        }
-        self.with_entry(header, |e| e.waker.clone())
-    }
-
     /// Requests cancellation of every live task and wakes them all. Returns how many
     /// there were.
     pub(crate) fn cancel_all(&self) -> usize {
         let mut wakers = Vec::new();
-        for shard in self.shards.iter() {
-            let inner = lock(&shard.inner);
-            for (_, e) in inner.entries.iter() {
-                let header = e.header();
-                if header.is_alive() {
-                    header.request_cancel();
-                    wakers.push(e.waker.clone());
-                }
+        self.walk(|e| {
+            let header = e.header();
+            if header.is_alive() {
+                header.request_cancel();
+                wakers.push(e.waker.clone());
             }
-        }
+            true
+        });
         let n = wakers.len();
         for w in wakers {
             w.wake();
@@ -212,42 +245,33 @@ impl Registry {
             let entries = {
                 let mut inner = lock(&shard.inner);
                 inner.closed = true;
+                shard.len.store(0, Ordering::Relaxed);
                 std::mem::take(&mut inner.entries)
             };
             drop(entries);
         }
     }
 
-    /// How many tasks still have their future.
+    /// How many tasks still have their future: a sum of per-shard counters, taking
+    /// no lock.
     pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| {
-                let inner = lock(&s.inner);
-                inner
-                    .entries
-                    .iter()
-                    .filter(|(_, e)| e.header().is_alive())
-                    .count()
-            })
+            .map(|s| s.len.load(Ordering::Relaxed))
             .sum()
     }
 
     /// Snapshots of the live tasks, by id.
     pub(crate) fn snapshots(&self) -> Vec<TaskSnapshot> {
-        let mut out = Vec::new();
-        for shard in self.shards.iter() {
-            let inner = lock(&shard.inner);
-            out.extend(
-                inner
-                    .entries
-                    .iter()
-                    .map(|(_, e)| e.header())
-                    .filter(|h| h.is_alive())
-                    .map(Header::snapshot),
-            );
-        }
-        out.sort_by_key(|s| s.id);
+        let mut out = Vec::with_capacity(self.len());
+        self.walk(|e| {
+            let header = e.header();
+            if header.is_alive() {
+                out.push(header.snapshot());
+            }
+            true
+        });
+        out.sort_unstable_by_key(|s| s.id);
         out
     }
 }

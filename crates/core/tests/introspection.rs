@@ -1,7 +1,7 @@
 //! `all_tasks`, `current_task`, snapshots, and the poll hook.
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -102,4 +102,80 @@ fn the_poll_hook_sees_every_poll() {
         assert_eq!(hooked.len(), 3, "{flavor:?}");
         assert_eq!(hook.after.load(Ordering::SeqCst), before.len());
     }
+}
+
+/// `metrics()` and `all_tasks()` called over and over from another thread while
+/// 100 000 tasks are live: the counts are right, and the loop keeps running tasks
+/// (spawning and finishing them, which take the registry's lock) meanwhile.
+#[test]
+fn introspection_from_another_thread_does_not_stall_the_loop() {
+    const LIVE: usize = 100_000;
+    /// Calls of each kind the observer makes, paced a few ms apart.
+    const CALLS: usize = 10;
+    /// Ticks (a spawn and an await of a short task) the loop must make while the
+    /// observer works: generous (over 20 calls, a loop that waited out each walk
+    /// made about 3 500 ticks; one that gets the lock between chunks, over a
+    /// million).
+    const MIN_TICKS: usize = 20_000;
+    let deadline = Duration::from_secs(120);
+
+    let rt = builder(ferrio_core::Flavor::CurrentThread).build().unwrap();
+    let handle = rt.handle();
+    let ticks = rt.block_on(async move {
+        let parked: Vec<_> = (0..LIVE)
+            .map(|_| spawn(std::future::pending::<()>()))
+            .collect();
+        yield_now().await;
+        // The main task counts too.
+        assert_eq!(handle.metrics().live_tasks, LIVE + 1);
+        let listed = all_tasks();
+        assert_eq!(listed.len(), LIVE + 1);
+        assert!(
+            listed.windows(2).all(|w| w[0].id < w[1].id),
+            "by id, once each"
+        );
+
+        let done = Arc::new(AtomicBool::new(false));
+        let observer = {
+            let done = done.clone();
+            let handle = handle.clone();
+            std::thread::spawn(move || {
+                // At most one short task of the ticker is live besides.
+                let range = LIVE + 1..=LIVE + 2;
+                for _ in 0..CALLS {
+                    let live = handle.metrics().live_tasks;
+                    assert!(range.contains(&live), "metrics counted {live}");
+                    let n = handle.all_tasks().len();
+                    assert!(range.contains(&n), "all_tasks listed {n}");
+                    std::thread::sleep(Duration::from_millis(3));
+                }
+                done.store(true, Ordering::SeqCst);
+            })
+        };
+
+        let start = std::time::Instant::now();
+        let mut ticks = 0usize;
+        while !done.load(Ordering::SeqCst) {
+            spawn(async {}).await.unwrap();
+            ticks += 1;
+            if ticks.is_multiple_of(64) {
+                // Between ticks no child is live: the exact count.
+                assert_eq!(handle.metrics().live_tasks, LIVE + 1);
+            }
+            assert!(start.elapsed() < deadline, "the observer did not finish");
+        }
+        observer.join().expect("the observer's counts were right");
+        for t in &parked {
+            assert!(t.cancel());
+        }
+        for t in parked {
+            assert!(t.await.unwrap_err().is_cancelled());
+        }
+        assert_eq!(handle.metrics().live_tasks, 1);
+        ticks
+    });
+    assert!(
+        ticks >= MIN_TICKS,
+        "the loop made {ticks} ticks while another thread read the registry {CALLS} times"
+    );
 }

@@ -184,7 +184,6 @@ fn run_loop<F: Future>(
             tick = tick.wrapping_add(1);
             if tick.is_multiple_of(MAINTENANCE_INTERVAL) {
                 context::refresh_coarse_now();
-                shared.registry.collect(0);
                 shared.time.fire_due();
                 shared.driver.park(Some(Duration::ZERO));
             }

@@ -27,8 +27,7 @@
 //!   completes with [`TaskError::Panicked`]. The payload reports itself when dropped
 //!   unretrieved.
 //! - The task leaves the registry when the wrapper is dropped, which async-task does
-//!   right after the last poll (it only clears its `alive` flag; the registry
-//!   sweeps), so `all_tasks()` lists exactly the live futures.
+//!   right after the last poll, so `all_tasks()` lists exactly the live futures.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -507,7 +506,7 @@ impl Header {
     pub(crate) fn finish_main(&self) {
         self.state.store(FINISHED, Ordering::Relaxed);
         self.alive.store(false, Ordering::Release);
-        self.rt().registry.retire(self);
+        self.rt().registry.remove(self);
     }
 }
 
@@ -558,7 +557,7 @@ pin_project! {
                 let word = header.cancel.load(Ordering::SeqCst);
                 header.shared().complete(word);
             }
-            header.rt().registry.retire(header);
+            header.rt().registry.remove(header);
         }
     }
 }
