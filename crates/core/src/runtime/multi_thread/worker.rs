@@ -8,7 +8,7 @@ use std::thread;
 use async_task::Runnable;
 
 use super::queue::Local;
-use super::Pool;
+use super::{watch, Pool};
 use crate::driver::{self, Driver};
 use crate::runtime::context::{self, Role};
 use crate::runtime::shared::Shared;
@@ -105,6 +105,8 @@ pub(super) struct Worker<'a> {
     lifo_streak: u32,
     searching: bool,
     pub(super) rng: fastrand::Rng,
+    /// The other workers' poll counts at the driver holder's last look.
+    seen: Vec<u32>,
 }
 
 /// The body of worker thread `index`, owning local queue `local`.
@@ -128,6 +130,7 @@ pub(super) fn run(shared: &Arc<Shared>, index: usize, local: Local) {
         lifo_streak: 0,
         searching: false,
         rng: fastrand::Rng::with_seed(index as u64 + 1),
+        seen: Vec::new(),
     };
     worker.run();
 }
@@ -164,6 +167,9 @@ impl Worker<'_> {
 
     /// Runs `runnable`, found while searching.
     fn found(&mut self, runnable: Runnable<Header>) {
+        self.pool.workers[self.index]
+            .polls
+            .store(self.tick, Ordering::Relaxed);
         if self.searching {
             self.searching = false;
             if self.pool.idle.stop_search() {
@@ -265,22 +271,21 @@ impl Worker<'_> {
         let mut parked = false;
         let has_work = || pool.has_work() || pool.shutdown.load(Ordering::SeqCst);
         let searching = std::mem::take(&mut self.searching);
-        self.searching = pool
-            .idle
-            .park(self.index, searching, has_work, |on_driver| {
-                parked = true;
-                let all_asleep = pool.all_idle();
-                if on_driver {
-                    step::park_in_driver(shared, all_asleep, None, || pool.has_work());
-                } else {
-                    if all_asleep && shared.auto_advance {
-                        // The driver holder waits with no deadline while others run;
-                        // now that everyone sleeps it may let the virtual clock jump.
-                        shared.driver.unpark();
-                    }
-                    me.parker.park(None);
+        let index = self.index;
+        let seen = &mut self.seen;
+        self.searching = pool.idle.park(index, searching, has_work, |on_driver| {
+            parked = true;
+            if on_driver {
+                watch::park_in_driver(shared, pool, index, seen);
+            } else {
+                if pool.all_idle() && shared.auto_advance {
+                    // The driver holder waits with no deadline while others run;
+                    // now that everyone sleeps it may let the virtual clock jump.
+                    shared.driver.unpark();
                 }
-            });
+                me.parker.park(None);
+            }
+        });
         if parked {
             step::after_park(shared);
         }
