@@ -47,7 +47,7 @@ mod steal;
 mod watch;
 mod worker;
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
@@ -85,8 +85,6 @@ struct WorkerShared {
     queue: Steal,
     lifo: LifoSlot,
     parker: ThreadParker,
-    /// Changes each time the worker starts a poll (`watch.rs`).
-    polls: AtomicU32,
 }
 
 impl Pool {
@@ -98,7 +96,6 @@ impl Pool {
                     queue: steal,
                     lifo: LifoSlot::new(),
                     parker: ThreadParker::new(),
-                    polls: AtomicU32::new(0),
                 };
                 (Some(local), shared)
             })

@@ -5,11 +5,13 @@
 //! (and lose its cache) per message. The price is that a worker that stays in one
 //! poll for long (a blocking call) holds its LIFO task back while idle workers
 //! sleep. So while some workers run, the sleeper that holds the driver wakes every
-//! [`WATCH`] and looks at the others: a worker with a task in its LIFO slot or
-//! local queue that has not started a poll since the previous look is stuck, and
-//! the holder leaves its park to steal that work (`steal.rs`). A woken task then
-//! waits at most about two periods for an idle worker, and a busy pool pays one
-//! look per period, not one per message.
+//! [`WATCH`] and looks at the others' LIFO slots: a task found in the same slot at
+//! two looks in a row waited a whole period, and the holder leaves its park to
+//! steal it (`steal.rs`). A woken task then waits at most about two periods for an
+//! idle worker; a busy pool pays one look per period and nothing per message. (A
+//! task that ran and was woken into the same slot again between two looks is
+//! taken for stuck: one needless steal, nothing worse.) Tasks queued elsewhere
+//! need no watch: pushing to a local queue or the injector notifies a sleeper.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -23,12 +25,11 @@ const WATCH: Duration = Duration::from_millis(4);
 
 /// Parks worker `index`, which holds the driver, in it: until the next timer, an
 /// unpark or I/O; and while other workers run, no longer than until a look finds
-/// work stuck behind a long poll. `seen` keeps each worker's poll count between
-/// looks.
-pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &mut Vec<u32>) {
+/// a task stuck in a LIFO slot. `seen` keeps the slots' tasks between looks.
+pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &mut Vec<usize>) {
     let has_work = || pool.has_work();
     seen.clear();
-    seen.extend(pool.workers.iter().map(|w| w.polls.load(Ordering::Relaxed)));
+    seen.extend(pool.workers.iter().map(|w| w.lifo.peek()));
     loop {
         let alone = pool.all_idle();
         if pool.idle.num_sleeping() == pool.workers.len() {
@@ -52,16 +53,16 @@ pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &
     }
 }
 
-/// Whether a worker other than `index` holds queued work and has started no poll
-/// since the previous look; records the poll counts for the next look.
-fn stuck(pool: &Pool, index: usize, seen: &mut [u32]) -> bool {
+/// Whether a worker other than `index` holds the same LIFO task as at the
+/// previous look; records the slots for the next look.
+fn stuck(pool: &Pool, index: usize, seen: &mut [usize]) -> bool {
     let mut found = false;
     for (i, (w, seen)) in pool.workers.iter().zip(seen.iter_mut()).enumerate() {
-        let polls = w.polls.load(Ordering::Relaxed);
-        if i != index && polls == *seen && (w.lifo.is_occupied() || !w.queue.is_empty()) {
+        let task = w.lifo.peek();
+        if i != index && task != 0 && task == *seen {
             found = true;
         }
-        *seen = polls;
+        *seen = task;
     }
     found
 }

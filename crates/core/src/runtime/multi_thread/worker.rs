@@ -105,8 +105,8 @@ pub(super) struct Worker<'a> {
     lifo_streak: u32,
     searching: bool,
     pub(super) rng: fastrand::Rng,
-    /// The other workers' poll counts at the driver holder's last look.
-    seen: Vec<u32>,
+    /// The other workers' LIFO tasks at the driver holder's last look.
+    seen: Vec<usize>,
 }
 
 /// The body of worker thread `index`, owning local queue `local`.
@@ -167,9 +167,6 @@ impl Worker<'_> {
 
     /// Runs `runnable`, found while searching.
     fn found(&mut self, runnable: Runnable<Header>) {
-        self.pool.workers[self.index]
-            .polls
-            .store(self.tick, Ordering::Relaxed);
         if self.searching {
             self.searching = false;
             if self.pool.idle.stop_search() {
