@@ -35,7 +35,7 @@ struct Owner {
 /// Runs `f` with this thread's owner handle when this thread is one of `pool`'s
 /// workers. `f` must not run user code (drop a task, poll): a waker it calls
 /// would find the handle borrowed.
-fn with_local<R>(pool: &Pool, f: impl FnOnce(&mut Local) -> R) -> Option<R> {
+pub(super) fn with_local<R>(pool: &Pool, f: impl FnOnce(&mut Local) -> R) -> Option<R> {
     OWNER
         .try_with(|owner| {
             let mut owner = owner.try_borrow_mut().ok()?;
@@ -50,13 +50,11 @@ fn with_local<R>(pool: &Pool, f: impl FnOnce(&mut Local) -> R) -> Option<R> {
 /// is not one of `pool`'s workers or the queue is full.
 pub(super) fn push_local(pool: &Pool, runnable: Runnable<Header>) -> Result<(), Runnable<Header>> {
     let mut runnable = Some(runnable);
-    let pushed = with_local(pool, |local| {
-        local.push(runnable.take().expect("taken once"))
-    });
-    match (pushed, runnable) {
-        (Some(result), _) => result,
-        (None, Some(r)) => Err(r),
-        (None, None) => unreachable!("the runnable is taken only when pushed"),
+    match with_local(pool, |local| {
+        local.push(runnable.take().expect("pushed once"))
+    }) {
+        Some(pushed) => pushed,
+        None => Err(runnable.take().expect("not pushed")),
     }
 }
 
@@ -237,25 +235,6 @@ impl Worker<'_> {
             return Some(r);
         }
         self.steal()
-    }
-
-    /// Steals into this worker's local queue; see `steal.rs`.
-    pub(super) fn steal_into_local(
-        &self,
-        victim: &super::queue::Steal,
-    ) -> Option<Runnable<Header>> {
-        let pool = self.pool;
-        let mut overflow = Vec::new();
-        let stolen = match with_local(pool, |local| victim.steal_into(local, |r| overflow.push(r)))
-        {
-            Some(stolen) => stolen,
-            // Not one of this pool's workers (cannot happen): take one, move none.
-            None => victim.pop(),
-        };
-        for r in overflow {
-            pool.push_injector(r);
-        }
-        stolen
     }
 
     fn park(&mut self) {
