@@ -137,11 +137,6 @@ impl Registry {
         drop(removed);
     }
 
-    /// Loops call it between polls; removal is immediate, so nothing is left to
-    /// sweep. Kept so that the executors' maintenance step need not change.
-    #[inline]
-    pub(crate) fn collect(&self, _shard: usize) {}
-
     /// A clone of a live task's own waker, to wake it once the caller released its
     /// locks; `None` when its future is gone.
     pub(crate) fn waker(&self, header: &Header) -> Option<Waker> {

@@ -3,10 +3,10 @@
 
 pub(crate) mod context;
 pub(crate) mod current_thread;
-pub(crate) mod local_queue;
 pub(crate) mod main_task;
 pub(crate) mod multi_thread;
 pub(crate) mod shared;
+pub(crate) mod step;
 mod work;
 
 use std::fmt;
