@@ -162,13 +162,19 @@ impl Registry {
             let inner = lock(&shard.inner);
             inner.entries.iter().find_map(|(_, e)| {
                 let header = e.header();
-                (header.id == id && header.is_alive())
-                    .then(|| header.request_cancel().then(|| e.waker.clone()))
+                (header.id == id && header.is_alive()).then(|| {
+                    header
+                        .request_cancel()
+                        .then(|| (e.waker.clone(), header as *const Header))
+                })
             })
         });
         // Found, and the request took effect (the task had not finished first).
         match waker.flatten() {
-            Some(w) => {
+            Some((w, header)) => {
+                // SAFETY: the waker `w` holds a reference on the task (its
+                // allocation, or the main task's `Arc`), which keeps the header alive.
+                unsafe { &*header }.wake_region();
                 w.wake();
                 true
             }

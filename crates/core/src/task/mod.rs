@@ -205,8 +205,11 @@ impl<T> Task<T> {
     /// thread), `cancel` then waits for that poll to end: if it finished the task,
     /// the value wins and the answer is `false`. Called from inside a task it does
     /// not wait (two tasks cancelling each other must not deadlock): the request
-    /// stands and wins over the value that poll may return. A panic is still
-    /// reported as a panic.
+    /// stands and wins over the value that poll may return. The same rule decides
+    /// a poll that panics: a request that stood before it (or was confirmed during
+    /// it) and was not delivered to a catch region makes the task end cancelled, and
+    /// the panic is reported as never retrieved; one that lost the race (answer
+    /// `false`) leaves the panic as the outcome.
     pub fn cancel(&self) -> bool {
         self.header().cancel_request(None)
     }
@@ -281,6 +284,8 @@ impl<T> Task<T> {
             }
             Poll::Pending => {
                 self.awaited = true;
+                // An expired timeout probing its work cancels the tasks it awaits.
+                propagate::on_awaited_pending(self.header());
                 Poll::Pending
             }
         }

@@ -9,7 +9,7 @@ use pin_project_lite::pin_project;
 
 use super::sleep::far_future;
 use super::{sleep, sleep_until, Sleep};
-use crate::task::header::current_header;
+use crate::task::header::{current_header, OUT_CANCELLED};
 use crate::task::propagate;
 use crate::task::shared::{DoneWaiter, TaskShared};
 
@@ -129,6 +129,14 @@ pin_project! {
         // Expired with catch regions inside: the timeout's own region, just outside
         // them, where a re-raised request comes back.
         region: Option<(Arc<TaskShared>, u64)>,
+        // Expired: the tasks the inner work awaited, cancelled by the probe and not
+        // yet ended; the work is not polled meanwhile (it waits at its await).
+        probed: Option<Vec<DoneWaiter>>,
+        // One of the probed tasks ended cancelled: the work is then dropped.
+        probe_cancelled: bool,
+        // Expired, and every probed task suppressed its cancellation: the work runs
+        // on, without a deadline, and its value is returned.
+        expired: bool,
     }
 
     impl<F> PinnedDrop for Timeout<F> {
@@ -150,6 +158,9 @@ impl<F> Timeout<F> {
             draining: None,
             base: None,
             region: None,
+            probed: None,
+            probe_cancelled: false,
+            expired: false,
         }
     }
 
@@ -194,6 +205,31 @@ impl<F: Future> Future for Timeout<F> {
             *this.draining = None;
             return Poll::Ready(Err(Elapsed(())));
         }
+        if let Some(probed) = this.probed.as_mut() {
+            let cancelled = &mut *this.probe_cancelled;
+            probed.retain_mut(|waiter| match waiter.poll(cx) {
+                Poll::Ready(word) => {
+                    *cancelled |= word & OUT_CANCELLED != 0;
+                    false
+                }
+                Poll::Pending => true,
+            });
+            if !probed.is_empty() {
+                return Poll::Pending;
+            }
+            *this.probed = None;
+            if *this.probe_cancelled {
+                // The cancellation came back out of the work (asyncio: the
+                // `CancelledError` reaches the timeout, which turns it into
+                // `TimeoutError`): the work is dropped at its await.
+                let mut inner = this.future;
+                let ((), drained) = propagate::dropping(None, || inner.set(None));
+                *this.draining = Some(drained);
+                return self_drain(this.draining, cx);
+            }
+            // Every awaited task suppressed it: the work goes on with their values.
+            *this.expired = true;
+        }
         if this.base.is_none() {
             if let Some(header) = current_header() {
                 *this.base = Some(header.shared_if_any().map_or(0, TaskShared::region_base));
@@ -229,7 +265,7 @@ impl<F: Future> Future for Timeout<F> {
             }
             return Poll::Ready(Ok(v));
         }
-        if this.region.is_some() {
+        if this.region.is_some() || *this.expired {
             return Poll::Pending;
         }
         let expired = match this.sleep.as_mut() {
@@ -247,6 +283,23 @@ impl<F: Future> Future for Timeout<F> {
                     return Poll::Pending;
                 }
             }
+        }
+        // Cancel the tasks the inner work awaits, at its await: if they all suppress
+        // the cancellation, their values flow back into the work (asyncio's
+        // `wait_for` on a task that catches and returns).
+        let (polled, probed) = propagate::probing(|| match this.future.as_mut().as_pin_mut() {
+            Some(future) => future.poll(cx),
+            None => unreachable!("checked above"),
+        });
+        if let Poll::Ready(v) = polled {
+            this.future.set(None);
+            return Poll::Ready(Ok(v));
+        }
+        if !probed.is_empty() {
+            *this.probed = Some(probed);
+            *this.probe_cancelled = false;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
         }
         // Cancel the inner work: tasks it awaits are cancelled, and awaited.
         let mut inner = this.future;
