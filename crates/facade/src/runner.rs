@@ -269,7 +269,7 @@ impl Runner {
             }
             let me = ferrio_core::current_task().map(|t| t.id);
             let mut main = std::pin::pin!(main);
-            let mut ctrl_c = Box::pin(crate::signal::unhandled_ctrl_c());
+            let mut ctrl_c = std::pin::pin!(crate::signal::unhandled_ctrl_c());
             std::future::poll_fn(|cx| {
                 // The main future first, so a value that is ready wins over a
                 // Ctrl-C that arrives at the same moment.
@@ -283,7 +283,7 @@ impl Runner {
                     match me {
                         Some(me) => {
                             ferrio_core::Handle::current().cancel_task(me);
-                            ctrl_c = Box::pin(crate::signal::unhandled_ctrl_c());
+                            ctrl_c.set(crate::signal::unhandled_ctrl_c());
                         }
                         None => return std::task::Poll::Ready(Err(Interrupted)),
                     }

@@ -695,8 +695,7 @@ impl<F: Future> Future for TaskFuture<F> {
                 Poll::Pending
             }
             Ok(Poll::Ready(value)) => {
-                let destructor_panic = drop_inner(future);
-                if let Some(panic) = destructor_panic {
+                if let Some(panic) = drop_inner(future) {
                     drop(value);
                     return end_with_panic(header, start, panic);
                 }

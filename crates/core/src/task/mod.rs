@@ -262,32 +262,47 @@ impl<T> Task<T> {
         if self.output.is_some() || self.consumed {
             return Poll::Ready(());
         }
+        match self.poll_raw(cx) {
+            Poll::Ready(out) => {
+                self.output = Some(out);
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Polls the task itself (its output not yet taken nor stored).
+    #[inline]
+    fn poll_raw(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
         let raw = self
             .raw
             .as_mut()
             .expect("the raw task lives as long as the handle");
         match Pin::new(raw).poll(cx) {
-            Poll::Ready(out) => {
-                self.output = Some(match out {
-                    Some(Ok(value)) => Ok(value),
-                    Some(Err(TaskError::Panicked(mut payload))) => {
-                        payload.disarm();
-                        Err(TaskError::Panicked(payload))
-                    }
-                    Some(Err(TaskError::Cancelled(c))) => Err(TaskError::Cancelled(c)),
-                    // The future was dropped before it finished (shutdown).
-                    None => Err(TaskError::Cancelled(Cancelled {
-                        message: self.header().message(),
-                    })),
-                });
-                Poll::Ready(())
-            }
+            Poll::Ready(Some(Ok(value))) => Poll::Ready(Ok(value)),
+            Poll::Ready(out) => Poll::Ready(Err(self.task_error(out))),
             Poll::Pending => {
                 self.awaited = true;
                 // An expired timeout probing its work cancels the tasks it awaits.
                 propagate::on_awaited_pending(self.header());
                 Poll::Pending
             }
+        }
+    }
+
+    #[cold]
+    fn task_error(&self, out: Option<Result<T, TaskError>>) -> TaskError {
+        match out {
+            Some(Err(TaskError::Panicked(mut payload))) => {
+                payload.disarm();
+                TaskError::Panicked(payload)
+            }
+            Some(Err(TaskError::Cancelled(c))) => TaskError::Cancelled(c),
+            Some(Ok(_)) => unreachable!("values are handled by the caller"),
+            // The future was dropped before it finished (shutdown).
+            None => TaskError::Cancelled(Cancelled {
+                message: self.header().message(),
+            }),
         }
     }
 
@@ -332,13 +347,17 @@ impl<T> Future for Task<T> {
             !self.consumed,
             "a Task was polled after it returned its result"
         );
-        match self.poll_ready(cx) {
-            Poll::Ready(()) => {
-                self.consumed = true;
-                Poll::Ready(self.output.take().expect("poll_ready stored the output"))
-            }
-            Poll::Pending => Poll::Pending,
-        }
+        // Stored by `poll_ready` (a combinator looked first), or straight from the
+        // task: the value is moved once.
+        let out = match self.output.take() {
+            Some(out) => out,
+            None => match self.poll_raw(cx) {
+                Poll::Ready(out) => out,
+                Poll::Pending => return Poll::Pending,
+            },
+        };
+        self.consumed = true;
+        Poll::Ready(out)
     }
 }
 
