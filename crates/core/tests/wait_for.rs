@@ -269,6 +269,9 @@ fn a_reraise_among_the_awaited_tasks_gives_elapsed_after_every_clean_up() {
             assert!(std::time::Instant::now() < deadline);
             sleep(Duration::from_millis(5)).await;
         }
-        assert!(matches!(shielded_handle.outcome(), Some(TaskOutcome::Returned)));
+        assert!(matches!(
+            shielded_handle.outcome(),
+            Some(TaskOutcome::Returned)
+        ));
     });
 }

@@ -147,7 +147,8 @@ pub(crate) fn unprobed<R>(poll_it: impl FnOnce() -> R) -> R {
 /// futures then poll every child, not only the woken ones.
 pub(crate) fn is_probing() -> bool {
     let owner = PROBING.try_with(Cell::get).unwrap_or(std::ptr::null());
-    !owner.is_null() && owner == super::header::current_header().map_or(NO_TASK, |h| h as *const Header)
+    !owner.is_null()
+        && owner == super::header::current_header().map_or(NO_TASK, |h| h as *const Header)
 }
 
 /// An awaited task's poll returned `Pending`: inside a probe of the task polling it,

@@ -44,6 +44,14 @@ impl From<Elapsed> for std::io::Error {
 /// returned; if it re-raises, the timeout gives `Err(Elapsed)` and its caller goes
 /// on (the request is taken back, asyncio's `uncancel`).
 ///
+/// Otherwise the tasks the work is awaiting are cancelled at its await (not
+/// [`shield`](crate::shield)ed ones) and the timeout waits for them: if every one
+/// of them catches the cancellation, takes it back and returns a value, those
+/// values flow back into the work, which runs on (with no deadline) and whose value
+/// is returned (asyncio 3.12's `wait_for`, `async with timeout(): return await
+/// fut`); if one of them ends cancelled, the work is dropped and `Err(Elapsed)`
+/// returned.
+///
 /// # Panics
 ///
 /// Outside a runtime, with a message naming the fix (`ferrio::run`).
@@ -94,8 +102,9 @@ pub fn timeout_none<F: Future>(future: F) -> Timeout<F> {
 /// asyncio's `wait_for(aw, timeout)`, with asyncio's argument order: runs `future`
 /// for at most `duration`; on expiry cancels it and waits for it to finish, then
 /// gives `Err(Elapsed)` (asyncio's `TimeoutError`). Awaiting a [`Task`](crate::Task)
-/// this way cancels the task on expiry. Same as [`timeout`] with its arguments
-/// swapped.
+/// this way cancels the task on expiry; if the task catches the cancellation,
+/// takes it back and returns a value, `wait_for` returns `Ok` with that value once
+/// its clean-up finished. Same as [`timeout`] with its arguments swapped.
 ///
 /// # Examples
 ///
