@@ -244,8 +244,14 @@ fn a_reraise_among_the_awaited_tasks_gives_elapsed_after_every_clean_up() {
                 }
             }
         });
-        let shielded = spawn(async {
-            sleep(Duration::from_millis(40)).await;
+        let release = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let r = release.clone();
+        let shielded = spawn(async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !r.load(std::sync::atomic::Ordering::SeqCst) {
+                assert!(std::time::Instant::now() < deadline);
+                yield_now().await;
+            }
             3u32
         });
         let shielded_handle = shielded.handle();
@@ -264,6 +270,7 @@ fn a_reraise_among_the_awaited_tasks_gives_elapsed_after_every_clean_up() {
         assert!(matches!(h2.outcome(), Some(TaskOutcome::Cancelled(_))));
         // The shielded task was left running, and finishes with its value.
         assert!(!shielded_handle.done());
+        release.store(true, std::sync::atomic::Ordering::SeqCst);
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while !shielded_handle.done() {
             assert!(std::time::Instant::now() < deadline);
