@@ -58,6 +58,9 @@ pub(crate) enum MainWake {
 pub(crate) struct MainTask {
     pub(crate) header: Header,
     pub(crate) wake: MainWake,
+    /// A delivered request dropped the main future (kept here: reading the pinned
+    /// future itself would make a shared reference to a self-referential value).
+    dropped: AtomicBool,
 }
 
 impl MainTask {
@@ -70,6 +73,7 @@ impl MainTask {
         let main = Arc::new(MainTask {
             header: Header::new(shared, None, location),
             wake,
+            dropped: AtomicBool::new(false),
         });
         let shard = context::with_ctx(|ctx| match ctx {
             Some(c) if c.holds(&**shared) => c.registry_shard(),
@@ -94,7 +98,7 @@ impl MainTask {
         cx: &mut Context<'_>,
     ) -> Option<Result<F::Output, MainCancelled>> {
         let header = &self.header;
-        if future.is_none() {
+        if self.dropped.load(Ordering::Relaxed) {
             // Delivered: inner clean-up first, then `block_on` reports the cancel.
             return header
                 .poll_main_drain(cx)
@@ -104,6 +108,7 @@ impl MainTask {
         let (poll, start) = header.begin_main_poll();
         if start & PENDING != 0 && start & IN_REGION == 0 {
             let message = header.message();
+            self.dropped.store(true, Ordering::Relaxed);
             let ((), drained) = propagate::dropping(message, || future.set(None));
             drop(poll);
             if !drained.is_empty() {

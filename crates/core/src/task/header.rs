@@ -642,10 +642,12 @@ impl<F> TaskFuture<F> {
 
 /// Drops the inner future, containing a panicking destructor.
 fn drop_inner<F>(future: Pin<&mut Option<F>>) -> Option<Box<dyn std::any::Any + Send>> {
-    if future.is_none() {
+    let mut future = future;
+    // Through `&mut` (a shared `&Option<F>` would be a read of a self-referential
+    // future that may still hold borrows into itself).
+    if future.as_mut().as_pin_mut().is_none() {
         return None;
     }
-    let mut future = future;
     catch_unwind(AssertUnwindSafe(|| future.set(None))).err()
 }
 
@@ -657,7 +659,7 @@ impl<F: Future> Future for TaskFuture<F> {
         // SAFETY: see `PinnedDrop` above: the header outlives the future.
         let header = unsafe { this.header.as_ref() };
         let mut future = this.future;
-        if future.is_none() {
+        if future.as_mut().as_pin_mut().is_none() {
             // A delivered request waits for the tasks it cancelled down the chain.
             return poll_drain(header, cx);
         }
