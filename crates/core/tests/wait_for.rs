@@ -5,6 +5,7 @@ mod common;
 
 use std::future::pending;
 use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -148,8 +149,10 @@ fn wait_for_a_task_that_suppresses_gives_its_value_after_its_clean_up() {
     on_both(|_| async {
         let log = Arc::new(Mutex::new(Vec::new()));
         let l = log.clone();
+        let ready = Arc::new(AtomicUsize::new(0));
+        let r1 = ready.clone();
         let task = spawn(async move {
-            match catch_cancel(pending::<u32>()).await {
+            match catch_cancel(waiting(r1)).await {
                 Ok(v) => v,
                 Err(_) => {
                     yield_now().await;
@@ -160,6 +163,7 @@ fn wait_for_a_task_that_suppresses_gives_its_value_after_its_clean_up() {
             }
         });
         let handle = task.handle();
+        until(&ready, 1).await;
         let res = wait_for(task, Duration::from_millis(20)).await;
         log.lock().unwrap().push("wait_for returned");
         assert_eq!(res.map(|r| r.unwrap()), Ok(7));
@@ -178,9 +182,11 @@ fn wait_for_a_task_that_suppresses_gives_its_value_after_its_clean_up() {
 fn timeout_on_a_task_that_suppresses_gives_the_value_to_the_work() {
     on_both(|_| async {
         let log = Arc::new(Mutex::new(Vec::new()));
+        let ready = Arc::new(AtomicUsize::new(0));
         let make = |log: Arc<Mutex<Vec<&'static str>>>| {
+            let ready = ready.clone();
             spawn(async move {
-                match catch_cancel(pending::<u32>()).await {
+                match catch_cancel(waiting(ready)).await {
                     Ok(v) => v,
                     Err(_) => {
                         sleep(Duration::from_millis(1)).await;
@@ -191,9 +197,12 @@ fn timeout_on_a_task_that_suppresses_gives_the_value_to_the_work() {
                 }
             })
         };
-        let direct = timeout(Duration::from_millis(10), make(log.clone())).await;
+        let task = make(log.clone());
+        until(&ready, 1).await;
+        let direct = timeout(Duration::from_millis(10), task).await;
         assert_eq!(direct.map(|r| r.unwrap()), Ok(5));
         let task = make(log.clone());
+        until(&ready, 2).await;
         let l = log.clone();
         let wrapped = timeout(Duration::from_millis(10), async move {
             let v = task.await.unwrap();
@@ -223,8 +232,10 @@ fn a_reraise_among_the_awaited_tasks_gives_elapsed_after_every_clean_up() {
     on_both(|_| async {
         let log = Arc::new(Mutex::new(Vec::new()));
         let (l1, l2) = (log.clone(), log.clone());
+        let ready = Arc::new(AtomicUsize::new(0));
+        let (r1, r2) = (ready.clone(), ready.clone());
         let suppresses = spawn(async move {
-            match catch_cancel(pending::<u32>()).await {
+            match catch_cancel(waiting(r1)).await {
                 Ok(v) => v,
                 Err(_) => {
                     yield_now().await;
@@ -235,7 +246,7 @@ fn a_reraise_among_the_awaited_tasks_gives_elapsed_after_every_clean_up() {
             }
         });
         let reraises = spawn(async move {
-            match catch_cancel(pending::<u32>()).await {
+            match catch_cancel(waiting(r2)).await {
                 Ok(v) => v,
                 Err(c) => {
                     yield_now().await;
@@ -256,6 +267,7 @@ fn a_reraise_among_the_awaited_tasks_gives_elapsed_after_every_clean_up() {
         });
         let shielded_handle = shielded.handle();
         let (h1, h2) = (suppresses.handle(), reraises.handle());
+        until(&ready, 2).await;
         let res = timeout(Duration::from_millis(10), async move {
             let shield = ferrio_core::shield(shielded);
             let both = ferrio_core::gather(vec![suppresses, reraises]);
@@ -281,4 +293,23 @@ fn a_reraise_among_the_awaited_tasks_gives_elapsed_after_every_clean_up() {
             Some(TaskOutcome::Returned)
         ));
     });
+}
+
+/// Counts itself in, then waits forever: a task awaiting it inside a catch region
+/// is known to have registered the region.
+async fn waiting(ready: Arc<AtomicUsize>) -> u32 {
+    ready.fetch_add(1, Ordering::SeqCst);
+    pending::<u32>().await
+}
+
+/// Yields until `n` tasks counted themselves in; fails after 10 s.
+async fn until(ready: &AtomicUsize, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while ready.load(Ordering::SeqCst) < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the tasks never started"
+        );
+        yield_now().await;
+    }
 }
