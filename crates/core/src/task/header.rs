@@ -645,9 +645,7 @@ fn drop_inner<F>(future: Pin<&mut Option<F>>) -> Option<Box<dyn std::any::Any + 
     let mut future = future;
     // Through `&mut` (a shared `&Option<F>` would be a read of a self-referential
     // future that may still hold borrows into itself).
-    if future.as_mut().as_pin_mut().is_none() {
-        return None;
-    }
+    future.as_mut().as_pin_mut()?;
     catch_unwind(AssertUnwindSafe(|| future.set(None))).err()
 }
 
