@@ -200,14 +200,21 @@ impl Registry {
         self.walk(|e| {
             let header = e.header();
             if header.id == id && header.is_alive() {
-                found = Some(header.request_cancel().then(|| e.waker.clone()));
+                found = Some(
+                    header
+                        .request_cancel()
+                        .then(|| (e.waker.clone(), header as *const Header)),
+                );
                 return false;
             }
             true
         });
         // Found, and the request took effect (the task had not finished first).
         match found.flatten() {
-            Some(w) => {
+            Some((w, header)) => {
+                // SAFETY: the waker `w` holds a reference on the task (its
+                // allocation, or the main task's `Arc`), which keeps the header alive.
+                unsafe { &*header }.wake_region();
                 w.wake();
                 true
             }

@@ -212,8 +212,12 @@ impl Runner {
     }
 
     /// Like [`run`](Runner::run), but Ctrl-C (SIGINT) is always listened for and
-    /// returned as `Err(Interrupted)` after the main future was cancelled (dropped),
-    /// instead of a panic.
+    /// returned as `Err(Interrupted)` after the main task ended cancelled, instead
+    /// of a panic. As asyncio's `Runner`, the first Ctrl-C cancels the main task: a
+    /// [`catch_cancel`](crate::catch_cancel) region in it receives the request and
+    /// may clean up with awaits, then re-raise (`Err(Interrupted)`) or suppress it
+    /// and return its value (`Ok`); without a region the main future is dropped at
+    /// its await. A second Ctrl-C stops it at once.
     ///
     /// ```no_run
     /// let runner = ferrio::Runner::new();
@@ -256,19 +260,44 @@ impl Runner {
         };
         #[cfg(feature = "tracing")]
         let main = crate::task_span::at(main, caller);
-        let main = async move {
+        // asyncio's Runner: the first Ctrl-C cancels the main task (a catch region
+        // in it receives the request, cleans up, then re-raises or suppresses); a
+        // second one stops it at once. A main that ends cancelled after a Ctrl-C is
+        // reported as `Interrupted` (asyncio's `KeyboardInterrupt`).
+        let interrupted = std::cell::Cell::new(false);
+        let main = async {
             if !listen_for_ctrl_c {
                 return Ok(main.await);
             }
-            // `or` polls the main future first, so a value that is ready wins over a
-            // Ctrl-C that arrives at the same moment.
-            futures_lite::future::or(async { Ok(main.await) }, async {
-                crate::signal::unhandled_ctrl_c().await;
-                Err(Interrupted)
+            let me = ferrio_core::current_task().map(|t| t.id);
+            let mut main = std::pin::pin!(main);
+            let mut ctrl_c = std::pin::pin!(crate::signal::unhandled_ctrl_c());
+            std::future::poll_fn(|cx| {
+                // The main future first, so a value that is ready wins over a
+                // Ctrl-C that arrives at the same moment.
+                if let std::task::Poll::Ready(value) = main.as_mut().poll(cx) {
+                    return std::task::Poll::Ready(Ok(value));
+                }
+                while ctrl_c.as_mut().poll(cx).is_ready() {
+                    if interrupted.replace(true) {
+                        return std::task::Poll::Ready(Err(Interrupted));
+                    }
+                    match me {
+                        Some(me) => {
+                            ferrio_core::Handle::current().cancel_task(me);
+                            ctrl_c.set(crate::signal::unhandled_ctrl_c());
+                        }
+                        None => return std::task::Poll::Ready(Err(Interrupted)),
+                    }
+                }
+                std::task::Poll::Pending
             })
             .await
         };
-        self.runtime.try_block_on_at(main, caller)
+        match self.runtime.try_block_on_at(main, caller) {
+            Err(MainCancelled) if interrupted.get() => Ok(Err(Interrupted)),
+            out => out,
+        }
     }
 
     /// A handle to this runner's runtime, usable from any thread: spawn onto it or

@@ -130,6 +130,50 @@ fn child() {
             }
             println!("still alive");
         }
+        Some("caught_by_main") => {
+            // The multi-thread flavour here; the others run on the single-thread one.
+            let runner = ferrio::Runner::builder()
+                .multi_thread()
+                .worker_threads(2)
+                .build()
+                .unwrap();
+            let result = runner.run_until_interrupt(async {
+                ferrio::yield_now().await;
+                println!("ready");
+                match ferrio::catch_cancel(ferrio::sleep(Duration::from_secs(3600))).await {
+                    Ok(()) => println!("not reached"),
+                    Err(cancelled) => {
+                        // Clean-up that awaits, then the cancellation goes on out.
+                        ferrio::sleep(Duration::from_millis(5)).await;
+                        println!("main cleaned up");
+                        cancelled.reraise::<()>().await
+                    }
+                }
+            });
+            println!("result: {result:?}");
+            println!("after: {}", runner.run(async { 5 }));
+        }
+        Some("suppressed_by_main") => {
+            let runner = ferrio::Runner::builder()
+                .ctrl_c(Some(true))
+                .build()
+                .unwrap();
+            let value = runner.run(async {
+                ferrio::yield_now().await;
+                println!("ready");
+                match ferrio::catch_cancel(ferrio::sleep(Duration::from_secs(3600))).await {
+                    Ok(()) => 0,
+                    Err(_) => {
+                        ferrio::sleep(Duration::from_millis(5)).await;
+                        let me = ferrio::TaskHandle::current().unwrap();
+                        assert_eq!(me.uncancel(), 0);
+                        println!("main suppressed");
+                        9
+                    }
+                }
+            });
+            println!("run returned {value}");
+        }
         Some(other) => panic!("unknown scenario {other}"),
     }
 }
@@ -250,4 +294,32 @@ fn run_leaves_an_ignored_sigint_alone() {
         "{stdout}"
     );
     assert!(stdout.contains("still ignored: true"), "{stdout}");
+}
+
+/// Ctrl-C reaches a catch region in main (asyncio's Runner cancels the main task):
+/// main cleans up with awaits and re-raises, and the run reports `Interrupted`.
+#[test]
+fn ctrl_c_is_delivered_to_a_catch_region_in_main() {
+    if child_scenario().is_some() {
+        return;
+    }
+    let (success, stdout, stderr) = interrupt_child("caught_by_main");
+    assert!(success, "{stdout}\n{stderr}");
+    let cleaned = stdout.find("main cleaned up").expect(&stdout);
+    let result = stdout.find("result: Err(Interrupted)").expect(&stdout);
+    assert!(cleaned < result, "{stdout}");
+    assert!(stdout.contains("after: 5"), "{stdout}");
+}
+
+/// A main that catches the Ctrl-C and suppresses it returns its value (asyncio's
+/// `run` raises `KeyboardInterrupt` only when main ends cancelled).
+#[test]
+fn a_main_that_suppresses_ctrl_c_returns_its_value() {
+    if child_scenario().is_some() {
+        return;
+    }
+    let (success, stdout, stderr) = interrupt_child("suppressed_by_main");
+    assert!(success, "{stdout}\n{stderr}");
+    assert!(stdout.contains("main suppressed"), "{stdout}");
+    assert!(stdout.contains("run returned 9"), "{stdout}");
 }

@@ -190,6 +190,17 @@ impl<F: Future> FutureSet<F> {
         futures.iter_mut().filter_map(Option::take).collect()
     }
 
+    #[cold]
+    fn queue_all_pending(&mut self) {
+        for index in 0..self.first_poll_cursor.min(self.len()) {
+            if slot(&mut self.futures, index).is_some()
+                && !self.shared.slots[index].queued.swap(true, Ordering::AcqRel)
+            {
+                let _ = self.shared.ready.push(index);
+            }
+        }
+    }
+
     fn next_ready_index(&mut self) -> Option<usize> {
         if self.first_poll_cursor < self.len() {
             let index = self.first_poll_cursor;
@@ -227,6 +238,11 @@ impl<F: Future> FutureSet<F> {
             return Poll::Ready(());
         }
         self.register_owner(cx.waker());
+        if crate::task::propagate::is_probing() {
+            // An expired timeout probes its work: every child that waits is reached,
+            // so every task awaited here is cancelled, not only the woken ones.
+            self.queue_all_pending();
+        }
         let budget = self.len();
         let mut polled = 0;
         while let Some(index) = self.next_ready_index() {

@@ -95,7 +95,7 @@ impl<T> Future for Shield<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let poll = Pin::new(&mut self.task).poll(cx);
+        let poll = crate::task::propagate::unprobed(|| Pin::new(&mut self.task).poll(cx));
         // Never counts as awaited: a cancellation that drops the shield leaves the
         // task running.
         self.task.unmark_awaited();

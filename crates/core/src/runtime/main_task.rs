@@ -18,11 +18,14 @@ use std::thread::Thread;
 
 use super::context::{self, Role};
 use super::shared::{Scheduler, Shared};
-use crate::task::Header;
+use crate::task::header::{IN_REGION, PENDING};
+use crate::task::{propagate, Header};
 
 /// The error of [`Runtime::try_block_on`](crate::Runtime::try_block_on): the main
 /// task was cancelled (asyncio's `run` raises `CancelledError` then). Its future was
-/// dropped at its current await; its destructors ran.
+/// dropped at its current await (its destructors ran, the tasks it awaited were
+/// cancelled and ended first), or a [`catch_cancel`](crate::task::catch_cancel)
+/// region in it received the request, cleaned up and re-raised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MainCancelled;
 
@@ -55,6 +58,9 @@ pub(crate) enum MainWake {
 pub(crate) struct MainTask {
     pub(crate) header: Header,
     pub(crate) wake: MainWake,
+    /// A delivered request dropped the main future (kept here: reading the pinned
+    /// future itself would make a shared reference to a self-referential value).
+    dropped: AtomicBool,
 }
 
 impl MainTask {
@@ -67,6 +73,7 @@ impl MainTask {
         let main = Arc::new(MainTask {
             header: Header::new(shared, None, location),
             wake,
+            dropped: AtomicBool::new(false),
         });
         let shard = context::with_ctx(|ctx| match ctx {
             Some(c) if c.holds(&**shared) => c.registry_shard(),
@@ -81,29 +88,57 @@ impl MainTask {
         main
     }
 
-    /// Polls the main future once (or drops it, if a cancel was requested).
+    /// Polls the main future once, delivering a pending cancel request as for a
+    /// spawned task: to the innermost catch region, or (with none) by dropping the
+    /// future at its await, cancelling the tasks it awaited and waiting for them.
     /// `Some` when it is done.
     pub(crate) fn poll<F: Future>(
         &self,
         mut future: Pin<&mut Option<F>>,
         cx: &mut Context<'_>,
     ) -> Option<Result<F::Output, MainCancelled>> {
-        if self.header.cancel_pending() {
-            future.set(None);
+        let header = &self.header;
+        if self.dropped.load(Ordering::Relaxed) {
+            // Delivered: inner clean-up first, then `block_on` reports the cancel.
+            return header
+                .poll_main_drain(cx)
+                .is_ready()
+                .then_some(Err(MainCancelled));
+        }
+        let (poll, start) = header.begin_main_poll();
+        if start & PENDING != 0 && start & IN_REGION == 0 {
+            let message = header.message();
+            self.dropped.store(true, Ordering::Relaxed);
+            let ((), drained) = propagate::dropping(message, || future.set(None));
+            drop(poll);
+            if !drained.is_empty() {
+                header.shared().lock().draining = drained;
+                return header
+                    .poll_main_drain(cx)
+                    .is_ready()
+                    .then_some(Err(MainCancelled));
+            }
+            header.decide_cancelled();
             return Some(Err(MainCancelled));
         }
-        let polled = {
-            let _poll = self.header.begin_main_poll();
-            future
-                .as_mut()
-                .as_pin_mut()
-                .expect("the main future is polled only until it completes")
-                .poll(cx)
-        };
+        let polled = future
+            .as_mut()
+            .as_pin_mut()
+            .expect("the main future is polled only until it completes")
+            .poll(cx);
         match polled {
             Poll::Ready(v) => {
                 future.set(None);
-                Some(Ok(v))
+                // Decided before the poll ends: a canceller waiting for this poll
+                // reads the outcome (see `Header::settle_unconfirmed`).
+                let keep = header.decide_value(start);
+                drop(poll);
+                if keep {
+                    Some(Ok(v))
+                } else {
+                    drop(v);
+                    Some(Err(MainCancelled))
+                }
             }
             Poll::Pending => None,
         }

@@ -521,8 +521,10 @@ impl Handle {
     }
 
     /// Requests the cancellation of the live task `id` of this runtime, the main
-    /// task of `block_on` included, and wakes it: its future is dropped at its
-    /// current await. Returns `false` when no live task has that id.
+    /// task of `block_on` included, and wakes it: its innermost
+    /// [`catch_cancel`](crate::task::catch_cancel) region receives the request, or,
+    /// with none, its future is dropped at its current await. Returns `false` when
+    /// no live task has that id.
     ///
     /// ```
     /// # ferrio_core::Runtime::new().unwrap().block_on(async {

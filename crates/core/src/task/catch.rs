@@ -55,9 +55,12 @@ use super::shared::{DoneWaiter, TaskShared};
 /// [`TaskHandle::current`](crate::TaskHandle::current), which brings
 /// [`cancelling`](crate::TaskHandle::cancelling) back down.
 ///
-/// Regions nest: the innermost one being awaited gets the request. A region polled
-/// outside a task (the main future of `block_on`) never receives one. A
-/// [`shield`](crate::shield)ed task awaited inside a region is not cancelled by it.
+/// Regions nest: the innermost one being awaited gets the request. The main future
+/// of `block_on` is a task too: a request to it ([`Handle::cancel_task`](crate::Handle::cancel_task),
+/// the facade's Ctrl-C) reaches its regions the same way; after a re-raise
+/// `try_block_on` gives `Err(MainCancelled)`. A region polled outside any task
+/// never receives one. A [`shield`](crate::shield)ed task awaited inside a region
+/// is not cancelled by it.
 ///
 /// # Examples
 ///
@@ -196,8 +199,8 @@ impl Cancelled {
     ///
     /// # Panics
     ///
-    /// When polled outside a task (for instance in the main future of `block_on`),
-    /// which has nothing to end.
+    /// When polled outside a task (outside any runtime's `block_on`), which has
+    /// nothing to end.
     pub fn reraise<T>(self) -> Reraise<T> {
         Reraise {
             cancelled: Some(self),

@@ -66,7 +66,8 @@ pub enum TaskOutcome {
 
 impl TaskHandle {
     /// The handle of the task being polled on this thread (asyncio's
-    /// `current_task()`); `None` outside a task (in the main future of `block_on`).
+    /// `current_task()`), the main task of `block_on` included; `None` outside any
+    /// task.
     pub fn current() -> Option<TaskHandle> {
         current_header().map(|header| TaskHandle {
             shared: header.shared(),

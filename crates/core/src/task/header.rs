@@ -268,10 +268,19 @@ impl Header {
         shared
     }
 
-    /// A cancel request is pending (made and not yet delivered): the main task of
-    /// `block_on`, which has no catch regions, reads it before each poll.
-    pub(crate) fn cancel_pending(&self) -> bool {
-        self.cancel.load(Ordering::SeqCst) & PENDING != 0
+    /// After a request was accepted: wakes the innermost catch region when the task
+    /// has one (a combinator may poll only the child that was woken), besides the
+    /// task itself, which the caller wakes. The caller keeps the header alive.
+    pub(crate) fn wake_region(&self) {
+        if self.cancel.load(Ordering::SeqCst) & IN_REGION == 0 {
+            return;
+        }
+        if let Some(waker) = self
+            .shared_if_any()
+            .and_then(|s| s.lock().innermost_region_waker())
+        {
+            waker.wake();
+        }
     }
 
     /// Requests cancellation without a message, waking nothing: shutdown and the
@@ -393,6 +402,30 @@ impl Header {
         }
     }
 
+    /// Decides the outcome of a poll that returned a value; `start` is the word the
+    /// poll began with. A request made before this poll, or from where the task
+    /// could not be running, wins over the value; one that raced this very poll
+    /// from outside loses (its `cancel()` then answers false). Returns whether the
+    /// value is kept.
+    #[inline]
+    pub(crate) fn decide_value(&self, start: u32) -> bool {
+        let word = self.decide(|cur| {
+            if cur & PENDING == 0 {
+                0
+            } else if start & PENDING != 0 || cur & CONFIRMED != 0 {
+                OUT_CANCELLED
+            } else {
+                REJECTED
+            }
+        });
+        !matches!(word, Some(word) if word & OUT_CANCELLED != 0)
+    }
+
+    /// Decides that the task ends cancelled, unless the outcome was decided.
+    pub(crate) fn decide_cancelled(&self) {
+        self.decide(|_| OUT_CANCELLED);
+    }
+
     /// The cancellation message recorded for this task, if any.
     pub(crate) fn message(&self) -> Option<Arc<str>> {
         self.shared_if_any().and_then(|s| s.lock().message.clone())
@@ -494,19 +527,50 @@ pub(crate) fn current_snapshot() -> Option<TaskSnapshot> {
 /// `current_task()`/`all_tasks()` with its state and poll count.
 impl Header {
     /// Marks the start of a poll of the main future; the guard marks its end.
-    pub(crate) fn begin_main_poll(&self) -> MainPollGuard<'_> {
-        self.state.store(RUNNING, Ordering::Relaxed);
+    /// Returns the cancellation word the poll begins with; with catch regions, tells
+    /// them whether they may take a request in this poll (as for a spawned task).
+    pub(crate) fn begin_main_poll(&self) -> (MainPollGuard<'_>, u32) {
+        // SeqCst store, then load: as in `TaskFuture::poll` (see `settle_unconfirmed`).
+        self.state.swap(RUNNING, Ordering::SeqCst);
+        let start = self.cancel.load(Ordering::SeqCst);
+        if start & IN_REGION != 0 {
+            note_regions(self, start);
+        }
         self.polls
             .store(self.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         let prev = CURRENT_TASK.with(|c| c.replace(self));
-        MainPollGuard { header: self, prev }
+        (MainPollGuard { header: self, prev }, start)
     }
 
-    /// The main future is gone: it leaves the registry.
+    /// The main future is gone: its outcome is published (cancelled if nothing was
+    /// decided: it was dropped by a panic or a shutdown) and it leaves the registry.
     pub(crate) fn finish_main(&self) {
-        self.state.store(FINISHED, Ordering::Relaxed);
+        self.decide(|_| {
+            if std::thread::panicking() {
+                OUT_PANICKED
+            } else {
+                OUT_CANCELLED
+            }
+        });
+        self.state.store(FINISHED, Ordering::Release);
         self.alive.store(false, Ordering::Release);
+        if self.shared_if_any().is_some() {
+            let word = self.cancel.load(Ordering::SeqCst);
+            self.shared().complete(word);
+        }
         self.rt().registry.remove(self);
+    }
+
+    /// The main task waits for the tasks its delivered request cancelled down the
+    /// chain: `Ready` once they all ended (its outcome is then decided: cancelled).
+    pub(crate) fn poll_main_drain(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(shared) = self.shared_if_any() {
+            if shared.poll_draining(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        self.decide(|_| OUT_CANCELLED);
+        Poll::Ready(())
     }
 }
 
@@ -577,10 +641,10 @@ impl<F> TaskFuture<F> {
 
 /// Drops the inner future, containing a panicking destructor.
 fn drop_inner<F>(future: Pin<&mut Option<F>>) -> Option<Box<dyn std::any::Any + Send>> {
-    if future.is_none() {
-        return None;
-    }
     let mut future = future;
+    // Through `&mut` (a shared `&Option<F>` would be a read of a self-referential
+    // future that may still hold borrows into itself).
+    future.as_mut().as_pin_mut()?;
     catch_unwind(AssertUnwindSafe(|| future.set(None))).err()
 }
 
@@ -592,7 +656,7 @@ impl<F: Future> Future for TaskFuture<F> {
         // SAFETY: see `PinnedDrop` above: the header outlives the future.
         let header = unsafe { this.header.as_ref() };
         let mut future = this.future;
-        if future.is_none() {
+        if future.as_mut().as_pin_mut().is_none() {
             // A delivered request waits for the tasks it cancelled down the chain.
             return poll_drain(header, cx);
         }
@@ -630,49 +694,61 @@ impl<F: Future> Future for TaskFuture<F> {
                 Poll::Pending
             }
             Ok(Poll::Ready(value)) => {
-                let destructor_panic = drop_inner(future);
-                if let Some(panic) = destructor_panic {
-                    header.decide(|_| OUT_PANICKED);
-                    header.state.store(FINISHED, Ordering::Release);
-                    return Poll::Ready(Err(panicked(header, panic)));
+                if let Some(panic) = drop_inner(future) {
+                    drop(value);
+                    return end_with_panic(header, start, panic);
                 }
-                // A request made before this poll, or from where the task could not
-                // be running, wins over the value; one that raced this very poll
-                // from outside loses (its `cancel()` then answers false).
-                let word = header.decide(|cur| {
-                    if cur & PENDING == 0 {
-                        0
-                    } else if start & PENDING != 0 || cur & CONFIRMED != 0 {
-                        OUT_CANCELLED
-                    } else {
-                        REJECTED
-                    }
-                });
+                let keep = header.decide_value(start);
                 header.state.store(FINISHED, Ordering::Release);
-                match word {
-                    Some(word) if word & OUT_CANCELLED != 0 => {
-                        drop(value);
-                        Poll::Ready(Err(TaskError::Cancelled(Cancelled {
-                            message: header.message(),
-                        })))
-                    }
-                    _ => Poll::Ready(Ok(value)),
+                if keep {
+                    Poll::Ready(Ok(value))
+                } else {
+                    drop(value);
+                    Poll::Ready(Err(TaskError::Cancelled(Cancelled {
+                        message: header.message(),
+                    })))
                 }
             }
             Err(panic) => {
                 // The destructor's own panic, if any, is secondary: keep the first.
                 drop(drop_inner(future));
-                header.decide(|cur| {
-                    if cur & PENDING != 0 && start & PENDING == 0 && cur & CONFIRMED == 0 {
-                        OUT_PANICKED | REJECTED
-                    } else {
-                        OUT_PANICKED
-                    }
-                });
-                header.state.store(FINISHED, Ordering::Release);
-                Poll::Ready(Err(panicked(header, panic)))
+                end_with_panic(header, start, panic)
             }
         }
+    }
+}
+
+/// Ends a task whose poll (or whose future's destructor) panicked. A request that
+/// stood before the poll began, or was confirmed during it, and was not delivered to
+/// a catch region has already been answered `true`: the task ends cancelled and the
+/// panic is reported as never retrieved, so the answer stays the truth. A request
+/// that merely raced the poll from outside loses (answer `false`, the panic is the
+/// outcome).
+#[cold]
+fn end_with_panic<T>(
+    header: &Header,
+    start: u32,
+    panic: Box<dyn std::any::Any + Send>,
+) -> Poll<Result<T, TaskError>> {
+    let word = header.decide(|cur| {
+        if cur & PENDING == 0 {
+            OUT_PANICKED
+        } else if start & PENDING != 0 || cur & CONFIRMED != 0 {
+            OUT_CANCELLED
+        } else {
+            OUT_PANICKED | REJECTED
+        }
+    });
+    header.state.store(FINISHED, Ordering::Release);
+    match word {
+        Some(word) if word & OUT_CANCELLED != 0 => {
+            // Dropped armed: the payload reports itself (stderr or the hook).
+            drop(armed_payload(header, panic));
+            Poll::Ready(Err(TaskError::Cancelled(Cancelled {
+                message: header.message(),
+            })))
+        }
+        _ => Poll::Ready(Err(panicked(header, panic))),
     }
 }
 
@@ -700,9 +776,9 @@ fn deliver<F, T>(
         propagate::dropping(message.clone(), || drop_inner(future))
     };
     if let Some(panic) = panic {
-        header.decide(|_| OUT_PANICKED);
-        header.state.store(FINISHED, Ordering::Release);
-        return Poll::Ready(Err(panicked(header, panic)));
+        // The request was pending when this poll began: it stands (the destructor's
+        // panic is reported, not returned).
+        return end_with_panic(header, PENDING, panic);
     }
     if !drained.is_empty() {
         header.shared().lock().draining = drained;
@@ -728,8 +804,9 @@ fn poll_drain<T>(header: &Header, cx: &mut Context<'_>) -> Poll<Result<T, TaskEr
     })))
 }
 
-fn panicked(header: &Header, payload: Box<dyn std::any::Any + Send>) -> TaskError {
-    let payload = PanicPayload::new(
+/// The payload of a task's panic, armed to report itself if nobody retrieves it.
+fn armed_payload(header: &Header, payload: Box<dyn std::any::Any + Send>) -> PanicPayload {
+    PanicPayload::new(
         payload,
         Some(UnretrievedPanic {
             id: header.id,
@@ -737,7 +814,11 @@ fn panicked(header: &Header, payload: Box<dyn std::any::Any + Send>) -> TaskErro
             location: header.location,
             hook: header.rt().panic_hook.clone(),
         }),
-    );
+    )
+}
+
+fn panicked(header: &Header, payload: Box<dyn std::any::Any + Send>) -> TaskError {
+    let payload = armed_payload(header, payload);
     if let Some(shared) = header.shared_if_any() {
         shared.lock().panic_message = payload.message().map(Arc::from);
     }

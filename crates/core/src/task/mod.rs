@@ -38,8 +38,16 @@
 //!   task, `cancel()` waits for that poll to end and the value it returns wins
 //!   (answer `false`); from inside a task it does not wait when the target is itself
 //!   waiting in a `cancel()` (two tasks cancelling each other), and the request then
-//!   wins over the value. Each accepted request counts in
-//!   [`TaskHandle::cancelling`]; [`TaskHandle::uncancel`] takes one back.
+//!   wins over the value. A poll that panics is decided by the same rule: a request
+//!   that stood before it (or was confirmed) and was not delivered to a region makes
+//!   the task end cancelled, its panic reported as never retrieved; one that lost
+//!   the race leaves the panic as the outcome (answer `false`). Each accepted
+//!   request counts in [`TaskHandle::cancelling`]; [`TaskHandle::uncancel`] takes
+//!   one back.
+//! - **The main task** of `block_on` follows the same machine: a request
+//!   ([`Handle::cancel_task`](crate::Handle::cancel_task), the facade's Ctrl-C)
+//!   reaches its catch regions, and when it ends cancelled `try_block_on` gives
+//!   [`MainCancelled`](crate::MainCancelled).
 //! - **Delivery** happens at the start of the task's next poll, that is at an await:
 //!   code between two awaits is never interrupted, and a task woken and cancelled at
 //!   the same time does not run past its await.
@@ -58,14 +66,29 @@
 //!   the expired timeout) then waits until those tasks ended: inner clean-up first.
 //!   Outside such a drop, dropping a `Task` detaches it, as asyncio keeps a task
 //!   running when its reference goes.
+//! - **Timeouts.** An expired [`timeout`](crate::timeout)/[`wait_for`](crate::wait_for)
+//!   whose work has catch regions in the task delivers to them (its own region,
+//!   just outside, gets a re-raise). Otherwise it polls the work once more while
+//!   *probing*: every unfinished [`Task`] that poll reaches is cancelled instead of
+//!   dropped, and the timeout waits for them; if all of them suppressed the request
+//!   and returned values, the work runs on with those values and its result is
+//!   returned (asyncio's `wait_for` on a task that catches and returns); if one ended
+//!   cancelled, the work is dropped at its await and `Err(Elapsed)` returned.
+//! - **Task groups.** A child failure cancels the siblings and interrupts the body:
+//!   [`TaskGroup::scope`](crate::combinators::TaskGroup::scope) with a request the
+//!   scope's own region catches; a group from `TaskGroup::new()` only at a catch
+//!   region the creating task opened after `new()` (the interruption is addressed to
+//!   that region alone, so it never drops a task), taken back by `join`.
 //! - **Shield.** [`shield`](crate::shield) never counts its task as awaited, so a
-//!   cancellation of the waiter leaves the task running.
+//!   cancellation of the waiter (or a timeout's probe) leaves the task running.
 //! - **Commit.** [`commit`] makes the rest of a task uncancellable (how a scheduled
 //!   callback decides to run), so `cancel()` answers `false` from then on.
 //!
 //! Cost: a task that uses none of this pays one word and one null pointer in its
-//! header and one atomic swap per poll; handles, messages, callbacks and regions
-//! allocate the task's shared part on first use.
+//! header, one atomic swap and one load per poll and one compare-and-swap when it
+//! completes; handles, messages, callbacks and regions allocate the task's shared
+//! part on first use. An awaited task's `Pending` checks one thread-local (the
+//! timeout probe).
 
 mod catch;
 mod error;
@@ -205,8 +228,11 @@ impl<T> Task<T> {
     /// thread), `cancel` then waits for that poll to end: if it finished the task,
     /// the value wins and the answer is `false`. Called from inside a task it does
     /// not wait (two tasks cancelling each other must not deadlock): the request
-    /// stands and wins over the value that poll may return. A panic is still
-    /// reported as a panic.
+    /// stands and wins over the value that poll may return. The same rule decides
+    /// a poll that panics: a request that stood before it (or was confirmed during
+    /// it) and was not delivered to a catch region makes the task end cancelled, and
+    /// the panic is reported as never retrieved; one that lost the race (answer
+    /// `false`) leaves the panic as the outcome.
     pub fn cancel(&self) -> bool {
         self.header().cancel_request(None)
     }
@@ -259,30 +285,47 @@ impl<T> Task<T> {
         if self.output.is_some() || self.consumed {
             return Poll::Ready(());
         }
+        match self.poll_raw(cx) {
+            Poll::Ready(out) => {
+                self.output = Some(out);
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Polls the task itself (its output not yet taken nor stored).
+    #[inline]
+    fn poll_raw(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
         let raw = self
             .raw
             .as_mut()
             .expect("the raw task lives as long as the handle");
         match Pin::new(raw).poll(cx) {
-            Poll::Ready(out) => {
-                self.output = Some(match out {
-                    Some(Ok(value)) => Ok(value),
-                    Some(Err(TaskError::Panicked(mut payload))) => {
-                        payload.disarm();
-                        Err(TaskError::Panicked(payload))
-                    }
-                    Some(Err(TaskError::Cancelled(c))) => Err(TaskError::Cancelled(c)),
-                    // The future was dropped before it finished (shutdown).
-                    None => Err(TaskError::Cancelled(Cancelled {
-                        message: self.header().message(),
-                    })),
-                });
-                Poll::Ready(())
-            }
+            Poll::Ready(Some(Ok(value))) => Poll::Ready(Ok(value)),
+            Poll::Ready(out) => Poll::Ready(Err(self.task_error(out))),
             Poll::Pending => {
                 self.awaited = true;
+                // An expired timeout probing its work cancels the tasks it awaits.
+                propagate::on_awaited_pending(self.header());
                 Poll::Pending
             }
+        }
+    }
+
+    #[cold]
+    fn task_error(&self, out: Option<Result<T, TaskError>>) -> TaskError {
+        match out {
+            Some(Err(TaskError::Panicked(mut payload))) => {
+                payload.disarm();
+                TaskError::Panicked(payload)
+            }
+            Some(Err(TaskError::Cancelled(c))) => TaskError::Cancelled(c),
+            Some(Ok(_)) => unreachable!("values are handled by the caller"),
+            // The future was dropped before it finished (shutdown).
+            None => TaskError::Cancelled(Cancelled {
+                message: self.header().message(),
+            }),
         }
     }
 
@@ -327,13 +370,17 @@ impl<T> Future for Task<T> {
             !self.consumed,
             "a Task was polled after it returned its result"
         );
-        match self.poll_ready(cx) {
-            Poll::Ready(()) => {
-                self.consumed = true;
-                Poll::Ready(self.output.take().expect("poll_ready stored the output"))
-            }
-            Poll::Pending => Poll::Pending,
-        }
+        // Stored by `poll_ready` (a combinator looked first), or straight from the
+        // task: the value is moved once.
+        let out = match self.output.take() {
+            Some(out) => out,
+            None => match self.poll_raw(cx) {
+                Poll::Ready(out) => out,
+                Poll::Pending => return Poll::Pending,
+            },
+        };
+        self.consumed = true;
+        Poll::Ready(out)
     }
 }
 

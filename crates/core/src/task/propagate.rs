@@ -9,7 +9,7 @@
 //!
 //! [`Task`]: crate::Task
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use super::header::Header;
@@ -89,4 +89,84 @@ pub(crate) fn cancel_into_context(header: &Header, message: Option<Arc<str>>) {
             d.cancelled.push(waiter);
         }
     });
+}
+
+thread_local! {
+    /// While a timeout probes its expired inner work: the task that polls it (or a
+    /// non-null sentinel outside a task). Null otherwise.
+    static PROBING: Cell<*const Header> = const { Cell::new(std::ptr::null()) };
+    /// The tasks the current probe cancelled.
+    static PROBED: RefCell<Vec<DoneWaiter>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A non-null pointer that is no header: the owner of a probe outside any task.
+const NO_TASK: *const Header = std::ptr::dangling();
+
+/// Restores the enclosing probe when [`probing`] ends, even by unwinding.
+struct RestoreProbe(*const Header, Vec<DoneWaiter>);
+
+impl Drop for RestoreProbe {
+    fn drop(&mut self) {
+        let _ = PROBING.try_with(|p| p.set(self.0));
+        let outer = std::mem::take(&mut self.1);
+        let _ = PROBED.try_with(|p| *p.borrow_mut() = outer);
+    }
+}
+
+/// Polls a timeout's expired inner work once (`poll_it`) so that every unfinished
+/// [`Task`](crate::Task) it is awaiting, and that this poll reaches, is cancelled
+/// (no message) instead of dropped: asyncio's timeout cancels the task at its
+/// await, and what the awaited tasks then return (a value if they suppress the
+/// cancellation) flows back into the work. Returns what `poll_it` returned and the
+/// cancelled tasks, to wait for.
+pub(crate) fn probing<R>(poll_it: impl FnOnce() -> R) -> (R, Vec<DoneWaiter>) {
+    let owner = super::header::current_header().map_or(NO_TASK, |h| h as *const Header);
+    let outer_owner = PROBING.with(|p| p.replace(owner));
+    let outer = PROBED.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    let restore = RestoreProbe(outer_owner, outer);
+    let out = poll_it();
+    let mine = PROBED.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    drop(restore);
+    (out, mine)
+}
+
+/// Runs `poll_it` outside any probe: what [`shield`](crate::shield) protects.
+pub(crate) fn unprobed<R>(poll_it: impl FnOnce() -> R) -> R {
+    let outer = PROBING.with(|p| p.replace(std::ptr::null()));
+    struct Back(*const Header);
+    impl Drop for Back {
+        fn drop(&mut self) {
+            let _ = PROBING.try_with(|p| p.set(self.0));
+        }
+    }
+    let _back = Back(outer);
+    poll_it()
+}
+
+/// Whether a probe is polling on this thread, for the task that polls it: sets of
+/// futures then poll every child, not only the woken ones.
+pub(crate) fn is_probing() -> bool {
+    let owner = PROBING.try_with(Cell::get).unwrap_or(std::ptr::null());
+    !owner.is_null()
+        && owner == super::header::current_header().map_or(NO_TASK, |h| h as *const Header)
+}
+
+/// An awaited task's poll returned `Pending`: inside a probe of the task polling it,
+/// it is cancelled and recorded.
+#[inline]
+pub(crate) fn on_awaited_pending(header: &Header) {
+    if PROBING.try_with(|p| !p.get().is_null()).unwrap_or(false) {
+        probe_cancel(header);
+    }
+}
+
+#[cold]
+fn probe_cancel(header: &Header) {
+    if !is_probing() {
+        return;
+    }
+    let shared = header.shared();
+    shared.cancel(None);
+    let waiter = DoneWaiter::new(shared);
+    let _ = PROBED.try_with(|p| p.borrow_mut().push(waiter));
 }

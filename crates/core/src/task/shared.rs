@@ -62,6 +62,9 @@ pub(crate) struct Inner {
     /// Tasks a delivered request cancelled down the await chain, awaited before the
     /// task ends cancelled.
     pub(crate) draining: Vec<DoneWaiter>,
+    /// A region that a task group interrupts (its body's catch point): it resolves
+    /// to `Err(Cancelled)` at its next poll; nothing else of the task is touched.
+    interrupted_region: Option<u64>,
 }
 
 impl Inner {
@@ -92,6 +95,7 @@ impl TaskShared {
                 regions: Vec::new(),
                 next_region: 0,
                 draining: Vec::new(),
+                interrupted_region: None,
             }),
         }
     }
@@ -311,12 +315,61 @@ impl TaskShared {
         Some(id)
     }
 
+    /// A task group's child failed: interrupts the group's body (asyncio cancels the
+    /// task that runs `async with TaskGroup()`) when its innermost catch region was
+    /// opened since `base` (inside the body). Only that region is told: it resolves
+    /// to `Err(Cancelled)` at its next poll, and if it ends first the interruption
+    /// vanishes with it, so a task without such a region is never dropped by it. The
+    /// request counts in `cancelling()` until the group takes it back. Returns
+    /// whether a region was interrupted.
+    pub(crate) fn interrupt_region_since(&self, base: u64) -> bool {
+        let waker = {
+            let mut inner = self.lock();
+            let Some(header) = self.header(&inner) else {
+                return false;
+            };
+            let Some((id, waker)) = inner.regions.last().cloned() else {
+                return false;
+            };
+            if id < base || inner.interrupted_region.is_some() {
+                return false;
+            }
+            let mut cur = header.cancel.load(Ordering::SeqCst);
+            loop {
+                if cur & DONE != 0 {
+                    return false;
+                }
+                match header.cancel.compare_exchange_weak(
+                    cur,
+                    cur + COUNT_ONE,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                ) {
+                    Ok(_) => break,
+                    Err(actual) => cur = actual,
+                }
+            }
+            inner.interrupted_region = Some(id);
+            waker
+        };
+        waker.wake();
+        true
+    }
+
     /// At each poll of region `id`: takes a pending request if `id` is the innermost
     /// region, and refreshes its waker otherwise.
     pub(crate) fn region_check(&self, id: u64, waker: &Waker) -> Option<Delivery> {
         let mut inner = self.lock();
         let header = self.header(&inner)?;
         let innermost = inner.regions.last().is_some_and(|(last, _)| *last == id);
+        if innermost && inner.interrupted_region == Some(id) {
+            inner.interrupted_region = None;
+            inner.regions.pop();
+            if inner.regions.is_empty() {
+                header.cancel.fetch_and(!IN_REGION, Ordering::SeqCst);
+            }
+            return Some(Delivery { message: None });
+        }
         if innermost
             && header.cancel.load(Ordering::SeqCst) & PENDING != 0
             && self.deliverable.swap(false, Ordering::Relaxed)
@@ -347,6 +400,9 @@ impl TaskShared {
             return;
         };
         inner.regions.remove(position);
+        if inner.interrupted_region == Some(id) {
+            inner.interrupted_region = None;
+        }
         if inner.regions.is_empty() {
             self.deliverable.store(false, Ordering::Relaxed);
             if let Some(header) = self.header(&inner) {

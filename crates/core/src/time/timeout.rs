@@ -9,7 +9,7 @@ use pin_project_lite::pin_project;
 
 use super::sleep::far_future;
 use super::{sleep, sleep_until, Sleep};
-use crate::task::header::current_header;
+use crate::task::header::{current_header, OUT_CANCELLED};
 use crate::task::propagate;
 use crate::task::shared::{DoneWaiter, TaskShared};
 
@@ -43,6 +43,14 @@ impl From<Elapsed> for std::io::Error {
 /// cancels the task: if the work catches it and produces a value, that value is
 /// returned; if it re-raises, the timeout gives `Err(Elapsed)` and its caller goes
 /// on (the request is taken back, asyncio's `uncancel`).
+///
+/// Otherwise the tasks the work is awaiting are cancelled at its await (not
+/// [`shield`](crate::shield)ed ones) and the timeout waits for them: if every one
+/// of them catches the cancellation, takes it back and returns a value, those
+/// values flow back into the work, which runs on (with no deadline) and whose value
+/// is returned (asyncio 3.12's `wait_for`, `async with timeout(): return await
+/// fut`); if one of them ends cancelled, the work is dropped and `Err(Elapsed)`
+/// returned.
 ///
 /// # Panics
 ///
@@ -94,8 +102,9 @@ pub fn timeout_none<F: Future>(future: F) -> Timeout<F> {
 /// asyncio's `wait_for(aw, timeout)`, with asyncio's argument order: runs `future`
 /// for at most `duration`; on expiry cancels it and waits for it to finish, then
 /// gives `Err(Elapsed)` (asyncio's `TimeoutError`). Awaiting a [`Task`](crate::Task)
-/// this way cancels the task on expiry. Same as [`timeout`] with its arguments
-/// swapped.
+/// this way cancels the task on expiry; if the task catches the cancellation,
+/// takes it back and returns a value, `wait_for` returns `Ok` with that value once
+/// its clean-up finished. Same as [`timeout`] with its arguments swapped.
 ///
 /// # Examples
 ///
@@ -129,6 +138,14 @@ pin_project! {
         // Expired with catch regions inside: the timeout's own region, just outside
         // them, where a re-raised request comes back.
         region: Option<(Arc<TaskShared>, u64)>,
+        // Expired: the tasks the inner work awaited, cancelled by the probe and not
+        // yet ended; the work is not polled meanwhile (it waits at its await).
+        probed: Option<Vec<DoneWaiter>>,
+        // One of the probed tasks ended cancelled: the work is then dropped.
+        probe_cancelled: bool,
+        // Expired, and every probed task suppressed its cancellation: the work runs
+        // on, without a deadline, and its value is returned.
+        expired: bool,
     }
 
     impl<F> PinnedDrop for Timeout<F> {
@@ -150,6 +167,9 @@ impl<F> Timeout<F> {
             draining: None,
             base: None,
             region: None,
+            probed: None,
+            probe_cancelled: false,
+            expired: false,
         }
     }
 
@@ -194,6 +214,31 @@ impl<F: Future> Future for Timeout<F> {
             *this.draining = None;
             return Poll::Ready(Err(Elapsed(())));
         }
+        if let Some(probed) = this.probed.as_mut() {
+            let cancelled = &mut *this.probe_cancelled;
+            probed.retain_mut(|waiter| match waiter.poll(cx) {
+                Poll::Ready(word) => {
+                    *cancelled |= word & OUT_CANCELLED != 0;
+                    false
+                }
+                Poll::Pending => true,
+            });
+            if !probed.is_empty() {
+                return Poll::Pending;
+            }
+            *this.probed = None;
+            if *this.probe_cancelled {
+                // The cancellation came back out of the work (asyncio: the
+                // `CancelledError` reaches the timeout, which turns it into
+                // `TimeoutError`): the work is dropped at its await.
+                let mut inner = this.future;
+                let ((), drained) = propagate::dropping(None, || inner.set(None));
+                *this.draining = Some(drained);
+                return self_drain(this.draining, cx);
+            }
+            // Every awaited task suppressed it: the work goes on with their values.
+            *this.expired = true;
+        }
         if this.base.is_none() {
             if let Some(header) = current_header() {
                 *this.base = Some(header.shared_if_any().map_or(0, TaskShared::region_base));
@@ -229,7 +274,7 @@ impl<F: Future> Future for Timeout<F> {
             }
             return Poll::Ready(Ok(v));
         }
-        if this.region.is_some() {
+        if this.region.is_some() || *this.expired {
             return Poll::Pending;
         }
         let expired = match this.sleep.as_mut() {
@@ -247,6 +292,23 @@ impl<F: Future> Future for Timeout<F> {
                     return Poll::Pending;
                 }
             }
+        }
+        // Cancel the tasks the inner work awaits, at its await: if they all suppress
+        // the cancellation, their values flow back into the work (asyncio's
+        // `wait_for` on a task that catches and returns).
+        let (polled, probed) = propagate::probing(|| match this.future.as_mut().as_pin_mut() {
+            Some(future) => future.poll(cx),
+            None => unreachable!("checked above"),
+        });
+        if let Poll::Ready(v) = polled {
+            this.future.set(None);
+            return Poll::Ready(Ok(v));
+        }
+        if !probed.is_empty() {
+            *this.probed = Some(probed);
+            *this.probe_cancelled = false;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
         }
         // Cancel the inner work: tasks it awaits are cancelled, and awaited.
         let mut inner = this.future;

@@ -24,6 +24,8 @@ use std::task::{Context, Poll, Waker};
 use futures_lite::FutureExt;
 use slab::Slab;
 
+use crate::task::header::current_header;
+use crate::task::shared::TaskShared;
 use crate::{Task, TaskBuilder, TaskHandle, TaskId};
 
 mod error;
@@ -49,8 +51,18 @@ pub use error::{ChildFailure, FailureKind, GroupClosed, GroupTaskError, TaskGrou
 ///   `!Send` children run on the single-thread loop through
 ///   [`spawn_local`](TaskGroup::spawn_local).
 ///
-/// Unlike asyncio, a failure does not interrupt the code that owns the group: it
-/// learns of it when it awaits [`join`](TaskGroup::join) (or a child's handle).
+/// As in asyncio, the first failure also interrupts the code that owns the group
+/// (the task that called [`new`](TaskGroup::new), until it awaits
+/// [`join`](TaskGroup::join)), where it can be caught: when that task is awaiting a
+/// [`catch_cancel`](crate::task::catch_cancel) region opened after the group was
+/// created, the region resolves to `Err(Cancelled)`; the owner cleans up, goes on
+/// to `join`, which takes the interruption back (asyncio's `uncancel` in
+/// `__aexit__`) and returns the group's error. Without such a region the owner is
+/// not interrupted (dropping its whole future would lose the group's error, which
+/// in asyncio `__aexit__` turns the `CancelledError` into): it learns of the
+/// failure at `join`. If the region re-raises, the owner ends cancelled and the
+/// group, dropped with it, cancels its children. [`TaskGroup::scope`], which owns
+/// the body, interrupts it at any await and also reports the body's own error.
 ///
 /// # Examples
 ///
@@ -89,6 +101,12 @@ struct GroupState<E> {
     owner: Option<TaskHandle>,
     /// The group cancelled the owner (once).
     owner_cancelled: bool,
+    /// The task that created a group with [`TaskGroup::new`] and the first id of the
+    /// catch regions opened after that (inside the body, until `join` is awaited):
+    /// a child failure interrupts such a region.
+    body: Option<(Arc<TaskShared>, u64)>,
+    /// The body's region that the group interrupted, whose request `join` takes back.
+    body_interrupted: Option<Arc<TaskShared>>,
 }
 
 struct ChildEntry {
@@ -134,6 +152,14 @@ impl<E> GroupShared<E> {
                 }
                 _ => None,
             };
+            if owner.is_none() {
+                // Under the group's lock, so `join` (which ends the body) orders with it.
+                if let Some((body, base)) = state.body.take() {
+                    if body.interrupt_region_since(base) {
+                        state.body_interrupted = Some(body);
+                    }
+                }
+            }
             (state.abort(Some(key)), owner)
         };
         let (to_cancel, owner) = to_cancel;
@@ -399,6 +425,12 @@ impl<E: Send + 'static> TaskGroup<E> {
                     join_waker: None,
                     owner: None,
                     owner_cancelled: false,
+                    body: current_header().map(|owner| {
+                        let shared = owner.shared();
+                        let base = shared.region_base();
+                        (shared, base)
+                    }),
+                    body_interrupted: None,
                 }),
             }),
         }
@@ -550,6 +582,8 @@ impl<E: Send + 'static> TaskGroup<E> {
 
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<(), TaskGroupError<E>>> {
         let mut state = self.shared.lock();
+        // The body ended: a failure from now on no longer interrupts the owner.
+        state.body = None;
         if state.live > 0 {
             match &state.join_waker {
                 Some(waker) if waker.will_wake(cx.waker()) => {}
@@ -558,7 +592,15 @@ impl<E: Send + 'static> TaskGroup<E> {
             return Poll::Pending;
         }
         state.phase = Phase::Closed;
-        Poll::Ready(match state.failure.take() {
+        let failure = state.failure.take();
+        let interrupted = state.body_interrupted.take();
+        drop(state);
+        if let Some(owner) = interrupted {
+            // asyncio's `uncancel()` in `__aexit__`: the interruption was the group's,
+            // and what the owner sees is the group's error.
+            owner.uncancel();
+        }
+        Poll::Ready(match failure {
             Some(failure) => Err(failure),
             None => Ok(()),
         })
@@ -577,8 +619,13 @@ impl<E> Drop for TaskGroup<E> {
             let mut state = self.shared.lock();
             let handles = state.abort(None);
             state.phase = Phase::Closed;
-            handles
+            state.body = None;
+            (handles, state.body_interrupted.take())
         };
+        let (to_cancel, interrupted) = to_cancel;
+        if let Some(owner) = interrupted {
+            owner.uncancel();
+        }
         cancel_all(to_cancel);
     }
 }

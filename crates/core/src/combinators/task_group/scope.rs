@@ -53,7 +53,12 @@ impl<E: Send + 'static> TaskGroup<E> {
     {
         let group = TaskGroup::new();
         let owner = TaskHandle::current();
-        group.shared.lock().owner = owner.clone();
+        {
+            let mut state = group.shared.lock();
+            state.owner = owner.clone();
+            // The scope interrupts its body through `owner`, at any await.
+            state.body = None;
+        }
         let outcome = catch_cancel(body(group.spawner())).await;
         // From here on a child failure no longer interrupts the owner.
         let ours = {
