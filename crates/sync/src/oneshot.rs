@@ -332,62 +332,35 @@ impl<T> Future for Closed<'_, T> {
     }
 }
 
-/// The receiver is gone or closed; the value comes back.
-///
-/// # Examples
-///
-/// ```
-/// let (tx, rx) = ferrio_sync::oneshot::channel();
-/// drop(rx);
-/// let err = tx.send(String::from("unread")).unwrap_err();
-/// assert_eq!(err.to_string(), "sending on a closed oneshot channel");
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> SendError<T> {
-    /// The value that was not sent.
-    pub fn into_inner(self) -> T {
-        self.0
-    }
+send_error! {
+    /// The receiver is gone or closed; the value comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ferrio_sync::oneshot::channel();
+    /// drop(rx);
+    /// let err = tx.send(String::from("unread")).unwrap_err();
+    /// assert_eq!(err.to_string(), "sending on a closed oneshot channel");
+    /// ```
+    "sending on a closed oneshot channel"
 }
 
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
+unit_error! {
+    /// The sender dropped without sending (or the value was already received).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::oneshot;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, rx) = oneshot::channel::<u8>();
+    /// drop(tx);
+    /// assert_eq!(rx.await, Err(oneshot::RecvError));
+    /// # });
+    /// ```
+    RecvError: "the oneshot sender dropped without sending"
 }
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sending on a closed oneshot channel")
-    }
-}
-
-impl<T> Error for SendError<T> {}
-
-/// The sender dropped without sending (or the value was already received).
-///
-/// # Examples
-///
-/// ```
-/// use ferrio_sync::oneshot;
-/// # futures_lite::future::block_on(async {
-/// let (tx, rx) = oneshot::channel::<u8>();
-/// drop(tx);
-/// assert_eq!(rx.await, Err(oneshot::RecvError));
-/// # });
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RecvError;
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the oneshot sender dropped without sending")
-    }
-}
-
-impl Error for RecvError {}
 
 /// [`Receiver::try_recv`] found no value.
 ///

@@ -3,42 +3,22 @@
 use std::error::Error;
 use std::fmt;
 
-/// Every receiver is gone; the value comes back.
-///
-/// # Examples
-///
-/// ```
-/// use ferrio_sync::channel;
-/// # futures_lite::future::block_on(async {
-/// let (tx, rx) = channel::bounded(1);
-/// drop(rx);
-/// let err = tx.send("lost?").await.unwrap_err();
-/// assert_eq!(err.into_inner(), "lost?");
-/// # });
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> SendError<T> {
-    /// The value that was not sent.
-    pub fn into_inner(self) -> T {
-        self.0
-    }
+send_error! {
+    /// Every receiver is gone; the value comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::channel;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, rx) = channel::bounded(1);
+    /// drop(rx);
+    /// let err = tx.send("lost?").await.unwrap_err();
+    /// assert_eq!(err.into_inner(), "lost?");
+    /// # });
+    /// ```
+    "sending on a closed channel"
 }
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sending on a closed channel")
-    }
-}
-
-impl<T> Error for SendError<T> {}
 
 /// `try_send` could not send; the value comes back.
 ///
@@ -98,28 +78,21 @@ impl<T> fmt::Display for TrySendError<T> {
 
 impl<T> Error for TrySendError<T> {}
 
-/// Every sender is gone and the channel is empty.
-///
-/// # Examples
-///
-/// ```
-/// use ferrio_sync::channel::{self, RecvError};
-/// # futures_lite::future::block_on(async {
-/// let (tx, rx) = channel::unbounded::<u8>();
-/// drop(tx);
-/// assert_eq!(rx.recv().await, Err(RecvError));
-/// # });
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RecvError;
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("receiving on a closed, empty channel")
-    }
+unit_error! {
+    /// Every sender is gone and the channel is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::channel::{self, RecvError};
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, rx) = channel::unbounded::<u8>();
+    /// drop(tx);
+    /// assert_eq!(rx.recv().await, Err(RecvError));
+    /// # });
+    /// ```
+    RecvError: "receiving on a closed, empty channel"
 }
-
-impl Error for RecvError {}
 
 /// `try_recv` found no value.
 ///
