@@ -49,3 +49,36 @@ macro_rules! unit_error {
         impl ::std::error::Error for $name {}
     };
 }
+
+/// Defines `TryRecvError` with its two variants, `Empty` and `Closed`, each with
+/// its docs and its `Display` message (in braces, after the type's docs).
+macro_rules! try_recv_error {
+    (
+        $(#[$attr:meta])*
+        {
+            $(#[$empty_attr:meta])* Empty: $empty:literal,
+            $(#[$closed_attr:meta])* Closed: $closed:literal $(,)?
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum TryRecvError {
+            $(#[$empty_attr])*
+            Empty,
+            $(#[$closed_attr])*
+            Closed,
+        }
+
+        impl ::std::fmt::Display for TryRecvError {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    Self::Empty => f.write_str($empty),
+                    Self::Closed => f.write_str($closed),
+                }
+            }
+        }
+
+        impl ::std::error::Error for TryRecvError {}
+    };
+}

@@ -16,7 +16,6 @@
 //! # });
 //! ```
 
-use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -362,31 +361,20 @@ unit_error! {
     RecvError: "the oneshot sender dropped without sending"
 }
 
-/// [`Receiver::try_recv`] found no value.
-///
-/// # Examples
-///
-/// ```
-/// use ferrio_sync::oneshot::{self, TryRecvError};
-/// let (_tx, mut rx) = oneshot::channel::<u8>();
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TryRecvError {
-    /// Nothing was sent yet.
-    Empty,
-    /// The sender dropped without sending, or the value was already taken.
-    Closed,
-}
-
-impl fmt::Display for TryRecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Empty => f.write_str("no value sent yet"),
-            Self::Closed => f.write_str("the oneshot sender dropped without sending"),
-        }
+try_recv_error! {
+    /// [`Receiver::try_recv`] found no value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::oneshot::{self, TryRecvError};
+    /// let (_tx, mut rx) = oneshot::channel::<u8>();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// ```
+    {
+        /// Nothing was sent yet.
+        Empty: "no value sent yet",
+        /// The sender dropped without sending, or the value was already taken.
+        Closed: "the oneshot sender dropped without sending",
     }
 }
-
-impl Error for TryRecvError {}

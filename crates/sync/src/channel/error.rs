@@ -94,33 +94,22 @@ unit_error! {
     RecvError: "receiving on a closed, empty channel"
 }
 
-/// `try_recv` found no value.
-///
-/// # Examples
-///
-/// ```
-/// use ferrio_sync::channel::{self, TryRecvError};
-/// let (tx, rx) = channel::unbounded::<u8>();
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
-/// drop(tx);
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TryRecvError {
-    /// The channel is empty for now.
-    Empty,
-    /// Every sender is gone and the channel is empty.
-    Closed,
-}
-
-impl fmt::Display for TryRecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Empty => f.write_str("channel is empty"),
-            Self::Closed => f.write_str("receiving on a closed, empty channel"),
-        }
+try_recv_error! {
+    /// `try_recv` found no value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::channel::{self, TryRecvError};
+    /// let (tx, rx) = channel::unbounded::<u8>();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
+    {
+        /// The channel is empty for now.
+        Empty: "channel is empty",
+        /// Every sender is gone and the channel is empty.
+        Closed: "receiving on a closed, empty channel",
     }
 }
-
-impl Error for TryRecvError {}
