@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use crate::Rt;
 
@@ -22,80 +21,22 @@ impl<R: Rt> WithAsyncChannel<R> {
 }
 
 impl<R: Rt> Rt for WithAsyncChannel<R> {
+    mpmc_channel!(async_channel);
+
     type Task<T: Send + 'static> = R::Task<T>;
-    type Sender<T: Send + 'static> = async_channel::Sender<T>;
-    type Receiver<T: Send + 'static> = async_channel::Receiver<T>;
-    type SharedReceiver<T: Send + 'static> = async_channel::Receiver<T>;
     type Mutex<T: Send + 'static> = R::Mutex<T>;
     type Guard<'a, T: Send + 'static> = R::Guard<'a, T>;
     type Listener = R::Listener;
     type Stream = R::Stream;
 
-    fn name(&self) -> &'static str {
-        self.name
-    }
-
-    fn block_on<F>(&self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        self.inner.block_on(future)
-    }
-
-    fn spawn<F>(future: F) -> Self::Task<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        R::spawn(future)
-    }
-
-    fn spawn_detached<F>(future: F)
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        R::spawn_detached(future)
-    }
-
-    fn yield_now() -> impl Future<Output = ()> + Send {
-        R::yield_now()
-    }
-
-    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static {
-        R::sleep(duration)
-    }
-
-    fn to_thread<T, F>(f: F) -> impl Future<Output = T> + Send + 'static
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        R::to_thread(f)
-    }
-
-    fn channel<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
-        async_channel::bounded(capacity)
-    }
-
-    fn shared_channel<T: Send + 'static>(
-        capacity: usize,
-    ) -> (Self::Sender<T>, Self::SharedReceiver<T>) {
-        async_channel::bounded(capacity)
-    }
-
-    async fn send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) {
-        if tx.send(value).await.is_err() {
-            panic!("bench channel: every receiver is gone");
-        }
-    }
-
-    async fn recv<T: Send + 'static>(rx: &mut Self::Receiver<T>) -> Option<T> {
-        rx.recv().await.ok()
-    }
-
-    async fn recv_shared<T: Send + 'static>(rx: &Self::SharedReceiver<T>) -> Option<T> {
-        rx.recv().await.ok()
+    ambient! {
+        name(self) => self.name,
+        block_on(self, future) => self.inner.block_on(future),
+        spawn(future) => R::spawn(future),
+        spawn_detached(future) => R::spawn_detached(future),
+        yield_now() => R::yield_now(),
+        sleep(duration) => R::sleep(duration),
+        to_thread(f) => R::to_thread(f),
     }
 
     fn mutex<T: Send + 'static>(value: T) -> Self::Mutex<T> {

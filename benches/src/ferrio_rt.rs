@@ -1,11 +1,6 @@
 //! ferrio through its public API: `ferrio::Runner` (both flavours, with the reactor),
 //! and a bare `ferrio_core` single-thread runtime as a labelled extra.
 
-use std::future::Future;
-use std::io;
-use std::net::SocketAddr;
-use std::time::Duration;
-
 use crate::{Expect, Rt, MT_WORKERS};
 
 enum Inner {
@@ -83,114 +78,23 @@ impl Ferrio {
 
 impl Rt for Ferrio {
     type Task<T: Send + 'static> = Expect<ferrio::Task<T>>;
-    type Sender<T: Send + 'static> = ferrio::sync::channel::Sender<T>;
-    type Receiver<T: Send + 'static> = ferrio::sync::channel::Receiver<T>;
-    type SharedReceiver<T: Send + 'static> = ferrio::sync::channel::Receiver<T>;
-    type Mutex<T: Send + 'static> = ferrio::sync::Mutex<T>;
-    type Guard<'a, T: Send + 'static> = ferrio::sync::MutexGuard<'a, T>;
-    type Listener = ferrio::net::TcpListener;
-    type Stream = ferrio::net::TcpStream;
+    mpmc_channel!(ferrio::sync::channel);
+    async_mutex!(ferrio::sync);
+    tcp!(ferrio::net);
 
-    fn name(&self) -> &'static str {
-        self.name
-    }
-
-    fn block_on<F>(&self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let main = async move { Expect::new(ferrio::spawn(future)).await };
-        match &self.inner {
-            Inner::Runner(runner) => runner.run(main),
-            Inner::Core(runtime) => runtime.block_on(main),
-        }
-    }
-
-    fn spawn<F>(future: F) -> Self::Task<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Expect::new(ferrio::spawn(future))
-    }
-
-    fn spawn_detached<F>(future: F)
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        ferrio::spawn(future).detach();
-    }
-
-    fn yield_now() -> impl Future<Output = ()> + Send {
-        ferrio::yield_now()
-    }
-
-    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static {
-        ferrio::sleep(duration)
-    }
-
-    fn to_thread<T, F>(f: F) -> impl Future<Output = T> + Send + 'static
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        Expect::new(ferrio::to_thread(f))
-    }
-
-    fn channel<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
-        ferrio::sync::channel::bounded(capacity)
-    }
-
-    fn shared_channel<T: Send + 'static>(
-        capacity: usize,
-    ) -> (Self::Sender<T>, Self::SharedReceiver<T>) {
-        ferrio::sync::channel::bounded(capacity)
-    }
-
-    async fn send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) {
-        if tx.send(value).await.is_err() {
-            panic!("bench channel: every receiver is gone");
-        }
-    }
-
-    async fn recv<T: Send + 'static>(rx: &mut Self::Receiver<T>) -> Option<T> {
-        rx.recv().await.ok()
-    }
-
-    async fn recv_shared<T: Send + 'static>(rx: &Self::SharedReceiver<T>) -> Option<T> {
-        rx.recv().await.ok()
-    }
-
-    fn mutex<T: Send + 'static>(value: T) -> Self::Mutex<T> {
-        ferrio::sync::Mutex::new(value)
-    }
-
-    fn lock<T: Send + 'static>(
-        mutex: &Self::Mutex<T>,
-    ) -> impl Future<Output = Self::Guard<'_, T>> + Send + '_ {
-        mutex.lock()
-    }
-
-    async fn bind_local() -> io::Result<Self::Listener> {
-        ferrio::net::TcpListener::bind("127.0.0.1:0").await
-    }
-
-    fn local_addr(listener: &Self::Listener) -> SocketAddr {
-        listener
-            .local_addr()
-            .expect("a bound listener has an address")
-    }
-
-    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
-        let (stream, _) = listener.accept().await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    }
-
-    async fn connect(addr: SocketAddr) -> io::Result<Self::Stream> {
-        let stream = ferrio::net::TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
+    ambient! {
+        name(self) => self.name,
+        block_on(self, future) => {
+            let main = async move { Expect::new(ferrio::spawn(future)).await };
+            match &self.inner {
+                Inner::Runner(runner) => runner.run(main),
+                Inner::Core(runtime) => runtime.block_on(main),
+            }
+        },
+        spawn(future) => Expect::new(ferrio::spawn(future)),
+        spawn_detached(future) => ferrio::spawn(future).detach(),
+        yield_now() => ferrio::yield_now(),
+        sleep(duration) => ferrio::sleep(duration),
+        to_thread(f) => Expect::new(ferrio::to_thread(f)),
     }
 }

@@ -24,6 +24,9 @@ use criterion::measurement::WallTime;
 use criterion::BenchmarkGroup;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 
+#[macro_use]
+mod rt_parts;
+
 mod async_channel_on;
 mod ferrio_rt;
 mod runtimes;

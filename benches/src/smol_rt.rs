@@ -6,7 +6,6 @@
 //! where the executor runs (one load and a borrow flag per spawn).
 
 use std::cell::RefCell;
-use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -22,91 +21,18 @@ thread_local! {
 macro_rules! smol_common {
     () => {
         type Task<T: Send + 'static> = smol::Task<T>;
-        type Sender<T: Send + 'static> = async_channel::Sender<T>;
-        type Receiver<T: Send + 'static> = async_channel::Receiver<T>;
-        type SharedReceiver<T: Send + 'static> = async_channel::Receiver<T>;
-        type Mutex<T: Send + 'static> = async_lock::Mutex<T>;
-        type Guard<'a, T: Send + 'static> = async_lock::MutexGuard<'a, T>;
-        type Listener = smol::net::TcpListener;
-        type Stream = smol::net::TcpStream;
+        mpmc_channel!(async_channel);
+        async_mutex!(async_lock);
+        tcp!(smol::net);
 
-        fn spawn_detached<F>(future: F)
-        where
-            F: std::future::Future<Output = ()> + Send + 'static,
-        {
-            Self::spawn(future).detach();
-        }
-
-        fn yield_now() -> impl std::future::Future<Output = ()> + Send {
-            smol::future::yield_now()
+        ambient! {
+            spawn_detached(future) => Self::spawn(future).detach(),
+            yield_now() => smol::future::yield_now(),
+            to_thread(f) => blocking::unblock(f),
         }
 
         async fn sleep(duration: std::time::Duration) {
             smol::Timer::after(duration).await;
-        }
-
-        fn to_thread<T, F>(f: F) -> impl std::future::Future<Output = T> + Send + 'static
-        where
-            F: FnOnce() -> T + Send + 'static,
-            T: Send + 'static,
-        {
-            blocking::unblock(f)
-        }
-
-        fn channel<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
-            async_channel::bounded(capacity)
-        }
-
-        fn shared_channel<T: Send + 'static>(
-            capacity: usize,
-        ) -> (Self::Sender<T>, Self::SharedReceiver<T>) {
-            async_channel::bounded(capacity)
-        }
-
-        async fn send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) {
-            if tx.send(value).await.is_err() {
-                panic!("bench channel: every receiver is gone");
-            }
-        }
-
-        async fn recv<T: Send + 'static>(rx: &mut Self::Receiver<T>) -> Option<T> {
-            rx.recv().await.ok()
-        }
-
-        async fn recv_shared<T: Send + 'static>(rx: &Self::SharedReceiver<T>) -> Option<T> {
-            rx.recv().await.ok()
-        }
-
-        fn mutex<T: Send + 'static>(value: T) -> Self::Mutex<T> {
-            async_lock::Mutex::new(value)
-        }
-
-        fn lock<T: Send + 'static>(
-            mutex: &Self::Mutex<T>,
-        ) -> impl std::future::Future<Output = Self::Guard<'_, T>> + Send + '_ {
-            mutex.lock()
-        }
-
-        async fn bind_local() -> std::io::Result<Self::Listener> {
-            smol::net::TcpListener::bind("127.0.0.1:0").await
-        }
-
-        fn local_addr(listener: &Self::Listener) -> std::net::SocketAddr {
-            listener
-                .local_addr()
-                .expect("a bound listener has an address")
-        }
-
-        async fn accept(listener: &Self::Listener) -> std::io::Result<Self::Stream> {
-            let (stream, _) = listener.accept().await?;
-            stream.set_nodelay(true)?;
-            Ok(stream)
-        }
-
-        async fn connect(addr: std::net::SocketAddr) -> std::io::Result<Self::Stream> {
-            let stream = smol::net::TcpStream::connect(addr).await?;
-            stream.set_nodelay(true)?;
-            Ok(stream)
         }
     };
 }
@@ -147,30 +73,18 @@ impl Drop for Smol1t {
 impl Rt for Smol1t {
     smol_common!();
 
-    fn name(&self) -> &'static str {
-        "smol-1t"
-    }
-
-    fn block_on<F>(&self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let task = self.executor.spawn(future);
-        smol::block_on(self.executor.run(task))
-    }
-
-    fn spawn<F>(future: F) -> Self::Task<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        LOCAL.with_borrow(|local| {
+    ambient! {
+        name(self) => "smol-1t",
+        block_on(self, future) => {
+            let task = self.executor.spawn(future);
+            smol::block_on(self.executor.run(task))
+        },
+        spawn(future) => LOCAL.with_borrow(|local| {
             local
                 .as_ref()
                 .expect("smol-1t: spawn outside Smol1t::block_on")
                 .spawn(future)
-        })
+        }),
     }
 }
 
@@ -222,28 +136,14 @@ impl Drop for Smol2t {
 impl Rt for Smol2t {
     smol_common!();
 
-    fn name(&self) -> &'static str {
-        "smol-2t"
-    }
-
-    fn block_on<F>(&self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        smol::block_on(self.executor.spawn(future))
-    }
-
-    fn spawn<F>(future: F) -> Self::Task<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        SHARED.with_borrow(|shared| {
+    ambient! {
+        name(self) => "smol-2t",
+        block_on(self, future) => smol::block_on(self.executor.spawn(future)),
+        spawn(future) => SHARED.with_borrow(|shared| {
             shared
                 .as_ref()
                 .expect("smol-2t: spawn outside the executor's threads")
                 .spawn(future)
-        })
+        }),
     }
 }

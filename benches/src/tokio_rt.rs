@@ -2,11 +2,9 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use futures_lite::io::{AsyncRead, AsyncWrite};
 
@@ -90,53 +88,19 @@ impl Rt for Tokio {
     // the usual tokio way to fan out.
     type SharedReceiver<T: Send + 'static> =
         Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<T>>>;
-    type Mutex<T: Send + 'static> = tokio::sync::Mutex<T>;
-    type Guard<'a, T: Send + 'static> = tokio::sync::MutexGuard<'a, T>;
-    type Listener = tokio::net::TcpListener;
-    type Stream = TokioStream;
+    async_mutex!(tokio::sync);
+    tcp!(tokio::net as TokioStream);
 
-    fn name(&self) -> &'static str {
-        self.name
-    }
-
-    fn block_on<F>(&self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        self.runtime
-            .block_on(async move { Expect::new(tokio::spawn(future)).await })
-    }
-
-    fn spawn<F>(future: F) -> Self::Task<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Expect::new(tokio::spawn(future))
-    }
-
-    fn spawn_detached<F>(future: F)
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        drop(tokio::spawn(future));
-    }
-
-    fn yield_now() -> impl Future<Output = ()> + Send {
-        tokio::task::yield_now()
-    }
-
-    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static {
-        tokio::time::sleep(duration)
-    }
-
-    fn to_thread<T, F>(f: F) -> impl Future<Output = T> + Send + 'static
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        Expect::new(tokio::task::spawn_blocking(f))
+    ambient! {
+        name(self) => self.name,
+        block_on(self, future) => self
+            .runtime
+            .block_on(async move { Expect::new(tokio::spawn(future)).await }),
+        spawn(future) => Expect::new(tokio::spawn(future)),
+        spawn_detached(future) => drop(tokio::spawn(future)),
+        yield_now() => tokio::task::yield_now(),
+        sleep(duration) => tokio::time::sleep(duration),
+        to_thread(f) => Expect::new(tokio::task::spawn_blocking(f)),
     }
 
     fn channel<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
@@ -164,37 +128,5 @@ impl Rt for Tokio {
 
     async fn recv_shared<T: Send + 'static>(rx: &Self::SharedReceiver<T>) -> Option<T> {
         rx.lock().await.recv().await
-    }
-
-    fn mutex<T: Send + 'static>(value: T) -> Self::Mutex<T> {
-        tokio::sync::Mutex::new(value)
-    }
-
-    fn lock<T: Send + 'static>(
-        mutex: &Self::Mutex<T>,
-    ) -> impl Future<Output = Self::Guard<'_, T>> + Send + '_ {
-        mutex.lock()
-    }
-
-    async fn bind_local() -> io::Result<Self::Listener> {
-        tokio::net::TcpListener::bind("127.0.0.1:0").await
-    }
-
-    fn local_addr(listener: &Self::Listener) -> SocketAddr {
-        listener
-            .local_addr()
-            .expect("a bound listener has an address")
-    }
-
-    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
-        let (stream, _) = listener.accept().await?;
-        stream.set_nodelay(true)?;
-        Ok(TokioStream(stream))
-    }
-
-    async fn connect(addr: SocketAddr) -> io::Result<Self::Stream> {
-        let stream = tokio::net::TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(TokioStream(stream))
     }
 }

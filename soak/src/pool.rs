@@ -8,13 +8,15 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrio::executor_pool::{Death, Job, ProcessPool, ProcessPoolError, Registry};
 
 use crate::report::{runner, Budget, Report};
+
+#[path = "../../test-support/kill_storm.rs"]
+mod kill_storm;
+use kill_storm::Storm;
 
 /// Appends `"<n>\n"` to the file at the path (one O_APPEND write) and returns n.
 const RECORD: Job<(String, u64), u64> = Job::new("record");
@@ -68,7 +70,10 @@ fn round(number: u64, quota: usize) -> Report {
         .max_tasks_per_child(quota)
         .build()
         .expect("the pool is built");
-    let storm = Storm::start(pool.clone());
+    let storm = Storm::start({
+        let pool = pool.clone();
+        move || pool.worker_pids()
+    });
     let runner = runner(number, 2);
     let deadline = Instant::now() + ROUND_LIMIT;
     let results = runner.run(async {
@@ -147,75 +152,4 @@ fn round(number: u64, quota: usize) -> Report {
     drop(runner);
     let _ = std::fs::remove_dir_all(&dir);
     report
-}
-
-/// A thread that SIGKILLs half the new workers as soon as it sees them, and a
-/// random worker every ~10 ms.
-struct Storm {
-    stop: Arc<AtomicBool>,
-    kills: Arc<AtomicU64>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Storm {
-    fn start(pool: ProcessPool) -> Storm {
-        let stop = Arc::new(AtomicBool::new(false));
-        let kills = Arc::new(AtomicU64::new(0));
-        let thread = {
-            let (stop, kills) = (Arc::clone(&stop), Arc::clone(&kills));
-            std::thread::spawn(move || {
-                let mut seen = HashSet::new();
-                let mut next_random_kill = Instant::now();
-                while !stop.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_micros(200));
-                    let pids = pool.worker_pids();
-                    let mut victims: Vec<u32> = pids
-                        .iter()
-                        .copied()
-                        .filter(|pid| seen.insert(*pid) && fastrand::bool())
-                        .collect();
-                    if Instant::now() >= next_random_kill && !pids.is_empty() {
-                        next_random_kill =
-                            Instant::now() + Duration::from_millis(fastrand::u64(5..15));
-                        victims.push(pids[fastrand::usize(..pids.len())]);
-                    }
-                    for pid in victims {
-                        if is_live_child(pid) {
-                            // SAFETY: kill(2) only sends a signal; the pid is a live,
-                            // unreaped child of this process (checked just above).
-                            if unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) } == 0 {
-                                kills.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                    }
-                }
-            })
-        };
-        Storm {
-            stop,
-            kills,
-            thread,
-        }
-    }
-
-    fn stop(self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = self.thread.join();
-        self.kills.load(Ordering::Relaxed)
-    }
-}
-
-/// Whether `pid` is a live (not zombie) child of this process: a reaped worker's
-/// pid may already belong to someone else.
-fn is_live_child(pid: u32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    let Some(after) = stat.rfind(')').map(|at| &stat[at + 1..]) else {
-        return false;
-    };
-    let mut fields = after.split_whitespace();
-    let state = fields.next();
-    let ppid = fields.next().and_then(|field| field.parse::<u32>().ok());
-    state != Some("Z") && ppid == Some(std::process::id())
 }

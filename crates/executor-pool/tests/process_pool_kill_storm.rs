@@ -4,11 +4,12 @@
 //! SIGKILL; no job runs twice; the pool serves jobs afterwards.
 
 mod common;
+#[path = "../../../test-support/kill_storm.rs"]
+mod kill_storm;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use ferrio_executor_pool::{Death, ProcessPool, ProcessPoolError};
+use kill_storm::Storm;
 
 fn main() {
     ferrio_executor_pool::init(jobs);
@@ -50,7 +52,10 @@ fn a_kill_storm_loses_no_job_and_leaves_the_pool_serving() {
             .build()
             .unwrap();
 
-        let storm = Storm::start(pool.clone());
+        let storm = Storm::start({
+            let pool = pool.clone();
+            move || pool.worker_pids()
+        });
         let submitted: Vec<_> = (0..JOBS_PER_QUOTA)
             .map(|n| pool.run(RECORD, (log_path.clone(), n)))
             .collect();
@@ -112,91 +117,6 @@ fn a_kill_storm_loses_no_job_and_leaves_the_pool_serving() {
     // A real storm: many workers died, and some of them held a job.
     assert!(total_kills >= 50, "only {total_kills} kills landed");
     assert!(total_killed_jobs > 0, "no kill landed on a running job");
-}
-
-/// A thread that SIGKILLs half the new workers of the pool as soon as it sees them
-/// (most before they are ready), and a random worker every ~10 ms.
-struct Storm {
-    stop: Arc<AtomicBool>,
-    kills: Arc<AtomicU64>,
-    thread: thread::JoinHandle<()>,
-}
-
-impl Storm {
-    fn start(pool: ProcessPool) -> Storm {
-        let stop = Arc::new(AtomicBool::new(false));
-        let kills = Arc::new(AtomicU64::new(0));
-        let thread = {
-            let stop = Arc::clone(&stop);
-            let kills = Arc::clone(&kills);
-            thread::spawn(move || {
-                let mut random = Xorshift(0x9e37_79b9_7f4a_7c15 ^ u64::from(std::process::id()));
-                let mut seen = HashSet::new();
-                let mut next_random_kill = Instant::now();
-                while !stop.load(Ordering::Relaxed) {
-                    thread::sleep(Duration::from_micros(200));
-                    let pids = pool.worker_pids();
-                    let mut victims = Vec::new();
-                    // Half the workers die on sight, most of them while starting.
-                    for &pid in &pids {
-                        if seen.insert(pid) && random.next().is_multiple_of(2) {
-                            victims.push(pid);
-                        }
-                    }
-                    // And every ~10 ms, any worker: idle, busy or retiring.
-                    if Instant::now() >= next_random_kill && !pids.is_empty() {
-                        next_random_kill =
-                            Instant::now() + Duration::from_millis(5 + random.next() % 10);
-                        victims.push(pids[(random.next() % pids.len() as u64) as usize]);
-                    }
-                    for pid in victims {
-                        // Only a live child of ours: a reaped worker's pid may be reused.
-                        if is_live_child(pid) {
-                            // SAFETY: kill(2) only sends a signal; the pid is our child.
-                            if unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) } == 0 {
-                                kills.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                    }
-                }
-            })
-        };
-        Storm {
-            stop,
-            kills,
-            thread,
-        }
-    }
-
-    fn stop(self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap();
-        self.kills.load(Ordering::Relaxed)
-    }
-}
-
-struct Xorshift(u64);
-
-impl Xorshift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-fn is_live_child(pid: u32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    let Some(after) = stat.rfind(')').map(|at| &stat[at + 1..]) else {
-        return false;
-    };
-    let mut fields = after.split_whitespace();
-    let state = fields.next();
-    let ppid = fields.next().and_then(|field| field.parse::<u32>().ok());
-    state != Some("Z") && ppid == Some(std::process::id())
 }
 
 struct Unpark(Thread);

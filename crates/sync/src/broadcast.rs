@@ -487,38 +487,18 @@ impl<T> fmt::Debug for Recv<'_, T> {
     }
 }
 
-/// There is no receiver; the value comes back.
-///
-/// # Examples
-///
-/// ```
-/// let (tx, rx) = ferrio_sync::broadcast::channel(1);
-/// drop(rx);
-/// assert_eq!(tx.send(1).unwrap_err().to_string(), "broadcasting with no receiver");
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> SendError<T> {
-    /// The value that was not sent.
-    pub fn into_inner(self) -> T {
-        self.0
-    }
+send_error! {
+    /// There is no receiver; the value comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ferrio_sync::broadcast::channel(1);
+    /// drop(rx);
+    /// assert_eq!(tx.send(1).unwrap_err().to_string(), "broadcasting with no receiver");
+    /// ```
+    "broadcasting with no receiver"
 }
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("broadcasting with no receiver")
-    }
-}
-
-impl<T> Error for SendError<T> {}
 
 /// Why [`Receiver::recv`] returned no value.
 ///

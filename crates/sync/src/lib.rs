@@ -59,6 +59,9 @@
 //! # });
 //! ```
 
+#[macro_use]
+mod errors;
+
 mod barrier;
 pub mod broadcast;
 mod cancellation;

@@ -16,7 +16,6 @@
 //! # });
 //! ```
 
-use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -332,88 +331,50 @@ impl<T> Future for Closed<'_, T> {
     }
 }
 
-/// The receiver is gone or closed; the value comes back.
-///
-/// # Examples
-///
-/// ```
-/// let (tx, rx) = ferrio_sync::oneshot::channel();
-/// drop(rx);
-/// let err = tx.send(String::from("unread")).unwrap_err();
-/// assert_eq!(err.to_string(), "sending on a closed oneshot channel");
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
+send_error! {
+    /// The receiver is gone or closed; the value comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ferrio_sync::oneshot::channel();
+    /// drop(rx);
+    /// let err = tx.send(String::from("unread")).unwrap_err();
+    /// assert_eq!(err.to_string(), "sending on a closed oneshot channel");
+    /// ```
+    "sending on a closed oneshot channel"
+}
 
-impl<T> SendError<T> {
-    /// The value that was not sent.
-    pub fn into_inner(self) -> T {
-        self.0
+unit_error! {
+    /// The sender dropped without sending (or the value was already received).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::oneshot;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, rx) = oneshot::channel::<u8>();
+    /// drop(tx);
+    /// assert_eq!(rx.await, Err(oneshot::RecvError));
+    /// # });
+    /// ```
+    RecvError: "the oneshot sender dropped without sending"
+}
+
+try_recv_error! {
+    /// [`Receiver::try_recv`] found no value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::oneshot::{self, TryRecvError};
+    /// let (_tx, mut rx) = oneshot::channel::<u8>();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// ```
+    {
+        /// Nothing was sent yet.
+        Empty: "no value sent yet",
+        /// The sender dropped without sending, or the value was already taken.
+        Closed: "the oneshot sender dropped without sending",
     }
 }
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sending on a closed oneshot channel")
-    }
-}
-
-impl<T> Error for SendError<T> {}
-
-/// The sender dropped without sending (or the value was already received).
-///
-/// # Examples
-///
-/// ```
-/// use ferrio_sync::oneshot;
-/// # futures_lite::future::block_on(async {
-/// let (tx, rx) = oneshot::channel::<u8>();
-/// drop(tx);
-/// assert_eq!(rx.await, Err(oneshot::RecvError));
-/// # });
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RecvError;
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the oneshot sender dropped without sending")
-    }
-}
-
-impl Error for RecvError {}
-
-/// [`Receiver::try_recv`] found no value.
-///
-/// # Examples
-///
-/// ```
-/// use ferrio_sync::oneshot::{self, TryRecvError};
-/// let (_tx, mut rx) = oneshot::channel::<u8>();
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TryRecvError {
-    /// Nothing was sent yet.
-    Empty,
-    /// The sender dropped without sending, or the value was already taken.
-    Closed,
-}
-
-impl fmt::Display for TryRecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Empty => f.write_str("no value sent yet"),
-            Self::Closed => f.write_str("the oneshot sender dropped without sending"),
-        }
-    }
-}
-
-impl Error for TryRecvError {}

@@ -24,7 +24,6 @@
 //! # });
 //! ```
 
-use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
@@ -605,58 +604,31 @@ impl<T> fmt::Debug for Closed<'_, T> {
     }
 }
 
-/// There is no receiver; the value comes back unpublished.
-///
-/// # Examples
-///
-/// ```
-/// let (tx, rx) = ferrio_sync::watch::channel(0);
-/// drop(rx);
-/// assert_eq!(tx.send(1).unwrap_err().to_string(), "watch channel has no receiver");
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> SendError<T> {
-    /// The value that was not published.
-    pub fn into_inner(self) -> T {
-        self.0
-    }
+send_error! {
+    /// There is no receiver; the value comes back unpublished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ferrio_sync::watch::channel(0);
+    /// drop(rx);
+    /// assert_eq!(tx.send(1).unwrap_err().to_string(), "watch channel has no receiver");
+    /// ```
+    "watch channel has no receiver"
 }
 
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
+unit_error! {
+    /// Every sender is gone (and, for [`Receiver::changed`], every change was seen).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ferrio_sync::watch::channel(0);
+    /// drop(tx);
+    /// assert_eq!(rx.has_changed(), Err(ferrio_sync::watch::RecvError));
+    /// ```
+    RecvError: "the watch sender is gone"
 }
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("watch channel has no receiver")
-    }
-}
-
-impl<T> Error for SendError<T> {}
-
-/// Every sender is gone (and, for [`Receiver::changed`], every change was seen).
-///
-/// # Examples
-///
-/// ```
-/// let (tx, rx) = ferrio_sync::watch::channel(0);
-/// drop(tx);
-/// assert_eq!(rx.has_changed(), Err(ferrio_sync::watch::RecvError));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RecvError;
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the watch sender is gone")
-    }
-}
-
-impl Error for RecvError {}
 
 /// With the `sink` feature: a watch [`Sender`] is a `Sink` that publishes each value
 /// (never waiting), failing when no receiver is left.

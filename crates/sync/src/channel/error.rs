@@ -3,42 +3,22 @@
 use std::error::Error;
 use std::fmt;
 
-/// Every receiver is gone; the value comes back.
-///
-/// # Examples
-///
-/// ```
-/// use ferrio_sync::channel;
-/// # futures_lite::future::block_on(async {
-/// let (tx, rx) = channel::bounded(1);
-/// drop(rx);
-/// let err = tx.send("lost?").await.unwrap_err();
-/// assert_eq!(err.into_inner(), "lost?");
-/// # });
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> SendError<T> {
-    /// The value that was not sent.
-    pub fn into_inner(self) -> T {
-        self.0
-    }
+send_error! {
+    /// Every receiver is gone; the value comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::channel;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, rx) = channel::bounded(1);
+    /// drop(rx);
+    /// let err = tx.send("lost?").await.unwrap_err();
+    /// assert_eq!(err.into_inner(), "lost?");
+    /// # });
+    /// ```
+    "sending on a closed channel"
 }
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sending on a closed channel")
-    }
-}
-
-impl<T> Error for SendError<T> {}
 
 /// `try_send` could not send; the value comes back.
 ///
@@ -98,56 +78,38 @@ impl<T> fmt::Display for TrySendError<T> {
 
 impl<T> Error for TrySendError<T> {}
 
-/// Every sender is gone and the channel is empty.
-///
-/// # Examples
-///
-/// ```
-/// use ferrio_sync::channel::{self, RecvError};
-/// # futures_lite::future::block_on(async {
-/// let (tx, rx) = channel::unbounded::<u8>();
-/// drop(tx);
-/// assert_eq!(rx.recv().await, Err(RecvError));
-/// # });
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RecvError;
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("receiving on a closed, empty channel")
-    }
-}
-
-impl Error for RecvError {}
-
-/// `try_recv` found no value.
-///
-/// # Examples
-///
-/// ```
-/// use ferrio_sync::channel::{self, TryRecvError};
-/// let (tx, rx) = channel::unbounded::<u8>();
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
-/// drop(tx);
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TryRecvError {
-    /// The channel is empty for now.
-    Empty,
+unit_error! {
     /// Every sender is gone and the channel is empty.
-    Closed,
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::channel::{self, RecvError};
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, rx) = channel::unbounded::<u8>();
+    /// drop(tx);
+    /// assert_eq!(rx.recv().await, Err(RecvError));
+    /// # });
+    /// ```
+    RecvError: "receiving on a closed, empty channel"
 }
 
-impl fmt::Display for TryRecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Empty => f.write_str("channel is empty"),
-            Self::Closed => f.write_str("receiving on a closed, empty channel"),
-        }
+try_recv_error! {
+    /// `try_recv` found no value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_sync::channel::{self, TryRecvError};
+    /// let (tx, rx) = channel::unbounded::<u8>();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
+    {
+        /// The channel is empty for now.
+        Empty: "channel is empty",
+        /// Every sender is gone and the channel is empty.
+        Closed: "receiving on a closed, empty channel",
     }
 }
-
-impl Error for TryRecvError {}
