@@ -32,6 +32,7 @@ impl Storm {
             thread::spawn(move || {
                 let mut random = Xorshift(0x9e37_79b9_7f4a_7c15 ^ u64::from(std::process::id()));
                 let mut seen = HashSet::new();
+                let mut killed = Vec::new();
                 let mut next_random_kill = Instant::now();
                 while !stop.load(Ordering::Relaxed) {
                     thread::sleep(Duration::from_micros(200));
@@ -55,9 +56,24 @@ impl Storm {
                             // unreaped child of this process (checked just above).
                             if unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) } == 0 {
                                 kills.fetch_add(1, Ordering::Relaxed);
+                                killed.push(pid);
                             }
                         }
                     }
+                }
+                // kill(2) returns before its victim is gone: a job written to a
+                // worker killed just before the stop could still reach its pipe and
+                // fail by the kill. Once every victim has exited (its pipes closed),
+                // a job for one of them provably never reaches it and is put back.
+                let settle_by = Instant::now() + Duration::from_secs(30);
+                killed.retain(|&pid| is_live_child(pid));
+                while !killed.is_empty() {
+                    assert!(
+                        Instant::now() < settle_by,
+                        "killed workers still running 30 s after SIGKILL: {killed:?}"
+                    );
+                    thread::sleep(Duration::from_millis(1));
+                    killed.retain(|&pid| is_live_child(pid));
                 }
             })
         };
@@ -68,7 +84,8 @@ impl Storm {
         }
     }
 
-    /// Ends the storm; the number of kills that landed.
+    /// Ends the storm once every worker it killed has exited; the number of kills
+    /// that landed.
     pub fn stop(self) -> u64 {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.join().expect("the kill-storm thread panicked");
