@@ -330,7 +330,7 @@ impl Context {
     /// future's `Context.run`).
     pub fn scope<F: Future>(self, future: F) -> Scoped<F> {
         Scoped {
-            ctx: Some(CtxBox::new(self)),
+            ctx: CtxBox::new(self),
             future,
         }
     }
@@ -397,13 +397,18 @@ impl Drop for Installed {
     }
 }
 
-/// A boxed context whose drop is out of line: the drop glue of every task then
-/// stays one null check, and the code around it stays small enough to inline.
+/// A boxed context, or none (one null pointer), whose drop is out of line: the
+/// drop glue of every task then stays one inlined null check, and the code around
+/// it stays small enough to inline.
 struct CtxBox(Option<Box<Context>>);
 
 impl CtxBox {
     fn new(ctx: Context) -> CtxBox {
         CtxBox(Some(Box::new(ctx)))
+    }
+
+    fn is_none(&self) -> bool {
+        self.0.is_none()
     }
 
     fn get(&mut self) -> &mut Context {
@@ -412,10 +417,17 @@ impl CtxBox {
 }
 
 impl Drop for CtxBox {
-    #[inline(never)]
+    #[inline]
     fn drop(&mut self) {
-        drop(self.0.take());
+        if let Some(ctx) = self.0.take() {
+            drop_context(ctx);
+        }
     }
+}
+
+#[inline(never)]
+fn drop_context(ctx: Box<Context>) {
+    drop(ctx);
 }
 
 pin_project! {
@@ -423,7 +435,7 @@ pin_project! {
     #[must_use = "futures do nothing unless awaited"]
     pub struct Scoped<F> {
         // Boxed: a future that never sees a variable carries one null pointer.
-        ctx: Option<CtxBox>,
+        ctx: CtxBox,
         #[pin]
         future: F,
     }
@@ -434,12 +446,12 @@ impl<F> Scoped<F> {
     #[inline]
     pub(crate) fn copy_current(future: F) -> Scoped<F> {
         Scoped {
-            ctx: current_map().map(|map| {
-                CtxBox::new(Context {
+            ctx: CtxBox(current_map().map(|map| {
+                Box::new(Context {
                     map: Some(map),
                     scope: 0,
                 })
-            }),
+            })),
             future,
         }
     }
@@ -448,12 +460,12 @@ impl<F> Scoped<F> {
 /// Catches the context a `set` created during a poll on the fast path.
 #[cold]
 #[inline(never)]
-fn adopt_current() -> Option<CtxBox> {
+fn adopt_current() -> CtxBox {
     let mine = swap(Slot::default());
-    Some(CtxBox::new(Context {
+    CtxBox::new(Context {
         map: mine.map,
         scope: mine.scope,
-    }))
+    })
 }
 
 impl<F: Future> Future for Scoped<F> {
@@ -462,27 +474,22 @@ impl<F: Future> Future for Scoped<F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        match this.ctx {
-            None if !in_use() => {
-                // The common case: no variable anywhere. Nothing to install; only
-                // a `set` during this poll needs catching (and keeping here).
-                let guard = ClearOnUnwind;
-                let out = this.future.poll(cx);
-                std::mem::forget(guard);
-                if in_use() {
-                    *this.ctx = adopt_current();
-                }
-                out
+        if this.ctx.is_none() && !in_use() {
+            // The common case: no variable anywhere. Nothing to install; only a
+            // `set` during this poll needs catching (and keeping here).
+            let guard = ClearOnUnwind;
+            let out = this.future.poll(cx);
+            std::mem::forget(guard);
+            if in_use() {
+                *this.ctx = adopt_current();
             }
-            ctx => {
-                let ctx = ctx.get_or_insert_with(|| CtxBox::new(Context::default()));
-                let ctx = ctx.get();
-                let guard = Installed::new(ctx);
-                let out = this.future.poll(cx);
-                guard.finish(ctx);
-                out
-            }
+            return out;
         }
+        let ctx = this.ctx.get();
+        let guard = Installed::new(ctx);
+        let out = this.future.poll(cx);
+        guard.finish(ctx);
+        out
     }
 }
 

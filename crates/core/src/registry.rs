@@ -170,6 +170,13 @@ impl Registry {
             let mut slot = 0;
             loop {
                 let inner = lock(&shard.inner);
+                // An empty shard has nothing to visit, however many free slots a
+                // past burst left in its slab (shutdown walks every shard). Checked
+                // under the lock: shutdown's ordering against a racing spawn rests
+                // on it (see `Shared::start`).
+                if inner.entries.is_empty() {
+                    break;
+                }
                 let end = inner.entries.capacity();
                 let (mut visited, mut scanned) = (0, 0);
                 while slot < end && visited < CHUNK && scanned < SCAN {
