@@ -20,8 +20,8 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::pin;
-use std::sync::atomic::{fence, AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{fence, AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
 use std::time::Duration;
 
@@ -33,7 +33,6 @@ use super::main_task::{MainCancelled, MainExit, MainTask, MainWake};
 use super::shared::Shared;
 use super::work::IdleCheck;
 use crate::clock::IdleAction;
-use crate::driver;
 use crate::task::Header;
 
 /// How many tasks run between two looks at the timers and the driver.
@@ -44,16 +43,29 @@ pub(crate) struct LoopQueue {
     pub(crate) injector: ConcurrentQueue<Runnable<Header>>,
     /// The loop is parked in the driver: a wake from another thread must unpark it.
     parked: AtomicBool,
-    /// A `block_on` runs the loop right now.
-    running: AtomicBool,
+    /// Who drives the runtime now: nobody, a `block_on` running the loop, or a
+    /// `Handle::block_on` guest that fires timers and parks in the driver while
+    /// nobody runs the loop.
+    pub(crate) driving: AtomicU8,
+    /// A `block_on` waits for a guest to give the driver back.
+    pub(crate) wanted: AtomicBool,
+    /// Guests waiting while the loop runs elsewhere: woken when it stops, so that
+    /// one of them drives the timers and I/O it waits on.
+    pub(crate) guests: Mutex<Vec<Waker>>,
 }
+
+pub(crate) const FREE: u8 = 0;
+pub(crate) const LOOP: u8 = 1;
+pub(crate) const GUEST: u8 = 2;
 
 impl LoopQueue {
     pub(crate) fn new() -> LoopQueue {
         LoopQueue {
             injector: ConcurrentQueue::unbounded(),
             parked: AtomicBool::new(false),
-            running: AtomicBool::new(false),
+            driving: AtomicU8::new(FREE),
+            wanted: AtomicBool::new(false),
+            guests: Mutex::new(Vec::new()),
         }
     }
 
@@ -108,8 +120,17 @@ impl Drop for LoopExit<'_> {
                 let _ = self.queue.injector.push(r);
             }
         }
-        self.queue.running.store(false, Ordering::Release);
+        self.queue.driving.store(FREE, Ordering::SeqCst);
+        // Guests waiting on timers or I/O now drive them themselves.
+        let guests = std::mem::take(&mut *lock(&self.queue.guests));
+        for g in guests {
+            g.wake();
+        }
     }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub(crate) fn block_on<F: Future>(
@@ -119,10 +140,25 @@ pub(crate) fn block_on<F: Future>(
     location: &'static Location<'static>,
 ) -> Result<F::Output, MainCancelled> {
     let _enter = context::enter(shared, Role::Loop);
-    if queue.running.swap(true, Ordering::AcqRel) {
-        panic!("this single-thread runtime is already running a `block_on` on another thread");
+    loop {
+        match queue
+            .driving
+            .compare_exchange(FREE, LOOP, Ordering::SeqCst, Ordering::SeqCst)
+        {
+            Ok(_) => break,
+            Err(LOOP) => panic!(
+                "this single-thread runtime is already running a `block_on` on another thread"
+            ),
+            Err(_) => {
+                // A `Handle::block_on` guest holds the driver while nobody runs the
+                // loop: it gives it back at its next wake-up.
+                queue.wanted.store(true, Ordering::SeqCst);
+                shared.driver.unpark();
+                std::thread::yield_now();
+            }
+        }
     }
-    let _driver = driver::enter(shared.driver.clone());
+    queue.wanted.store(false, Ordering::SeqCst);
     context::with_ctx(|ctx| {
         let ctx = ctx.expect("the context exists while block_on runs");
         let _exit = LoopExit { ctx, queue };

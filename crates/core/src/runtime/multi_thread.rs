@@ -48,7 +48,7 @@ use super::main_task::{MainCancelled, MainExit, MainTask, MainWake};
 use super::shared::Shared;
 use super::work::IdleCheck;
 use crate::clock::IdleAction;
-use crate::driver::{self, Driver, ThreadParker};
+use crate::driver::{Driver, ThreadParker};
 use crate::task::Header;
 
 const LOCAL_QUEUE: usize = 1024;
@@ -406,7 +406,6 @@ struct Worker<'a> {
 
 fn run_worker(shared: &Arc<Shared>, index: usize) {
     let _enter = context::enter(shared, Role::Worker(index));
-    let _driver = driver::enter(shared.driver.clone());
     let pool = shared.pool();
     let mut worker = Worker {
         shared,
@@ -706,7 +705,6 @@ pub(crate) fn block_on<F: std::future::Future>(
     location: &'static Location<'static>,
 ) -> Result<F::Output, MainCancelled> {
     let _enter = context::enter(shared, Role::BlockOn);
-    let _driver = driver::enter(shared.driver.clone());
     let pool = shared.pool();
     pool.active_block_ons.fetch_add(1, Ordering::SeqCst);
     let _active = Active(shared);

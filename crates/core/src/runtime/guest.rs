@@ -1,0 +1,174 @@
+//! `Handle::block_on`: a thread outside the runtime blocks on a future of its own,
+//! with the runtime entered, so `spawn`, timers and I/O inside the future use it.
+//!
+//! The future is polled on the calling thread (it may borrow locals and need not be
+//! `Send`); between polls the thread waits:
+//!
+//! - **multi-thread**: on its own parker; the workers fire the timers and poll the
+//!   driver, and the future's wakers unpark the thread.
+//! - **single-thread**: on its own parker while another thread runs the loop (which
+//!   fires the timers and polls the driver). While nobody runs it, the guest drives
+//!   the timers and the driver itself (it does not run the runtime's tasks: they wait
+//!   for the next `Runtime::block_on`, as `!Send` ones must stay on the loop's
+//!   thread); a `Runtime::block_on` that starts meanwhile takes the driver back at the
+//!   guest's next wake-up, and when the loop stops, waiting guests take over.
+//!
+//! With a self-advancing virtual clock the guest counts as work in flight while it
+//! runs its future (from the wake that ends a wait, as the multi-thread `block_on`
+//! does), so the clock never jumps under a poll.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+use std::time::Duration;
+
+use super::context;
+use super::current_thread::{lock, LoopQueue, FREE, GUEST, LOOP};
+use super::shared::{Scheduler, Shared};
+use super::work::IdleCheck;
+use crate::clock::IdleAction;
+
+struct GuestWake {
+    shared: Arc<Shared>,
+    thread: Thread,
+    woken: AtomicBool,
+    /// Waiting, not counted as work in flight.
+    waiting: AtomicBool,
+    /// Parked in the driver (single-thread, nobody running the loop).
+    in_driver: AtomicBool,
+}
+
+impl GuestWake {
+    /// Counts the guest as work in flight again, once per wait.
+    fn activate(&self) {
+        if self.waiting.swap(false, Ordering::SeqCst) {
+            self.shared.in_flight.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn deactivate(&self) {
+        if self.waiting.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if self.shared.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 && self.shared.auto_advance {
+            self.shared.unpark_driver();
+        }
+    }
+}
+
+impl Wake for GuestWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.activate();
+        self.woken.store(true, Ordering::SeqCst);
+        if self.in_driver.load(Ordering::SeqCst) {
+            self.shared.driver.unpark();
+        }
+        self.thread.unpark();
+    }
+}
+
+/// Leaves the guest's accounting on every exit, a panic of the future included.
+struct Exit<'a>(&'a GuestWake);
+
+impl Drop for Exit<'_> {
+    fn drop(&mut self) {
+        if !self.0.waiting.swap(true, Ordering::SeqCst) {
+            self.0.shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[track_caller]
+pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
+    let _enter = context::enter_guest(shared);
+    shared.in_flight.fetch_add(1, Ordering::SeqCst);
+    let state = Arc::new(GuestWake {
+        shared: shared.clone(),
+        thread: thread::current(),
+        woken: AtomicBool::new(false),
+        waiting: AtomicBool::new(false),
+        in_driver: AtomicBool::new(false),
+    });
+    let _exit = Exit(&state);
+    let waker = Waker::from(state.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        state.woken.store(false, Ordering::SeqCst);
+        state.activate();
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        while !state.woken.load(Ordering::SeqCst) {
+            state.deactivate();
+            if state.woken.load(Ordering::SeqCst) {
+                break;
+            }
+            match &shared.scheduler {
+                Scheduler::Multi(_) => thread::park(),
+                Scheduler::Current(q) => wait_current(shared, q, &state, &waker),
+            }
+        }
+    }
+}
+
+/// One wait of a guest of the single-thread flavour.
+fn wait_current(shared: &Shared, q: &LoopQueue, state: &GuestWake, waker: &Waker) {
+    let took = !q.wanted.load(Ordering::SeqCst)
+        && q.driving
+            .compare_exchange(FREE, GUEST, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok();
+    if !took {
+        {
+            let mut guests = lock(&q.guests);
+            if !guests.iter().any(|w| w.will_wake(waker)) {
+                guests.push(waker.clone());
+            }
+        }
+        // Pairs with the loop's exit, which frees the driver before it takes the
+        // list: either it wakes this guest, or this guest sees the driver free.
+        if q.driving.load(Ordering::SeqCst) != LOOP && !q.wanted.load(Ordering::SeqCst) {
+            return;
+        }
+        thread::park();
+        return;
+    }
+    struct Release<'a>(&'a LoopQueue, &'a GuestWake);
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            self.1.in_driver.store(false, Ordering::SeqCst);
+            self.0.driving.store(FREE, Ordering::SeqCst);
+        }
+    }
+    let _release = Release(q, state);
+    state.in_driver.store(true, Ordering::SeqCst);
+    if context::fire_due_in_order(shared) > 0 || state.woken.load(Ordering::SeqCst) {
+        return;
+    }
+    let deadline = shared.time.parking();
+    let action = if shared.auto_advance {
+        match shared.idle_check(|| state.woken.load(Ordering::SeqCst)) {
+            IdleCheck::Work => None,
+            IdleCheck::InFlight => Some(IdleAction::Park(None)),
+            IdleCheck::Jump => Some(shared.time.clock.idle(deadline)),
+        }
+    } else {
+        Some(shared.time.clock.idle(deadline))
+    };
+    if !state.woken.load(Ordering::SeqCst) && !q.wanted.load(Ordering::SeqCst) {
+        match action {
+            Some(IdleAction::Advanced) => shared.driver.park(Some(Duration::ZERO)),
+            Some(IdleAction::Park(timeout)) => shared.driver.park(timeout),
+            None => {}
+        }
+    }
+    shared.time.unparked();
+    context::fire_due_in_order(shared);
+}
