@@ -122,7 +122,10 @@ fn block_on_from_a_foreign_thread_runs_timers_and_spawns_on_the_runtime() {
             .expect("the foreign block_on finished in time")
             .unwrap();
         foreign.join().unwrap();
-        assert!(elapsed >= Duration::from_millis(20), "{flavor:?}: {elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(20),
+            "{flavor:?}: {elapsed:?}"
+        );
         assert!(elsewhere, "{flavor:?}: spawned tasks run on the runtime");
     }
 }
@@ -183,10 +186,11 @@ fn block_on_panic_sites() -> &'static Mutex<Vec<String>> {
                 .unwrap_or_default();
             if text.contains("Handle::block_on") {
                 if let Some(loc) = info.location() {
-                    block_on_panic_sites()
-                        .lock()
-                        .unwrap()
-                        .push(format!("{}:{}", loc.file(), loc.line()));
+                    block_on_panic_sites().lock().unwrap().push(format!(
+                        "{}:{}",
+                        loc.file(),
+                        loc.line()
+                    ));
                 }
             }
             previous(info);
@@ -207,15 +211,23 @@ fn block_on_inside_a_runtime_panics_at_the_callers_line() {
             .block_on(async { catch_unwind(AssertUnwindSafe(|| h.block_on(async { 1 }))) })
             .unwrap_err();
         let text = panic_text(err);
-        assert!(text.contains("Handle::block_on") && text.contains(".await"), "{text}");
+        assert!(
+            text.contains("Handle::block_on") && text.contains(".await"),
+            "{text}"
+        );
         let here = format!("{}:{line}", file!());
-        assert!(sites.lock().unwrap().contains(&here), "{flavor:?}: {here} not in {sites:?}");
+        assert!(
+            sites.lock().unwrap().contains(&here),
+            "{flavor:?}: {here} not in {sites:?}"
+        );
         // From inside a task too (a worker on the multi-thread flavour).
         let h = handle.clone();
         let res = rt.block_on(rt.spawn(async move { h.block_on(async { 1 }) }));
         let msg = res.unwrap_err();
         assert!(
-            msg.panic_message().unwrap_or("").contains("Handle::block_on"),
+            msg.panic_message()
+                .unwrap_or("")
+                .contains("Handle::block_on"),
             "{msg}"
         );
     }
