@@ -47,8 +47,8 @@ pub mod __loom {
 }
 
 pub use runtime::{
-    in_runtime, stats, Builder, EnterGuard, Flavor, Handle, MainCancelled, Metrics, PollHook,
-    Runtime, Stats, WorkGuard,
+    block_in_place, in_runtime, stats, Builder, EnterGuard, Flavor, Handle, MainCancelled, Metrics,
+    PollHook, Runtime, Stats, WorkGuard,
 };
 pub use spawn::{
     all_tasks, create_task, current_task, spawn, spawn_eager, spawn_local, yield_now, YieldNow,

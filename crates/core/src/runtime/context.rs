@@ -31,6 +31,22 @@ pub(crate) enum Role {
     BlockOn,
     /// Cancelling leftover tasks at shutdown.
     Shutdown,
+    /// A former worker inside `block_in_place`: its queues went to another thread.
+    Blocking,
+}
+
+/// Where a `block_in_place` call runs.
+pub(crate) enum Place {
+    /// On worker `index` of this runtime.
+    Worker(Arc<Shared>, usize),
+    /// On the single-thread loop.
+    Loop,
+    /// On a thread whose blocking stalls no runtime thread: a multi-thread
+    /// `block_on`, a `Handle::block_on` or `Handle::enter` thread, a former worker
+    /// already inside `block_in_place`, a shutdown.
+    Harmless,
+    /// Outside any runtime.
+    Nowhere,
 }
 
 pub(crate) struct Ctx {
@@ -51,6 +67,9 @@ pub(crate) struct Ctx {
     pub(crate) firing_timers: Cell<bool>,
     /// Nesting depth of eager first steps (an eager task spawning eager tasks).
     eager_depth: Cell<u32>,
+    /// This worker thread handed its queues to another thread in `block_in_place`:
+    /// it leaves the worker loop when the task it runs returns.
+    handed_off: Cell<bool>,
 }
 
 thread_local! {
@@ -64,6 +83,7 @@ thread_local! {
             local: RefCell::new(VecDeque::new()),
             firing_timers: Cell::new(false),
             eager_depth: Cell::new(0),
+            handed_off: Cell::new(false),
         }
     };
 }
@@ -150,6 +170,52 @@ impl Ctx {
             _ => None,
         }
     }
+}
+
+/// Where a `block_in_place` call on this thread runs.
+pub(crate) fn place() -> Place {
+    with_ctx(|c| {
+        let Some(c) = c else {
+            return Place::Nowhere;
+        };
+        let rt = c.rt.borrow();
+        match (c.role.get(), rt.as_ref()) {
+            (Role::Worker(i), Some(rt)) => Place::Worker(rt.clone(), i),
+            (Role::Loop, Some(_)) => Place::Loop,
+            (_, Some(_)) => Place::Harmless,
+            (_, None) => Place::Nowhere,
+        }
+    })
+}
+
+/// This thread stops being a worker, for `block_in_place` (its queues are being
+/// handed to another thread).
+pub(crate) fn leave_worker() {
+    with_ctx(|c| {
+        if let Some(c) = c {
+            c.role.set(Role::Blocking);
+        }
+    });
+}
+
+/// After `block_in_place`: this thread is worker `index` again (it took its queues
+/// back), or leaves the worker loop when the current task returns (`handed_off`).
+pub(crate) fn after_blocking(index: usize, reclaimed: bool) {
+    with_ctx(|c| {
+        if let Some(c) = c {
+            if reclaimed {
+                c.role.set(Role::Worker(index));
+            } else {
+                c.handed_off.set(true);
+            }
+        }
+    });
+}
+
+/// Whether this worker thread handed its queues away (see `after_blocking`).
+#[inline]
+pub(crate) fn handed_off() -> bool {
+    CTX.try_with(|c| c.handed_off.get()).unwrap_or(false)
 }
 
 /// Fires the due timers of `shared` from a runtime thread, so that the tasks they

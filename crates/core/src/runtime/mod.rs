@@ -1,6 +1,7 @@
 //! Runtimes: the [`Builder`], the [`Runtime`] that owns the threads, and the
 //! [`Handle`] that reaches it from anywhere.
 
+mod blocking;
 pub(crate) mod context;
 pub(crate) mod current_thread;
 mod guest;
@@ -23,6 +24,7 @@ use crate::driver::{Driver, ThreadParker};
 use crate::registry::Registry;
 use crate::task::{PanicReport, Task, TaskId, TaskSnapshot};
 use crate::time::TimeShared;
+pub use blocking::block_in_place;
 use current_thread::LoopQueue;
 pub use main_task::MainCancelled;
 use multi_thread::Pool;

@@ -389,6 +389,10 @@ struct AliveGuard(Arc<Shared>);
 
 impl Drop for AliveGuard {
     fn drop(&mut self) {
+        if context::handed_off() {
+            // The worker lives on in the thread it handed its queues to.
+            return;
+        }
         self.0.workers_alive.fetch_sub(1, Ordering::SeqCst);
         super::LIVE_WORKERS.fetch_sub(1, Ordering::SeqCst);
     }
@@ -441,6 +445,11 @@ impl Worker<'_> {
                         self.park();
                     }
                 }
+            }
+            // The task just run handed this worker's queues to another thread
+            // (`block_in_place`): that thread is the worker now.
+            if context::handed_off() {
+                return;
             }
         }
     }
@@ -649,6 +658,48 @@ mod fastrand_lite {
             x ^= x << 17;
             self.0 = x;
             (x % n as u64) as usize
+        }
+    }
+}
+
+/// Hands worker `index`'s queues to a new thread that runs the worker loop under
+/// the same index, and makes this thread a plain one (`block_in_place`, see
+/// `blocking.rs`). Returns the claim the two threads race for: the new thread runs
+/// only if it claims first; this thread takes the queues back if it does. `None`
+/// when the pool is stopping or no thread could be started (this thread stays the
+/// worker).
+pub(crate) fn hand_off(shared: &Arc<Shared>, index: usize) -> Option<Arc<AtomicBool>> {
+    let pool = shared.pool();
+    // Under the threads lock: `stop` sets the flag before it takes the list, so a
+    // replacement is either refused here or joined there.
+    let mut threads = lock(&pool.threads);
+    if pool.shutdown.load(Ordering::SeqCst) {
+        return None;
+    }
+    let claim = Arc::new(AtomicBool::new(false));
+    context::leave_worker();
+    let (shared2, claim2) = (shared.clone(), claim.clone());
+    let name = thread::current()
+        .name()
+        .map_or_else(|| format!("ferrio-worker-{index}"), str::to_owned);
+    let spawned = thread::Builder::new().name(name).spawn(move || {
+        if claim2.swap(true, Ordering::AcqRel) {
+            // The blocking call was over before this thread started.
+            return;
+        }
+        // The live-worker count moves with the worker: the thread that handed it
+        // over does not count it down when it exits.
+        let _alive = AliveGuard(shared2.clone());
+        run_worker(&shared2, index);
+    });
+    match spawned {
+        Ok(t) => {
+            threads.push(t);
+            Some(claim)
+        }
+        Err(_) => {
+            context::after_blocking(index, true);
+            None
         }
     }
 }
