@@ -232,3 +232,31 @@ fn block_on_inside_a_runtime_panics_at_the_callers_line() {
         );
     }
 }
+
+#[test]
+fn a_guest_keeps_its_timers_when_the_runtime_shuts_down_under_it() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor);
+        let handle = rt.handle();
+        let (started_tx, started_rx) = mpsc::channel();
+        let (done_tx, done_rx) = mpsc::channel();
+        thread::spawn(move || {
+            let out = handle.block_on(async {
+                started_tx.send(()).unwrap();
+                let start = Instant::now();
+                ferrio_core::sleep(Duration::from_millis(100)).await;
+                start.elapsed()
+            });
+            let _ = done_tx.send(out);
+        });
+        started_rx.recv_timeout(DEADLINE).unwrap();
+        drop(rt);
+        let waited = done_rx
+            .recv_timeout(DEADLINE)
+            .expect("the guest finished after shutdown");
+        assert!(
+            waited >= Duration::from_millis(100),
+            "{flavor:?}: {waited:?}"
+        );
+    }
+}

@@ -99,10 +99,10 @@ pub use ferrio_core::task::{
 };
 pub use ferrio_core::time::timeout_none;
 pub use ferrio_core::{
-    all_tasks, create_task, current_task, interval, interval_at, sleep, sleep_until, spawn,
-    spawn_eager, spawn_local, timeout, timeout_at, wait_for, yield_now, Elapsed, EnterGuard,
-    Flavor, Interval, MainCancelled, Sleep, Task, TaskBuilder, TaskError, TaskId, TaskSnapshot,
-    TaskState, Timeout,
+    all_tasks, block_in_place, create_task, current_task, interval, interval_at, sleep,
+    sleep_until, spawn, spawn_eager, spawn_local, timeout, timeout_at, wait_for, yield_now,
+    Elapsed, EnterGuard, Flavor, Interval, MainCancelled, Sleep, Task, TaskBuilder, TaskError,
+    TaskId, TaskSnapshot, TaskState, Timeout,
 };
 // The functions `gather`, `try_gather` and `select` and the macros `gather!`,
 // `try_gather!` and `select!`.

@@ -13,6 +13,9 @@
 //!   thread); a `Runtime::block_on` that starts meanwhile takes the driver back at the
 //!   guest's next wake-up, and when the loop stops, waiting guests take over.
 //!
+//! When the runtime shuts down under a waiting guest, the guest fires the timers
+//! itself from then on (the runtime's driver is shut down: its I/O fails).
+//!
 //! With a self-advancing virtual clock the guest counts as work in flight while it
 //! runs its future (from the wake that ends a wait, as the multi-thread `block_on`
 //! does), so the clock never jumps under a poll.
@@ -75,10 +78,11 @@ impl Wake for GuestWake {
 }
 
 /// Leaves the guest's accounting on every exit, a panic of the future included.
-struct Exit<'a>(&'a GuestWake);
+struct Exit<'a>(&'a GuestWake, &'a Waker);
 
 impl Drop for Exit<'_> {
     fn drop(&mut self) {
+        lock(&self.0.shared.guests).retain(|w| !w.will_wake(self.1));
         if !self.0.waiting.swap(true, Ordering::SeqCst) {
             self.0.shared.in_flight.fetch_sub(1, Ordering::SeqCst);
         }
@@ -96,8 +100,9 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         waiting: AtomicBool::new(false),
         in_driver: AtomicBool::new(false),
     });
-    let _exit = Exit(&state);
     let waker = Waker::from(state.clone());
+    lock(&shared.guests).push(waker.clone());
+    let _exit = Exit(&state, &waker);
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     loop {
@@ -110,6 +115,10 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
             state.deactivate();
             if state.woken.load(Ordering::SeqCst) {
                 break;
+            }
+            if shared.finished.load(Ordering::SeqCst) {
+                wait_after_shutdown(shared, &state);
+                continue;
             }
             match &shared.scheduler {
                 Scheduler::Multi(_) => thread::park(),
@@ -171,4 +180,27 @@ fn wait_current(shared: &Shared, q: &LoopQueue, state: &GuestWake, waker: &Waker
     }
     shared.time.unparked();
     context::fire_due_in_order(shared);
+}
+
+/// One wait of a guest after the runtime shut down: nobody else fires the timers.
+fn wait_after_shutdown(shared: &Shared, state: &GuestWake) {
+    if shared.time.fire_due() > 0 || state.woken.load(Ordering::SeqCst) {
+        return;
+    }
+    let deadline = shared.time.parking();
+    match shared.time.clock.idle(deadline) {
+        IdleAction::Advanced => {}
+        IdleAction::Park(Some(timeout)) => thread::park_timeout(timeout),
+        IdleAction::Park(None) => thread::park(),
+    }
+    shared.time.unparked();
+    shared.time.fire_due();
+}
+
+/// Wakes every guest (shutdown finished: they take over their timers).
+pub(crate) fn wake_all(shared: &Shared) {
+    let guests = lock(&shared.guests).clone();
+    for g in guests {
+        g.wake();
+    }
 }

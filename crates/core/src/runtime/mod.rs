@@ -235,6 +235,7 @@ impl Builder {
             auto_advance,
             in_flight: AtomicUsize::new(0),
             eager: self.eager,
+            guests: std::sync::Mutex::new(Vec::new()),
         });
         let weak = Arc::downgrade(&shared);
         shared.time.clock.on_advance(Box::new(move || {
@@ -400,6 +401,7 @@ impl Runtime {
             }
             shared.time.clear();
             shared.finished.store(true, Ordering::SeqCst);
+            guest::wake_all(shared);
             shared.registry.close();
             for r in drain(shared) {
                 r.run();
