@@ -134,6 +134,7 @@ fn block_on_from_a_foreign_thread_runs_timers_and_spawns_on_the_runtime() {
 fn single_thread_block_on_from_a_foreign_thread_drives_timers_when_no_loop_runs() {
     let rt = runtime(Flavor::CurrentThread);
     let handle = rt.handle();
+    #[allow(clippy::async_yields_async)] // the task is awaited later, on the loop
     let task = on_thread(move || {
         handle.block_on(async {
             let start = Instant::now();
