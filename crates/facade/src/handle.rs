@@ -190,8 +190,8 @@ impl Handle {
     /// .unwrap();
     /// let addr = listener.local_addr().unwrap();
     /// runner.run(async move {
-    ///     let (accepted, connected) =
-    ///         ferrio::gather!(listener.accept(), ferrio::net::TcpStream::connect(addr));
+    ///     let connect = ferrio::net::TcpStream::connect(addr);
+    ///     let (accepted, connected) = ferrio::gather!(listener.accept(), connect).await;
     ///     assert!(accepted.is_ok() && connected.is_ok());
     /// });
     /// ```
