@@ -39,13 +39,6 @@ pub use combinators::{
     as_completed, gather, race, select, shield, try_gather, wait, Either, ReturnWhen, TaskGroup,
 };
 
-/// Internals exposed to the loom models (`tests/loom.rs`) only.
-#[cfg(loom)]
-#[doc(hidden)]
-pub mod __loom {
-    pub use crate::runtime::local_queue::RawQueue;
-}
-
 pub use runtime::{
     block_in_place, in_runtime, stats, Builder, EnterGuard, Flavor, Handle, MainCancelled, Metrics,
     PollHook, Runtime, Stats, WorkGuard,

@@ -1,13 +1,67 @@
-//! The synchronisation primitives of the thread parker and the workers' local
-//! queues, swapped for loom's under `cfg(loom)` so `tests/loom.rs` can explore every
-//! interleaving of them.
+//! The one place that picks the synchronisation types of the protocols the loom
+//! models check (the thread parker, the local queues, the executors' park and
+//! notify): std's normally, loom's under `--cfg loom`, so the models
+//! (`#[cfg(all(test, loom))]` modules next to the code) explore every interleaving
+//! of the real code.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{
+    fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering,
+};
 #[cfg(loom)]
-pub(crate) use loom::sync::{Condvar, Mutex};
+pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{
+    fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering,
+};
 #[cfg(not(loom))]
-pub(crate) use std::sync::{Condvar, Mutex};
+pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// Locks `mutex`, ignoring poisoning: the state behind these locks is consistent
+/// before any code that could panic runs.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    //! The thread parker's contract: an unpark is never lost, whether it comes
+    //! before, during, or after the park.
+
+    use std::time::Duration;
+
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use crate::driver::{Driver, ThreadParker};
+
+    #[test]
+    fn unpark_from_another_thread_is_never_lost() {
+        loom::model(|| {
+            let parker = Arc::new(ThreadParker::new());
+            let p = parker.clone();
+            let t = thread::spawn(move || p.unpark());
+            // Must return: whether the unpark lands before or while we park.
+            parker.park(None);
+            t.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn several_unparks_collapse_into_one() {
+        loom::model(|| {
+            let parker = Arc::new(ThreadParker::new());
+            let a = parker.clone();
+            let b = parker.clone();
+            let ta = thread::spawn(move || a.unpark());
+            let tb = thread::spawn(move || b.unpark());
+            parker.park(None);
+            ta.join().unwrap();
+            tb.join().unwrap();
+            // At most one notification can remain; polling consumes it without
+            // blocking.
+            parker.park(Some(Duration::ZERO));
+        });
+    }
+}

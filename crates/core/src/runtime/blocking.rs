@@ -1,11 +1,12 @@
 //! `block_in_place`: blocking inside a task without stalling the tasks queued behind
 //! it.
 //!
-//! A worker of the multi-thread executor owns a local queue and a LIFO slot that
-//! only it pops first. Before the closure blocks, the worker hands them (they stay
-//! where they are: they belong to the worker's index, not to its thread) to a new
-//! thread that runs the worker loop under the same index, and this thread stops
-//! being a worker: what it spawns or wakes meanwhile goes to the injector. A worker
+//! A worker of the multi-thread executor owns a local queue (through its owner
+//! handle, the only one that pushes) and a LIFO slot. Before the closure blocks,
+//! the worker gives the owner handle to a new thread that runs the worker loop
+//! under the same index (queue and LIFO slot stay where they are: they belong to
+//! the index), and this thread stops being a worker: what it spawns or wakes
+//! meanwhile goes to the injector. A worker
 //! holds the driver only while it parks, never while it runs a task, so there is no
 //! driver to hand over; the replacement parks in it like any worker.
 //!
@@ -14,11 +15,11 @@
 //! finishes the task's poll as a plain thread and then exits, and the replacement
 //! stays worker.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::context::{self, Place};
 use super::multi_thread;
+use super::shared::Shared;
 
 /// Runs the blocking closure `f` on this worker thread while the tasks queued on
 /// the worker move to another thread, so they keep running (tokio's
@@ -68,12 +69,12 @@ where
 {
     match context::place() {
         Place::Worker(shared, index) => {
-            let Some(claim) = multi_thread::hand_off(&shared, index) else {
+            if !multi_thread::hand_off(&shared, index) {
                 // Shutting down (no worker loop to hand over) or no thread to be
-                // had: block here, as before.
+                // had: block here.
                 return f();
-            };
-            let _back = TakeBack { claim, index };
+            }
+            let _back = TakeBack { shared, index };
             f()
         }
         Place::Harmless => f(),
@@ -94,13 +95,13 @@ where
 /// After the closure (even by a panic): takes the worker's queues back if the
 /// replacement has not claimed them.
 struct TakeBack {
-    claim: Arc<AtomicBool>,
+    shared: Arc<Shared>,
     index: usize,
 }
 
 impl Drop for TakeBack {
     fn drop(&mut self) {
-        let reclaimed = !self.claim.swap(true, Ordering::AcqRel);
+        let reclaimed = multi_thread::take_back(&self.shared, self.index);
         context::after_blocking(self.index, reclaimed);
     }
 }

@@ -20,10 +20,9 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::pin;
-use std::sync::atomic::{fence, AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
-use std::time::Duration;
 
 use async_task::Runnable;
 use concurrent_queue::ConcurrentQueue;
@@ -31,18 +30,15 @@ use concurrent_queue::ConcurrentQueue;
 use super::context::{self, Ctx, Role};
 use super::main_task::{MainCancelled, MainExit, MainTask, MainWake};
 use super::shared::Shared;
-use super::work::IdleCheck;
-use crate::clock::IdleAction;
+use super::step::{self, MAINTENANCE_INTERVAL};
+use crate::loom::{self as sync, fence};
 use crate::task::Header;
-
-/// How many tasks run between two looks at the timers and the driver.
-pub(crate) const MAINTENANCE_INTERVAL: u32 = 61;
 
 pub(crate) struct LoopQueue {
     /// Tasks scheduled from other threads, or while no `block_on` runs the loop.
     pub(crate) injector: ConcurrentQueue<Runnable<Header>>,
-    /// The loop is parked in the driver: a wake from another thread must unpark it.
-    parked: AtomicBool,
+    /// Whether a wake from another thread must unpark the loop.
+    parked: ParkFlag,
     /// Who drives the runtime now: nobody, a `block_on` running the loop, or a
     /// `Handle::block_on` guest that fires timers and parks in the driver while
     /// nobody runs the loop.
@@ -62,7 +58,7 @@ impl LoopQueue {
     pub(crate) fn new() -> LoopQueue {
         LoopQueue {
             injector: ConcurrentQueue::unbounded(),
-            parked: AtomicBool::new(false),
+            parked: ParkFlag::new(),
             driving: AtomicU8::new(FREE),
             wanted: AtomicBool::new(false),
             guests: Mutex::new(Vec::new()),
@@ -80,12 +76,7 @@ impl LoopQueue {
 
     /// Unparks the loop if it is parked (after something was queued for it).
     pub(crate) fn wake_loop(&self, shared: &Shared) {
-        // Pairs with the fence in `park`: either the loop sees the work, or we see
-        // that it parked.
-        fence(Ordering::SeqCst);
-        if self.parked.load(Ordering::SeqCst) {
-            shared.driver.unpark();
-        }
+        self.parked.notify(|| shared.driver.unpark());
     }
 
     fn inject(&self, shared: &Shared, runnable: Runnable<Header>) {
@@ -95,6 +86,38 @@ impl LoopQueue {
             unreachable!("the loop's injector is never closed");
         }
         self.wake_loop(shared);
+    }
+}
+
+/// The loop's side of "either the loop sees the work, or the waker sees the loop
+/// parked": the loop raises the flag, fences, and looks at its queues once more
+/// before it parks; a waker queues, fences, and unparks the loop when it sees the
+/// flag. Between the two SeqCst fences one side sees the other's write.
+struct ParkFlag(sync::AtomicBool);
+
+impl ParkFlag {
+    fn new() -> ParkFlag {
+        ParkFlag(sync::AtomicBool::new(false))
+    }
+
+    /// Parks with `park` unless `busy` says work arrived; a wake after the flag
+    /// went up unparks it.
+    fn park(&self, busy: impl Fn() -> bool, park: impl FnOnce()) {
+        self.0.store(true, sync::Ordering::SeqCst);
+        fence(sync::Ordering::SeqCst);
+        if !busy() {
+            park();
+        }
+        self.0.store(false, sync::Ordering::SeqCst);
+    }
+
+    /// Called after queueing work for the loop: `unpark` runs when the loop may be
+    /// parked (or about to park without having seen the work).
+    fn notify(&self, unpark: impl FnOnce()) {
+        fence(sync::Ordering::SeqCst);
+        if self.0.load(sync::Ordering::SeqCst) {
+            unpark();
+        }
     }
 }
 
@@ -219,10 +242,7 @@ fn run_loop<F: Future>(
             // cannot starve timers or I/O either.
             tick = tick.wrapping_add(1);
             if tick.is_multiple_of(MAINTENANCE_INTERVAL) {
-                context::refresh_coarse_now();
-                shared.registry.collect(0);
-                shared.time.fire_due();
-                shared.driver.park(Some(Duration::ZERO));
+                step::maintenance(shared, 0, true);
             }
         }
         if shared.time.has_timers() {
@@ -252,32 +272,66 @@ fn park(shared: &Shared, queue: &LoopQueue, ctx: &Ctx, main_remote: &AtomicBool)
     if shared.time.fire_due() > 0 {
         return;
     }
-    let deadline = shared.time.parking();
-    queue.parked.store(true, Ordering::SeqCst);
-    fence(Ordering::SeqCst);
     let busy = || {
         !queue.injector.is_empty()
             || main_remote.load(Ordering::SeqCst)
             || !ctx.local.borrow().is_empty()
     };
-    if !busy() {
-        let action = if shared.auto_advance {
-            match shared.idle_check(busy) {
-                IdleCheck::Work => None,
-                IdleCheck::InFlight => Some(IdleAction::Park(None)),
-                IdleCheck::Jump => Some(shared.time.clock.idle(deadline)),
+    queue
+        .parked
+        .park(busy, || step::park_in_driver(shared, true, None, busy));
+    step::after_park(shared);
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    //! The loop's park (`ParkFlag::park`, as `park` calls it) against wakes from
+    //! other threads (`ParkFlag::notify`, as `wake_loop` calls it), with the
+    //! injector reduced to a counter and the driver a thread parker. A lost wake
+    //! leaves the loop parked with work queued: loom reports the deadlock.
+
+    use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use super::ParkFlag;
+    use crate::driver::{Driver, ThreadParker};
+
+    fn run(wakers: usize) {
+        loom::model(move || {
+            let flag = Arc::new(ParkFlag::new());
+            let driver = Arc::new(ThreadParker::new());
+            let queued = Arc::new(AtomicUsize::new(0));
+            let threads: Vec<_> = (0..wakers)
+                .map(|_| {
+                    let (flag, driver, queued) = (flag.clone(), driver.clone(), queued.clone());
+                    thread::spawn(move || {
+                        queued.fetch_add(1, SeqCst);
+                        flag.notify(|| driver.unpark());
+                    })
+                })
+                .collect();
+            let mut ran = 0;
+            while ran < wakers {
+                let n = queued.swap(0, SeqCst);
+                if n == 0 {
+                    flag.park(|| queued.load(SeqCst) > 0, || driver.park(None));
+                }
+                ran += n;
             }
-        } else {
-            Some(shared.time.clock.idle(deadline))
-        };
-        match action {
-            Some(IdleAction::Advanced) => shared.driver.park(Some(Duration::ZERO)),
-            Some(IdleAction::Park(timeout)) => shared.driver.park(timeout),
-            None => {}
-        }
+            for t in threads {
+                t.join().unwrap();
+            }
+        });
     }
-    queue.parked.store(false, Ordering::SeqCst);
-    context::refresh_coarse_now();
-    shared.time.unparked();
-    shared.time.fire_due();
+
+    #[test]
+    fn a_wake_from_another_thread_is_never_lost() {
+        run(1);
+    }
+
+    #[test]
+    fn wakes_from_two_threads_are_never_lost() {
+        run(2);
+    }
 }

@@ -26,12 +26,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
-use std::time::Duration;
 
 use super::context;
 use super::current_thread::{lock, LoopQueue, FREE, GUEST, LOOP};
 use super::shared::{Scheduler, Shared};
-use super::work::IdleCheck;
+use super::step;
 use crate::clock::IdleAction;
 
 struct GuestWake {
@@ -161,24 +160,9 @@ fn wait_current(shared: &Shared, q: &LoopQueue, state: &GuestWake, waker: &Waker
     if context::fire_due_in_order(shared) > 0 || state.woken.load(Ordering::SeqCst) {
         return;
     }
-    let deadline = shared.time.parking();
-    let action = if shared.auto_advance {
-        match shared.idle_check(|| state.woken.load(Ordering::SeqCst)) {
-            IdleCheck::Work => None,
-            IdleCheck::InFlight => Some(IdleAction::Park(None)),
-            IdleCheck::Jump => Some(shared.time.clock.idle(deadline)),
-        }
-    } else {
-        Some(shared.time.clock.idle(deadline))
-    };
-    if !state.woken.load(Ordering::SeqCst) && !q.wanted.load(Ordering::SeqCst) {
-        match action {
-            Some(IdleAction::Advanced) => shared.driver.park(Some(Duration::ZERO)),
-            Some(IdleAction::Park(timeout)) => shared.driver.park(timeout),
-            None => {}
-        }
-    }
-    shared.time.unparked();
+    // A wake of this guest, or a `block_on` that wants the driver, unparks the
+    // driver: an unpark before the park makes it return at once.
+    step::park_in_driver(shared, true, None, || state.woken.load(Ordering::SeqCst));
     context::fire_due_in_order(shared);
 }
 

@@ -47,7 +47,7 @@ pub(crate) enum MainWake {
     /// The multi-thread executor's `block_on` thread.
     Thread {
         thread: Thread,
-        /// The thread is parked, not counted active (see `multi_thread.rs`).
+        /// The thread is parked, not counted active (see `multi_thread/block_on.rs`).
         parked: AtomicBool,
     },
 }

@@ -5,10 +5,10 @@ mod blocking;
 pub(crate) mod context;
 pub(crate) mod current_thread;
 mod guest;
-pub(crate) mod local_queue;
 pub(crate) mod main_task;
 pub(crate) mod multi_thread;
 pub(crate) mod shared;
+pub(crate) mod step;
 mod work;
 
 use std::fmt;
