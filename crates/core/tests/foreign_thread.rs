@@ -261,3 +261,30 @@ fn a_guest_keeps_its_timers_when_the_runtime_shuts_down_under_it() {
         );
     }
 }
+
+#[test]
+fn two_single_thread_guests_share_the_driver_while_no_loop_runs() {
+    let rt = runtime(Flavor::CurrentThread);
+    let (tx, rx) = mpsc::channel();
+    for ms in [30u64, 60] {
+        let (handle, tx) = (rt.handle(), tx.clone());
+        thread::spawn(move || {
+            let out = handle.block_on(async move {
+                let start = Instant::now();
+                for _ in 0..3 {
+                    ferrio_core::sleep(Duration::from_millis(ms / 3)).await;
+                }
+                start.elapsed()
+            });
+            let _ = tx.send((ms, out));
+        });
+    }
+    let mut done = Vec::new();
+    for _ in 0..2 {
+        done.push(rx.recv_timeout(DEADLINE).expect("both guests finished"));
+    }
+    done.sort();
+    for (ms, waited) in done {
+        assert!(waited >= Duration::from_millis(ms), "{ms}: {waited:?}");
+    }
+}

@@ -143,12 +143,18 @@ impl Drop for LoopExit<'_> {
                 let _ = self.queue.injector.push(r);
             }
         }
-        self.queue.driving.store(FREE, Ordering::SeqCst);
-        // Guests waiting on timers or I/O now drive them themselves.
-        let guests = std::mem::take(&mut *lock(&self.queue.guests));
-        for g in guests {
-            g.wake();
-        }
+        free_driver(self.queue);
+    }
+}
+
+/// Gives the driver up (the loop stopped, or a guest's wait ended) and wakes the
+/// guests waiting for it, so that one of them drives the timers and I/O they wait
+/// on.
+pub(crate) fn free_driver(queue: &LoopQueue) {
+    queue.driving.store(FREE, Ordering::SeqCst);
+    let guests = std::mem::take(&mut *lock(&queue.guests));
+    for g in guests {
+        g.wake();
     }
 }
 

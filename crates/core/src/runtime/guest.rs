@@ -28,7 +28,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
 use super::context;
-use super::current_thread::{lock, LoopQueue, FREE, GUEST, LOOP};
+use super::current_thread::{free_driver, lock, LoopQueue, FREE, GUEST};
 use super::shared::{Scheduler, Shared};
 use super::step;
 use crate::clock::IdleAction;
@@ -140,9 +140,9 @@ fn wait_current(shared: &Shared, q: &LoopQueue, state: &GuestWake, waker: &Waker
                 guests.push(waker.clone());
             }
         }
-        // Pairs with the loop's exit, which frees the driver before it takes the
+        // Pairs with `free_driver`, which frees the driver before it takes the
         // list: either it wakes this guest, or this guest sees the driver free.
-        if q.driving.load(Ordering::SeqCst) != LOOP && !q.wanted.load(Ordering::SeqCst) {
+        if q.driving.load(Ordering::SeqCst) == FREE && !q.wanted.load(Ordering::SeqCst) {
             return;
         }
         thread::park();
@@ -152,7 +152,7 @@ fn wait_current(shared: &Shared, q: &LoopQueue, state: &GuestWake, waker: &Waker
     impl Drop for Release<'_> {
         fn drop(&mut self) {
             self.1.in_driver.store(false, Ordering::SeqCst);
-            self.0.driving.store(FREE, Ordering::SeqCst);
+            free_driver(self.0);
         }
     }
     let _release = Release(q, state);
