@@ -598,7 +598,9 @@ impl Handle {
     /// driver. On the single-thread flavour the thread running the loop does that;
     /// while no thread runs it, this thread fires the timers and polls the driver
     /// itself, but the runtime's tasks wait for the next `Runtime::block_on`: a
-    /// future that awaits a task needs the loop running somewhere.
+    /// future that awaits a task needs the loop running somewhere. If the runtime
+    /// shuts down meanwhile, this thread fires the future's timers itself from
+    /// then on; its I/O fails (the driver is shut down).
     ///
     /// # Panics
     ///
