@@ -173,6 +173,12 @@ impl Idle {
         true
     }
 
+    /// Whether worker `index` is still on the list of sleepers (no notifier chose
+    /// it); a snapshot.
+    pub(super) fn is_sleeping(&self, index: usize) -> bool {
+        self.workers[index].sleeping.load(Ordering::Relaxed)
+    }
+
     /// How many workers sleep (a snapshot).
     pub(super) fn num_sleeping(&self) -> usize {
         self.num_sleeping.load(Ordering::SeqCst)

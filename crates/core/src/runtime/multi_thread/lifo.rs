@@ -35,6 +35,12 @@ impl LifoSlot {
         NonNull::new(old).map(|p| unsafe { Runnable::from_raw(p) })
     }
 
+    /// The address of the task in the slot (0 when empty), a snapshot to compare
+    /// with a later one.
+    pub(super) fn peek(&self) -> usize {
+        self.0.load(Ordering::Relaxed) as usize
+    }
+
     /// Whether a task waits in the slot (a snapshot).
     pub(super) fn is_occupied(&self) -> bool {
         !self.0.load(Ordering::Acquire).is_null()

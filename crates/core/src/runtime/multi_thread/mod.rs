@@ -29,7 +29,10 @@
 //! sleeper holds the driver and parks in it until the next timer deadline; the
 //! others park on their own parkers. New work wakes one sleeper (preferring one not
 //! in the driver) unless a worker is already searching for work. `idle.rs` gives
-//! the protocol and why no wake-up is lost.
+//! the protocol and why no wake-up is lost. A task woken into the LIFO slot
+//! notifies no one; while workers run, the sleeper in the driver looks every few
+//! milliseconds for such a task stuck behind a long poll and steals it
+//! (`watch.rs`).
 //!
 //! # `block_on`
 //!
@@ -41,6 +44,7 @@ mod idle;
 mod lifo;
 mod queue;
 mod steal;
+mod watch;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

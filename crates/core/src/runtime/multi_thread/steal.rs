@@ -3,7 +3,8 @@
 
 use async_task::Runnable;
 
-use super::worker::Worker;
+use super::queue::Steal;
+use super::worker::{self, Worker};
 use crate::task::Header;
 
 impl Worker<'_> {
@@ -31,5 +32,23 @@ impl Worker<'_> {
             }
         }
         None
+    }
+
+    /// Takes `victim`'s oldest task to run it, and moves half of the rest to this
+    /// worker's local queue.
+    fn steal_into_local(&self, victim: &Steal) -> Option<Runnable<Header>> {
+        let pool = self.pool;
+        let mut overflow = Vec::new();
+        let stolen = match worker::with_local(pool, |local| {
+            victim.steal_into(local, |r| overflow.push(r))
+        }) {
+            Some(stolen) => stolen,
+            // Not one of this pool's workers (cannot happen): take one, move none.
+            None => victim.pop(),
+        };
+        for r in overflow {
+            pool.push_injector(r);
+        }
+        stolen
     }
 }

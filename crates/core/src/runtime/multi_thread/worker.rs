@@ -8,7 +8,7 @@ use std::thread;
 use async_task::Runnable;
 
 use super::queue::Local;
-use super::Pool;
+use super::{watch, Pool};
 use crate::driver::Driver;
 use crate::runtime::context::{self, Role};
 use crate::runtime::shared::Shared;
@@ -35,7 +35,7 @@ struct Owner {
 /// Runs `f` with this thread's owner handle when this thread is one of `pool`'s
 /// workers. `f` must not run user code (drop a task, poll): a waker it calls
 /// would find the handle borrowed.
-fn with_local<R>(pool: &Pool, f: impl FnOnce(&mut Local) -> R) -> Option<R> {
+pub(super) fn with_local<R>(pool: &Pool, f: impl FnOnce(&mut Local) -> R) -> Option<R> {
     OWNER
         .try_with(|owner| {
             let mut owner = owner.try_borrow_mut().ok()?;
@@ -50,13 +50,11 @@ fn with_local<R>(pool: &Pool, f: impl FnOnce(&mut Local) -> R) -> Option<R> {
 /// is not one of `pool`'s workers or the queue is full.
 pub(super) fn push_local(pool: &Pool, runnable: Runnable<Header>) -> Result<(), Runnable<Header>> {
     let mut runnable = Some(runnable);
-    let pushed = with_local(pool, |local| {
-        local.push(runnable.take().expect("taken once"))
-    });
-    match (pushed, runnable) {
-        (Some(result), _) => result,
-        (None, Some(r)) => Err(r),
-        (None, None) => unreachable!("the runnable is taken only when pushed"),
+    match with_local(pool, |local| {
+        local.push(runnable.take().expect("pushed once"))
+    }) {
+        Some(pushed) => pushed,
+        None => Err(runnable.take().expect("not pushed")),
     }
 }
 
@@ -130,6 +128,8 @@ pub(super) struct Worker<'a> {
     lifo_streak: u32,
     searching: bool,
     pub(super) rng: fastrand::Rng,
+    /// The other workers' LIFO tasks at the driver holder's last look.
+    seen: Vec<usize>,
 }
 
 /// The body of worker thread `index`, owning local queue `local`.
@@ -152,6 +152,7 @@ pub(super) fn run(shared: &Arc<Shared>, index: usize, local: Local) {
         lifo_streak: 0,
         searching: false,
         rng: fastrand::Rng::with_seed(index as u64 + 1),
+        seen: Vec::new(),
     };
     worker.run();
 }
@@ -265,25 +266,6 @@ impl Worker<'_> {
         self.steal()
     }
 
-    /// Steals into this worker's local queue; see `steal.rs`.
-    pub(super) fn steal_into_local(
-        &self,
-        victim: &super::queue::Steal,
-    ) -> Option<Runnable<Header>> {
-        let pool = self.pool;
-        let mut overflow = Vec::new();
-        let stolen = match with_local(pool, |local| victim.steal_into(local, |r| overflow.push(r)))
-        {
-            Some(stolen) => stolen,
-            // Not one of this pool's workers (cannot happen): take one, move none.
-            None => victim.pop(),
-        };
-        for r in overflow {
-            pool.push_injector(r);
-        }
-        stolen
-    }
-
     fn park(&mut self) {
         let pool = self.pool;
         let shared = self.shared;
@@ -294,22 +276,21 @@ impl Worker<'_> {
         let mut parked = false;
         let has_work = || pool.has_work() || pool.shutdown.load(Ordering::SeqCst);
         let searching = std::mem::take(&mut self.searching);
-        self.searching = pool
-            .idle
-            .park(self.index, searching, has_work, |on_driver| {
-                parked = true;
-                let all_asleep = pool.all_idle();
-                if on_driver {
-                    step::park_in_driver(shared, all_asleep, None, || pool.has_work());
-                } else {
-                    if all_asleep && shared.auto_advance {
-                        // The driver holder waits with no deadline while others run;
-                        // now that everyone sleeps it may let the virtual clock jump.
-                        shared.driver.unpark();
-                    }
-                    me.parker.park(None);
+        let index = self.index;
+        let seen = &mut self.seen;
+        self.searching = pool.idle.park(index, searching, has_work, |on_driver| {
+            parked = true;
+            if on_driver {
+                watch::park_in_driver(shared, pool, index, seen);
+            } else {
+                if pool.all_idle() && shared.auto_advance {
+                    // The driver holder waits with no deadline while others run;
+                    // now that everyone sleeps it may let the virtual clock jump.
+                    shared.driver.unpark();
                 }
-            });
+                me.parker.park(None);
+            }
+        });
         if parked {
             step::after_park(shared);
         }
