@@ -93,16 +93,16 @@ impl LoopQueue {
 /// parked": the loop raises the flag, fences, and looks at its queues once more
 /// before it parks; a waker queues, fences, and unparks the loop when it sees the
 /// flag. Between the two SeqCst fences one side sees the other's write.
-struct ParkFlag(sync::AtomicBool);
+pub(crate) struct ParkFlag(sync::AtomicBool);
 
 impl ParkFlag {
-    fn new() -> ParkFlag {
+    pub(crate) fn new() -> ParkFlag {
         ParkFlag(sync::AtomicBool::new(false))
     }
 
     /// Parks with `park` unless `busy` says work arrived; a wake after the flag
     /// went up unparks it.
-    fn park(&self, busy: impl Fn() -> bool, park: impl FnOnce()) {
+    pub(crate) fn park(&self, busy: impl Fn() -> bool, park: impl FnOnce()) {
         self.0.store(true, sync::Ordering::SeqCst);
         fence(sync::Ordering::SeqCst);
         if !busy() {
@@ -113,7 +113,7 @@ impl ParkFlag {
 
     /// Called after queueing work for the loop: `unpark` runs when the loop may be
     /// parked (or about to park without having seen the work).
-    fn notify(&self, unpark: impl FnOnce()) {
+    pub(crate) fn notify(&self, unpark: impl FnOnce()) {
         fence(sync::Ordering::SeqCst);
         if self.0.load(sync::Ordering::SeqCst) {
             unpark();

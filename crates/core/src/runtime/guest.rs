@@ -28,7 +28,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
 use super::context;
-use super::current_thread::{free_driver, lock, LoopQueue, FREE, GUEST};
+use super::current_thread::{free_driver, lock, LoopQueue, ParkFlag, FREE, GUEST};
 use super::shared::{Scheduler, Shared};
 use super::step;
 use crate::clock::IdleAction;
@@ -39,8 +39,9 @@ struct GuestWake {
     woken: AtomicBool,
     /// Waiting, not counted as work in flight.
     waiting: AtomicBool,
-    /// Parked in the driver (single-thread, nobody running the loop).
-    in_driver: AtomicBool,
+    /// Parked in the driver (single-thread, nobody running the loop): the loop's
+    /// own handshake (and its loom model), with `woken` as the queue.
+    in_driver: ParkFlag,
 }
 
 impl GuestWake {
@@ -69,9 +70,7 @@ impl Wake for GuestWake {
     fn wake_by_ref(self: &Arc<Self>) {
         self.activate();
         self.woken.store(true, Ordering::SeqCst);
-        if self.in_driver.load(Ordering::SeqCst) {
-            self.shared.driver.unpark();
-        }
+        self.in_driver.notify(|| self.shared.driver.unpark());
         self.thread.unpark();
     }
 }
@@ -97,7 +96,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         thread: thread::current(),
         woken: AtomicBool::new(false),
         waiting: AtomicBool::new(false),
-        in_driver: AtomicBool::new(false),
+        in_driver: ParkFlag::new(),
     });
     let waker = Waker::from(state.clone());
     lock(&shared.guests).push(waker.clone());
@@ -148,21 +147,23 @@ fn wait_current(shared: &Shared, q: &LoopQueue, state: &GuestWake, waker: &Waker
         thread::park();
         return;
     }
-    struct Release<'a>(&'a LoopQueue, &'a GuestWake);
+    struct Release<'a>(&'a LoopQueue);
     impl Drop for Release<'_> {
         fn drop(&mut self) {
-            self.1.in_driver.store(false, Ordering::SeqCst);
             free_driver(self.0);
         }
     }
-    let _release = Release(q, state);
-    state.in_driver.store(true, Ordering::SeqCst);
-    if context::fire_due_in_order(shared) > 0 || state.woken.load(Ordering::SeqCst) {
+    let _release = Release(q);
+    if context::fire_due_in_order(shared) > 0 {
         return;
     }
-    // A wake of this guest, or a `block_on` that wants the driver, unparks the
-    // driver: an unpark before the park makes it return at once.
-    step::park_in_driver(shared, true, None, || state.woken.load(Ordering::SeqCst));
+    // A wake of this guest after the flag went up unparks the driver, as does a
+    // `block_on` that wants it back: an unpark before the park makes it return
+    // at once.
+    let woken = || state.woken.load(Ordering::SeqCst);
+    state
+        .in_driver
+        .park(woken, || step::park_in_driver(shared, true, None, woken));
     context::fire_due_in_order(shared);
 }
 
