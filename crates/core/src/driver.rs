@@ -26,13 +26,13 @@
 //!
 //! # Finding the current driver
 //!
-//! A layer above core (the reactor) finds its own driver through the runtime that is
-//! running on the current thread, never through a process global: the executors call
-//! [`enter`] on every thread they run, and [`with_current`] hands out the driver,
-//! which the layer downcasts with [`Driver::as_any`].
+//! A layer above core (the reactor) finds its own driver through the runtime entered
+//! on the current thread, never through a process global: the executors enter their
+//! runtime on every thread they run (and [`Handle::enter`](crate::Handle::enter) on
+//! any other), and [`with_current`] hands out that runtime's driver, which the layer
+//! downcasts with [`Driver::as_any`].
 
 use std::any::Any;
-use std::cell::RefCell;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -142,39 +142,9 @@ impl Driver for ThreadParker {
     }
 }
 
-thread_local! {
-    static CURRENT: RefCell<Option<Arc<dyn Driver>>> = const { RefCell::new(None) };
-}
-
-/// Makes `driver` the current thread's driver until the guard drops; the previous
-/// one (if any) is restored then. Executors call this on every thread they run.
-pub fn enter(driver: Arc<dyn Driver>) -> EnterGuard {
-    let previous = CURRENT.with(|c| c.borrow_mut().replace(driver));
-    EnterGuard { previous }
-}
-
-/// Restores the previous current driver on drop. Returned by [`enter`].
-#[must_use = "the driver stays current only while the guard lives"]
-pub struct EnterGuard {
-    previous: Option<Arc<dyn Driver>>,
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        // try_with: during thread teardown the slot may already be gone.
-        let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
-    }
-}
-
-impl std::fmt::Debug for EnterGuard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EnterGuard").finish_non_exhaustive()
-    }
-}
-
-/// Calls `f` with the driver of the runtime running on this thread, or `None`
+/// Calls `f` with the driver of the runtime entered on this thread (a thread that
+/// runs it, or one inside [`Handle::enter`](crate::Handle::enter)), or `None`
 /// outside any runtime.
 pub fn with_current<R>(f: impl FnOnce(Option<&Arc<dyn Driver>>) -> R) -> R {
-    CURRENT.with(|c| f(c.borrow().as_ref()))
+    crate::runtime::context::with_driver(f)
 }

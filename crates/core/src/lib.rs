@@ -40,8 +40,8 @@ pub use combinators::{
 };
 
 pub use runtime::{
-    in_runtime, stats, Builder, Flavor, Handle, MainCancelled, Metrics, PollHook, Runtime, Stats,
-    WorkGuard,
+    block_in_place, in_runtime, stats, Builder, EnterGuard, Flavor, Handle, MainCancelled, Metrics,
+    PollHook, Runtime, Stats, WorkGuard,
 };
 pub use spawn::{
     all_tasks, create_task, current_task, spawn, spawn_eager, spawn_local, yield_now, YieldNow,

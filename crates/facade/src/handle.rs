@@ -173,6 +173,69 @@ impl Handle {
         }
     }
 
+    /// Enters the runtime on this thread until the guard drops, so that `spawn`,
+    /// timers and the I/O types (sockets, streams) work on a thread that does not
+    /// run it: tasks go to the runtime, sockets register with its reactor (tokio's
+    /// `Handle::enter`). Guards nest and restore the previous runtime when dropped;
+    /// see [`ferrio_core::Handle::enter`] for the rules.
+    ///
+    /// ```
+    /// let runner = ferrio::Runner::new();
+    /// let handle = runner.handle();
+    /// let listener = std::thread::spawn(move || {
+    ///     let _guard = handle.enter();
+    ///     // A plain thread: the listener registers with the runner's reactor.
+    ///     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     ferrio::net::TcpListener::from_std(std_listener).unwrap()
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// let addr = listener.local_addr().unwrap();
+    /// runner.run(async move {
+    ///     let connect = ferrio::net::TcpStream::connect(addr);
+    ///     let (accepted, connected) = ferrio::gather!(listener.accept(), connect).await;
+    ///     assert!(accepted.is_ok() && connected.is_ok());
+    /// });
+    /// ```
+    pub fn enter(&self) -> ferrio_core::EnterGuard<'_> {
+        self.inner.enter()
+    }
+
+    /// Runs `future` to completion on the calling thread with the runtime entered:
+    /// timers and I/O inside it work, and tasks it spawns run on the runtime
+    /// (tokio's `Handle::block_on`). For a thread of your own, not for code already
+    /// on the runtime; see [`ferrio_core::Handle::block_on`] for how each flavour
+    /// drives it.
+    ///
+    /// # Panics
+    ///
+    /// When called from a thread that runs a ferrio runtime (inside a task or
+    /// `ferrio::run`): `.await` the future there instead.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let runner = ferrio::Runner::builder()
+    ///     .multi_thread()
+    ///     .worker_threads(1)
+    ///     .build()
+    ///     .unwrap();
+    /// let handle = runner.handle();
+    /// let out = std::thread::spawn(move || {
+    ///     handle.block_on(async {
+    ///         ferrio::sleep(Duration::from_millis(5)).await;
+    ///         ferrio::spawn(async { 20 }).await.unwrap() + 1
+    ///     })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(out, 21);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.inner.block_on(future)
+    }
+
     /// The core handle underneath, for APIs that take `ferrio_core::Handle`.
     pub fn as_core(&self) -> &ferrio_core::Handle {
         &self.inner

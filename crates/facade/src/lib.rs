@@ -108,9 +108,9 @@ pub use ferrio_core::task::{
 };
 pub use ferrio_core::time::timeout_none;
 pub use ferrio_core::{
-    all_tasks, current_task, interval, interval_at, sleep, sleep_until, timeout, timeout_at,
-    wait_for, yield_now, Elapsed, Flavor, Interval, MainCancelled, Sleep, Task, TaskBuilder,
-    TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
+    all_tasks, block_in_place, current_task, interval, interval_at, sleep, sleep_until, timeout,
+    timeout_at, wait_for, yield_now, Elapsed, EnterGuard, Flavor, Interval, MainCancelled, Sleep,
+    Task, TaskBuilder, TaskError, TaskId, TaskSnapshot, TaskState, Timeout,
 };
 // The spawn functions: the core's, or with the `tracing` feature the same functions
 // wrapping each task in its span.

@@ -1,5 +1,11 @@
 //! The per-thread runtime context: which runtime this thread belongs to, in which
 //! role, and (on the single-thread loop's thread) the loop's ready queue.
+//!
+//! It is the one thread-local that says "the current runtime": spawning, timers and
+//! the driver (the reactor's I/O types find theirs through
+//! [`driver::with_current`](crate::driver::with_current)) all read it. Executors
+//! enter it on every thread they run; [`Handle::enter`](crate::Handle::enter) enters
+//! it on any other thread.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -10,6 +16,7 @@ use std::time::Instant;
 
 use super::current_thread::Ready;
 use super::shared::Shared;
+use crate::driver::Driver;
 use crate::task::Task;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,12 +31,35 @@ pub(crate) enum Role {
     BlockOn,
     /// Cancelling leftover tasks at shutdown.
     Shutdown,
+    /// A former worker inside `block_in_place`: its queues went to another thread.
+    Blocking,
+}
+
+/// Where a `block_in_place` call runs.
+pub(crate) enum Place {
+    /// On worker `index` of this runtime.
+    Worker(Arc<Shared>, usize),
+    /// On the single-thread loop.
+    Loop,
+    /// On a thread whose blocking stalls no runtime thread: a multi-thread
+    /// `block_on`, a `Handle::block_on` or `Handle::enter` thread, a former worker
+    /// already inside `block_in_place`, a shutdown.
+    Harmless,
+    /// Outside any runtime.
+    Nowhere,
 }
 
 pub(crate) struct Ctx {
     rt: RefCell<Option<Arc<Shared>>>,
     rt_ptr: Cell<*const Shared>,
     role: Cell<Role>,
+    /// This thread runs a runtime (a loop, a worker, a `block_on`, a shutdown),
+    /// whatever handle was entered on top of it: a nested `block_on` would
+    /// deadlock.
+    running: Cell<bool>,
+    /// How many contexts are entered on this thread: a guard dropped while a later
+    /// one still lives would restore the wrong runtime.
+    depth: Cell<u32>,
     /// The single-thread loop's ready queue, while this thread runs the loop.
     pub(crate) local: RefCell<VecDeque<Ready>>,
     /// This thread is firing due timers: the tasks they wake queue in deadline
@@ -37,6 +67,9 @@ pub(crate) struct Ctx {
     pub(crate) firing_timers: Cell<bool>,
     /// Nesting depth of eager first steps (an eager task spawning eager tasks).
     eager_depth: Cell<u32>,
+    /// This worker thread handed its queues to another thread in `block_in_place`:
+    /// it leaves the worker loop when the task it runs returns.
+    handed_off: Cell<bool>,
 }
 
 thread_local! {
@@ -45,9 +78,12 @@ thread_local! {
             rt: RefCell::new(None),
             rt_ptr: Cell::new(std::ptr::null()),
             role: Cell::new(Role::Outside),
+            running: Cell::new(false),
+            depth: Cell::new(0),
             local: RefCell::new(VecDeque::new()),
             firing_timers: Cell::new(false),
             eager_depth: Cell::new(0),
+            handed_off: Cell::new(false),
         }
     };
 }
@@ -136,6 +172,52 @@ impl Ctx {
     }
 }
 
+/// Where a `block_in_place` call on this thread runs.
+pub(crate) fn place() -> Place {
+    with_ctx(|c| {
+        let Some(c) = c else {
+            return Place::Nowhere;
+        };
+        let rt = c.rt.borrow();
+        match (c.role.get(), rt.as_ref()) {
+            (Role::Worker(i), Some(rt)) => Place::Worker(rt.clone(), i),
+            (Role::Loop, Some(_)) => Place::Loop,
+            (_, Some(_)) => Place::Harmless,
+            (_, None) => Place::Nowhere,
+        }
+    })
+}
+
+/// This thread stops being a worker, for `block_in_place` (its queues are being
+/// handed to another thread).
+pub(crate) fn leave_worker() {
+    with_ctx(|c| {
+        if let Some(c) = c {
+            c.role.set(Role::Blocking);
+        }
+    });
+}
+
+/// After `block_in_place`: this thread is worker `index` again (it took its queues
+/// back), or leaves the worker loop when the current task returns (`handed_off`).
+pub(crate) fn after_blocking(index: usize, reclaimed: bool) {
+    with_ctx(|c| {
+        if let Some(c) = c {
+            if reclaimed {
+                c.role.set(Role::Worker(index));
+            } else {
+                c.handed_off.set(true);
+            }
+        }
+    });
+}
+
+/// Whether this worker thread handed its queues away (see `after_blocking`).
+#[inline]
+pub(crate) fn handed_off() -> bool {
+    CTX.try_with(|c| c.handed_off.get()).unwrap_or(false)
+}
+
 /// Fires the due timers of `shared` from a runtime thread, so that the tasks they
 /// wake are queued in deadline order. Returns how many fired.
 pub(crate) fn fire_due_in_order(shared: &Shared) -> usize {
@@ -169,19 +251,36 @@ impl Drop for EagerDepth<'_> {
 pub(crate) struct EnterGuard {
     prev_rt: Option<Arc<Shared>>,
     prev_role: Role,
+    prev_running: bool,
+    prev_now: Option<Instant>,
+    /// The depth this guard made; it must be the innermost one when dropped.
+    depth: u32,
 }
+
+const OUT_OF_ORDER: &str = "`EnterGuard`s of `Handle::enter` were dropped out of order: drop \
+     them in the reverse order they were created (a guard kept in a struct or held \
+     across an `.await` can outlive a later one)";
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let prev = self.prev_rt.take();
-        let role = self.prev_role;
-        let _ = COARSE_NOW.try_with(|c| c.set(None));
-        let _ = CTX.try_with(|c| {
+        let now = self.prev_now;
+        let restored = CTX.try_with(|c| {
+            if c.depth.get() != self.depth {
+                return false;
+            }
+            c.depth.set(self.depth - 1);
             c.rt_ptr
                 .set(prev.as_ref().map_or(std::ptr::null(), Arc::as_ptr));
             *c.rt.borrow_mut() = prev;
-            c.role.set(role);
+            c.role.set(self.prev_role);
+            c.running.set(self.prev_running);
+            true
         });
+        let _ = COARSE_NOW.try_with(|c| c.set(now));
+        if restored == Ok(false) && !std::thread::panicking() {
+            panic!("{OUT_OF_ORDER}");
+        }
     }
 }
 
@@ -189,28 +288,95 @@ const NESTED: &str = "Cannot block on a ferrio runtime from a thread that is alr
      one (a runtime worker or a `block_on`/`ferrio::run` call): it would deadlock. \
      Use `.await` or `spawn` inside the runtime instead.";
 
+/// Makes `shared` this thread's runtime: the one place that writes the context.
+fn swap(shared: &Arc<Shared>, role: Role, running: bool) -> EnterGuard {
+    CTX.with(|c| {
+        let prev_role = c.role.replace(role);
+        let prev_running = c.running.replace(running);
+        c.rt_ptr.set(Arc::as_ptr(shared));
+        let prev_rt = c.rt.borrow_mut().replace(shared.clone());
+        let depth = c.depth.get() + 1;
+        c.depth.set(depth);
+        // A thread that runs the runtime keeps a cached time fresh; any other
+        // thread must read the clock (a foreign thread would never refresh it).
+        let prev_now = COARSE_NOW.try_with(|n| n.get()).ok().flatten();
+        if role == Role::Outside {
+            let _ = COARSE_NOW.try_with(|n| n.set(None));
+        } else {
+            refresh_coarse_now();
+        }
+        EnterGuard {
+            prev_rt,
+            prev_role,
+            prev_running,
+            prev_now,
+            depth,
+        }
+    })
+}
+
 /// Makes `shared` this thread's runtime in `role`.
 ///
 /// # Panics
 ///
 /// When this thread already runs a runtime and `role` is not `Shutdown`.
+#[track_caller]
 pub(crate) fn enter(shared: &Arc<Shared>, role: Role) -> EnterGuard {
-    CTX.with(|c| {
-        let prev_role = c.role.get();
-        if prev_role != Role::Outside && role != Role::Shutdown && role != Role::Outside {
-            panic!("{NESTED}");
-        }
-        c.rt_ptr.set(Arc::as_ptr(shared));
-        let prev_rt = c.rt.borrow_mut().replace(shared.clone());
-        c.role.set(role);
-        refresh_coarse_now();
-        EnterGuard { prev_rt, prev_role }
-    })
+    debug_assert!(role != Role::Outside, "use enter_handle");
+    if role != Role::Shutdown && is_running() {
+        panic!("{NESTED}");
+    }
+    swap(shared, role, true)
+}
+
+/// Makes `shared` the runtime that `spawn`, timers and I/O find on this thread,
+/// without running it ([`Handle::enter`](crate::Handle::enter)). On a thread that
+/// already runs `shared` the role stays (a worker stays that worker).
+pub(crate) fn enter_handle(shared: &Arc<Shared>) -> EnterGuard {
+    let (role, running) = with_ctx(|c| match c {
+        Some(c) if c.holds(Arc::as_ptr(shared)) => (c.role.get(), c.running.get()),
+        Some(c) => (Role::Outside, c.running.get()),
+        None => (Role::Outside, false),
+    });
+    swap(shared, role, running)
+}
+
+/// Enters `shared` on a foreign thread that blocks on a future of its own
+/// ([`Handle::block_on`](crate::Handle::block_on)): spawns go to the runtime's
+/// queues, and a nested `block_on` panics.
+///
+/// # Panics
+///
+/// When this thread already runs a runtime.
+#[track_caller]
+pub(crate) fn enter_guest(shared: &Arc<Shared>) -> EnterGuard {
+    if is_running() {
+        panic!(
+            "`Handle::block_on` was called from a thread that runs a ferrio runtime (a \
+             task, a worker, or inside `block_on`/`ferrio::run`): blocking it would stall \
+             the runtime or deadlock. Use `.await` here, or call it from a thread of your \
+             own (`std::thread::spawn`, or `to_thread`)."
+        );
+    }
+    swap(shared, Role::Outside, true)
 }
 
 /// Whether this thread is running a runtime (a worker or inside `block_on`).
 pub(crate) fn is_running() -> bool {
-    with_ctx(|c| c.is_some_and(|c| c.role.get() != Role::Outside))
+    with_ctx(|c| c.is_some_and(|c| c.running.get()))
+}
+
+/// Calls `f` with the driver of this thread's runtime, or `None` outside any.
+pub(crate) fn with_driver<R>(f: impl FnOnce(Option<&Arc<dyn Driver>>) -> R) -> R {
+    let mut f = Some(f);
+    let done = CTX.try_with(|c| {
+        let rt = c.rt.borrow();
+        (f.take().expect("called once"))(rt.as_ref().map(|rt| &rt.driver))
+    });
+    match done {
+        Ok(r) => r,
+        Err(_) => (f.take().expect("not called yet"))(None),
+    }
 }
 
 #[track_caller]

@@ -20,8 +20,8 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
 
 use async_task::Runnable;
@@ -31,7 +31,6 @@ use super::context::{self, Ctx, Role};
 use super::main_task::{MainCancelled, MainExit, MainTask, MainWake};
 use super::shared::Shared;
 use super::step::{self, MAINTENANCE_INTERVAL};
-use crate::driver;
 use crate::loom::{self as sync, fence};
 use crate::task::Header;
 
@@ -40,16 +39,29 @@ pub(crate) struct LoopQueue {
     pub(crate) injector: ConcurrentQueue<Runnable<Header>>,
     /// Whether a wake from another thread must unpark the loop.
     parked: ParkFlag,
-    /// A `block_on` runs the loop right now.
-    running: AtomicBool,
+    /// Who drives the runtime now: nobody, a `block_on` running the loop, or a
+    /// `Handle::block_on` guest that fires timers and parks in the driver while
+    /// nobody runs the loop.
+    pub(crate) driving: AtomicU8,
+    /// A `block_on` waits for a guest to give the driver back.
+    pub(crate) wanted: AtomicBool,
+    /// Guests waiting while the loop runs elsewhere: woken when it stops, so that
+    /// one of them drives the timers and I/O it waits on.
+    pub(crate) guests: Mutex<Vec<Waker>>,
 }
+
+pub(crate) const FREE: u8 = 0;
+pub(crate) const LOOP: u8 = 1;
+pub(crate) const GUEST: u8 = 2;
 
 impl LoopQueue {
     pub(crate) fn new() -> LoopQueue {
         LoopQueue {
             injector: ConcurrentQueue::unbounded(),
             parked: ParkFlag::new(),
-            running: AtomicBool::new(false),
+            driving: AtomicU8::new(FREE),
+            wanted: AtomicBool::new(false),
+            guests: Mutex::new(Vec::new()),
         }
     }
 
@@ -81,16 +93,16 @@ impl LoopQueue {
 /// parked": the loop raises the flag, fences, and looks at its queues once more
 /// before it parks; a waker queues, fences, and unparks the loop when it sees the
 /// flag. Between the two SeqCst fences one side sees the other's write.
-struct ParkFlag(sync::AtomicBool);
+pub(crate) struct ParkFlag(sync::AtomicBool);
 
 impl ParkFlag {
-    fn new() -> ParkFlag {
+    pub(crate) fn new() -> ParkFlag {
         ParkFlag(sync::AtomicBool::new(false))
     }
 
     /// Parks with `park` unless `busy` says work arrived; a wake after the flag
     /// went up unparks it.
-    fn park(&self, busy: impl Fn() -> bool, park: impl FnOnce()) {
+    pub(crate) fn park(&self, busy: impl Fn() -> bool, park: impl FnOnce()) {
         self.0.store(true, sync::Ordering::SeqCst);
         fence(sync::Ordering::SeqCst);
         if !busy() {
@@ -101,7 +113,7 @@ impl ParkFlag {
 
     /// Called after queueing work for the loop: `unpark` runs when the loop may be
     /// parked (or about to park without having seen the work).
-    fn notify(&self, unpark: impl FnOnce()) {
+    pub(crate) fn notify(&self, unpark: impl FnOnce()) {
         fence(sync::Ordering::SeqCst);
         if self.0.load(sync::Ordering::SeqCst) {
             unpark();
@@ -131,8 +143,23 @@ impl Drop for LoopExit<'_> {
                 let _ = self.queue.injector.push(r);
             }
         }
-        self.queue.running.store(false, Ordering::Release);
+        free_driver(self.queue);
     }
+}
+
+/// Gives the driver up (the loop stopped, or a guest's wait ended) and wakes the
+/// guests waiting for it, so that one of them drives the timers and I/O they wait
+/// on.
+pub(crate) fn free_driver(queue: &LoopQueue) {
+    queue.driving.store(FREE, Ordering::SeqCst);
+    let guests = std::mem::take(&mut *lock(&queue.guests));
+    for g in guests {
+        g.wake();
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub(crate) fn block_on<F: Future>(
@@ -142,10 +169,25 @@ pub(crate) fn block_on<F: Future>(
     location: &'static Location<'static>,
 ) -> Result<F::Output, MainCancelled> {
     let _enter = context::enter(shared, Role::Loop);
-    if queue.running.swap(true, Ordering::AcqRel) {
-        panic!("this single-thread runtime is already running a `block_on` on another thread");
+    loop {
+        match queue
+            .driving
+            .compare_exchange(FREE, LOOP, Ordering::SeqCst, Ordering::SeqCst)
+        {
+            Ok(_) => break,
+            Err(LOOP) => panic!(
+                "this single-thread runtime is already running a `block_on` on another thread"
+            ),
+            Err(_) => {
+                // A `Handle::block_on` guest holds the driver while nobody runs the
+                // loop: it gives it back at its next wake-up.
+                queue.wanted.store(true, Ordering::SeqCst);
+                shared.driver.unpark();
+                std::thread::yield_now();
+            }
+        }
     }
-    let _driver = driver::enter(shared.driver.clone());
+    queue.wanted.store(false, Ordering::SeqCst);
     context::with_ctx(|ctx| {
         let ctx = ctx.expect("the context exists while block_on runs");
         let _exit = LoopExit { ctx, queue };

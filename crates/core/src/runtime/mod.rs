@@ -1,8 +1,10 @@
 //! Runtimes: the [`Builder`], the [`Runtime`] that owns the threads, and the
 //! [`Handle`] that reaches it from anywhere.
 
+mod blocking;
 pub(crate) mod context;
 pub(crate) mod current_thread;
+mod guest;
 pub(crate) mod main_task;
 pub(crate) mod multi_thread;
 pub(crate) mod shared;
@@ -18,10 +20,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::clock::{Clock, SystemClock};
-use crate::driver::{self, Driver, ThreadParker};
+use crate::driver::{Driver, ThreadParker};
 use crate::registry::Registry;
 use crate::task::{PanicReport, Task, TaskId, TaskSnapshot};
 use crate::time::TimeShared;
+pub use blocking::block_in_place;
 use current_thread::LoopQueue;
 pub use main_task::MainCancelled;
 use multi_thread::Pool;
@@ -232,6 +235,7 @@ impl Builder {
             auto_advance,
             in_flight: AtomicUsize::new(0),
             eager: self.eager,
+            guests: std::sync::Mutex::new(Vec::new()),
         });
         let weak = Arc::downgrade(&shared);
         shared.time.clock.on_advance(Box::new(move || {
@@ -378,7 +382,6 @@ impl Runtime {
         }
         {
             let _enter = context::enter(shared, context::Role::Shutdown);
-            let _driver = driver::enter(shared.driver.clone());
             // Cancel what is left, run it to its end, and again for what its
             // destructors spawned. The rounds are bounded so that destructors that
             // spawn without end cannot hold shutdown for ever in this phase; past
@@ -401,6 +404,7 @@ impl Runtime {
             // Pairs with `Shared::catch_late_push`: a push from outside that this
             // drain misses sees `finished` and drains the queue itself.
             std::sync::atomic::fence(Ordering::SeqCst);
+            guest::wake_all(shared);
             shared.registry.close();
             for r in shared.drain() {
                 r.run();
@@ -537,6 +541,87 @@ impl Handle {
         self.shared.registry.cancel_by_id(id)
     }
 
+    /// Enters the runtime on this thread until the guard drops: `spawn`, timers and
+    /// the reactor's I/O types then work on a thread that does not run the runtime
+    /// (a thread of your own, a callback of a C library), as they do inside it.
+    /// Spawned tasks run on the runtime; I/O objects register with its driver.
+    ///
+    /// Entering does not run anything: the runtime's own threads (its workers, or
+    /// the thread inside `Runtime::block_on` for the single-thread loop) run the
+    /// tasks, fire the timers and poll the driver. To wait for a future here, use
+    /// [`block_on`](Handle::block_on).
+    ///
+    /// Guards nest: dropping one restores the runtime that was entered before it.
+    ///
+    /// # Panics
+    ///
+    /// The guard panics when dropped while a guard created after it on the same
+    /// thread still lives (guards must be dropped in the reverse order; keeping one
+    /// in a struct or across an `.await` can break that).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ferrio_core::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// let handle = rt.handle();
+    /// let task = std::thread::spawn(move || {
+    ///     let _guard = handle.enter();
+    ///     // A plain thread: `spawn` finds the runtime through the guard.
+    ///     ferrio_core::spawn(async { 6 * 7 })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), 42);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _inner: context::enter_handle(&self.shared),
+            _handle: std::marker::PhantomData,
+        }
+    }
+
+    /// Runs `future` to completion on the calling thread, with the runtime
+    /// entered (as [`enter`](Handle::enter) does): inside it, `spawn` puts tasks on
+    /// the runtime, and timers and I/O work. For a thread that is not one of the
+    /// runtime's (a thread of your own, a synchronous callback).
+    ///
+    /// The future is polled on this thread (it may borrow locals and need not be
+    /// `Send`). On the multi-thread flavour the workers fire its timers and poll the
+    /// driver. On the single-thread flavour the thread running the loop does that;
+    /// while no thread runs it, this thread fires the timers and polls the driver
+    /// itself, but the runtime's tasks wait for the next `Runtime::block_on`: a
+    /// future that awaits a task needs the loop running somewhere. If the runtime
+    /// shuts down meanwhile, this thread fires the future's timers itself from
+    /// then on; its I/O fails (the driver is shut down).
+    ///
+    /// # Panics
+    ///
+    /// When called from a thread that runs a ferrio runtime (inside a task, a
+    /// worker, or `block_on`/`ferrio::run`): blocking there would stall the runtime
+    /// or deadlock; `.await` the future instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = ferrio_core::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// let handle = rt.handle();
+    /// let out = std::thread::spawn(move || {
+    ///     handle.block_on(async {
+    ///         ferrio_core::sleep(Duration::from_millis(5)).await;
+    ///         ferrio_core::spawn(async { 2 }).await.unwrap() + 1
+    ///     })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(out, 3);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        guest::block_on(&self.shared, future)
+    }
+
     /// Whether both handles refer to the same runtime.
     pub fn ptr_eq(&self, other: &Handle) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
@@ -548,6 +633,21 @@ impl fmt::Debug for Handle {
         f.debug_struct("Handle")
             .field("flavor", &self.shared.flavor())
             .finish_non_exhaustive()
+    }
+}
+
+/// The runtime entered on this thread while it lives; from [`Handle::enter`].
+///
+/// Not `Send`: it restores this thread's previous runtime when dropped.
+#[must_use = "the runtime stays entered only while the guard lives"]
+pub struct EnterGuard<'a> {
+    _inner: context::EnterGuard,
+    _handle: std::marker::PhantomData<(&'a Handle, *const ())>,
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
     }
 }
 

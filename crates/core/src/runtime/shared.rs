@@ -44,6 +44,9 @@ pub(crate) struct Shared {
     /// Spawned tasks run their first step inside the spawn call (asyncio's
     /// `eager_task_factory`).
     pub(crate) eager: bool,
+    /// Wakers of the threads inside `Handle::block_on`: shutdown wakes them, so
+    /// that they fire their timers themselves from then on.
+    pub(crate) guests: std::sync::Mutex<Vec<std::task::Waker>>,
 }
 
 impl Shared {

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::task::{Context, Waker};
 use std::thread;
 
-use crate::driver;
 use crate::runtime::context::{self, Role};
 use crate::runtime::main_task::{MainCancelled, MainExit, MainTask, MainWake};
 use crate::runtime::shared::Shared;
@@ -65,7 +64,6 @@ pub(crate) fn block_on<F: std::future::Future>(
     location: &'static Location<'static>,
 ) -> Result<F::Output, MainCancelled> {
     let _enter = context::enter(shared, Role::BlockOn);
-    let _driver = driver::enter(shared.driver.clone());
     let pool = shared.pool();
     pool.active_block_ons.fetch_add(1, Ordering::SeqCst);
     let _active = Active(shared);

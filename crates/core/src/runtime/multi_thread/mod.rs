@@ -266,9 +266,70 @@ struct AliveGuard(Arc<Shared>);
 
 impl Drop for AliveGuard {
     fn drop(&mut self) {
+        if super::context::handed_off() {
+            // The worker lives on in the thread it handed its queue to.
+            return;
+        }
         self.0.workers_alive.fetch_sub(1, Ordering::SeqCst);
         super::LIVE_WORKERS.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// Hands worker `index`'s queue to a new thread that runs the worker loop under
+/// the same index, and makes this thread a plain one (`block_in_place`, see
+/// `blocking.rs`): the owner handle waits in `owners` for whichever thread takes
+/// it first, the new one or this one in [`take_back`]. `false` when this thread
+/// is not that worker, the pool is stopping, or no thread could be started (this
+/// thread then stays the worker).
+pub(crate) fn hand_off(shared: &Arc<Shared>, index: usize) -> bool {
+    let pool = shared.pool();
+    // Under the threads lock: `stop` sets the flag before it takes the list, so a
+    // new thread is either refused here or joined there.
+    let mut threads = lock(&pool.threads);
+    if pool.shutdown.load(Ordering::SeqCst) {
+        return false;
+    }
+    let Some(local) = worker::take_owner(pool) else {
+        return false;
+    };
+    super::context::leave_worker();
+    lock(&pool.owners)[index] = Some(local);
+    let shared2 = shared.clone();
+    let name = thread::current()
+        .name()
+        .map_or_else(|| format!("ferrio-worker-{index}"), str::to_owned);
+    let spawned = thread::Builder::new().name(name).spawn(move || {
+        let Some(local) = lock(&shared2.pool().owners)[index].take() else {
+            // The blocking call was over before this thread started.
+            return;
+        };
+        // The live-worker count moves with the queue: the thread that handed it
+        // over does not count it down when it exits.
+        let _alive = AliveGuard(shared2.clone());
+        worker::run(&shared2, index, local);
+    });
+    match spawned {
+        Ok(t) => {
+            threads.push(t);
+            true
+        }
+        Err(_) => {
+            let back = take_back(shared, index);
+            super::context::after_blocking(index, back);
+            false
+        }
+    }
+}
+
+/// After the blocking call: takes worker `index`'s queue back if the new thread
+/// has not taken it yet. `true` when this thread is the worker again.
+pub(crate) fn take_back(shared: &Shared, index: usize) -> bool {
+    let pool = shared.pool();
+    let Some(local) = lock(&pool.owners)[index].take() else {
+        return false;
+    };
+    worker::put_owner(pool, local);
+    true
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -9,7 +9,7 @@ use async_task::Runnable;
 
 use super::queue::Local;
 use super::{watch, Pool};
-use crate::driver::{self, Driver};
+use crate::driver::Driver;
 use crate::runtime::context::{self, Role};
 use crate::runtime::shared::Shared;
 use crate::runtime::step::{self, MAINTENANCE_INTERVAL};
@@ -84,6 +84,31 @@ pub(super) fn pull_injector(pool: &Pool) -> usize {
     moved.unwrap_or(0)
 }
 
+/// Takes this thread's owner handle away (`block_in_place` hands it to another
+/// thread); `None` when this thread is not one of `pool`'s workers.
+pub(super) fn take_owner(pool: &Pool) -> Option<Local> {
+    OWNER
+        .try_with(|owner| {
+            let mut owner = owner.try_borrow_mut().ok()?;
+            if !owner.as_ref().is_some_and(|o| std::ptr::eq(o.pool, pool)) {
+                return None;
+            }
+            owner.take().map(|o| o.local)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Gives this thread the owner handle `local` of one of `pool`'s queues back.
+pub(super) fn put_owner(pool: &Pool, local: Local) {
+    OWNER.with(|o| {
+        *o.borrow_mut() = Some(Owner {
+            pool: std::ptr::from_ref(pool),
+            local,
+        })
+    });
+}
+
 /// Gives the owner handle up when the worker ends (even by a panic), before the
 /// runtime it belongs to can be freed.
 struct OwnerGuard;
@@ -110,7 +135,6 @@ pub(super) struct Worker<'a> {
 /// The body of worker thread `index`, owning local queue `local`.
 pub(super) fn run(shared: &Arc<Shared>, index: usize, local: Local) {
     let _enter = context::enter(shared, Role::Worker(index));
-    let _driver = driver::enter(shared.driver.clone());
     let pool = shared.pool();
     debug_assert!(local.is_for(&pool.workers[index].queue));
     OWNER.with(|o| {
@@ -159,6 +183,11 @@ impl Worker<'_> {
                         self.park();
                     }
                 }
+            }
+            // The task just run handed this worker's queues to another thread
+            // (`block_in_place`): that thread is the worker now.
+            if context::handed_off() {
+                return;
             }
         }
     }
