@@ -263,7 +263,11 @@ fn poll_read_once(file: &mut File, len: usize, cx: &mut Context<'_>) -> Option<u
 fn bytes_read_ahead_do_not_move_the_position_callers_see() {
     on_both("read-ahead", |dir| async move {
         let path = dir.join("digits");
-        fs::write(&path, "0123456789").await?;
+        // Digits, then a long tail: the first read (64 KiB) takes long enough on
+        // the pool that it is almost always still running when its first poll
+        // looks, on a loaded machine too.
+        let contents = format!("0123456789{}", "x".repeat(256 * 1024));
+        fs::write(&path, &contents).await?;
         let mut exercised = 0;
         // Until the job was pending a few times: a pool thread that is already
         // awake can finish the job within the first poll.
@@ -276,10 +280,11 @@ fn bytes_read_ahead_do_not_move_the_position_callers_see() {
                 .write(true)
                 .open(&path)
                 .await?;
-            // A read of 10 is started and abandoned; the next read, of 2, takes its
-            // result: 8 bytes stay read ahead in the file's buffer.
+            // A read of 64 KiB is started and abandoned; the next read, of 2, takes
+            // its result: the rest stays read ahead in the file's buffer.
             let started =
-                std::future::poll_fn(|cx| Poll::Ready(poll_read_once(&mut file, 10, cx))).await;
+                std::future::poll_fn(|cx| Poll::Ready(poll_read_once(&mut file, 64 * 1024, cx)))
+                    .await;
             if started.is_some() {
                 continue; // the pool finished within the first poll: nothing buffered
             }
@@ -290,8 +295,10 @@ fn bytes_read_ahead_do_not_move_the_position_callers_see() {
             assert_eq!(file.seek(SeekFrom::Current(0)).await?, 2);
             file.write_all(b"ab").await?;
             file.flush().await?;
-            assert_eq!(std::fs::read_to_string(&path)?, "01ab456789");
-            fs::write(&path, "0123456789").await?;
+            let now = std::fs::read_to_string(&path)?;
+            assert_eq!(&now[..10], "01ab456789");
+            assert_eq!(now.len(), contents.len(), "the write landed in place");
+            fs::write(&path, &contents).await?;
         }
         assert!(exercised > 0, "the read was never pending");
         Ok(())
