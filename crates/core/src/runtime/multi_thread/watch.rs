@@ -30,8 +30,8 @@ pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &
     let has_work = || pool.has_work();
     seen.clear();
     seen.extend(pool.workers.iter().map(|w| w.lifo.peek()));
+    let alone = || pool.all_idle();
     loop {
-        let alone = pool.all_idle();
         if pool.idle.num_sleeping() == pool.workers.len() {
             // No worker runs: nothing to watch.
             step::park_in_driver(shared, alone, None, has_work);
