@@ -150,3 +150,50 @@ fn a_timeout_still_fires_on_a_virtual_clock_when_nothing_real_runs() {
         assert!(real.elapsed() < Duration::from_secs(30), "{flavor}");
     }
 }
+
+/// Many rounds of real work in one runtime, each followed by a virtual sleep: the
+/// jobs' lengths sweep the end of the work across the driver holder's wake-up and
+/// idle check, where a lost unpark left the holder parked without a deadline.
+#[test]
+fn the_clock_jumps_after_each_of_many_real_jobs() {
+    const ROUNDS: u32 = 1000;
+    let clock = VirtualClock::auto_advance();
+    for (runner, flavor) in runners(&clock) {
+        let before = clock.elapsed();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let real = Instant::now();
+        let rounds = std::thread::spawn(move || {
+            runner.run(async {
+                for i in 0..ROUNDS {
+                    let job = move || {
+                        let start = Instant::now();
+                        let spin = Duration::from_micros(u64::from(i % 16) * 10);
+                        while start.elapsed() < spin {
+                            std::hint::spin_loop();
+                        }
+                        i
+                    };
+                    assert_eq!(ferrio::to_thread(job).await.unwrap(), i);
+                    ferrio::sleep(Duration::from_secs(1)).await;
+                }
+            });
+            let _ = tx.send(());
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("{flavor}: the clock stopped jumping")
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => rounds.join().unwrap(),
+        }
+        assert!(
+            clock.elapsed() - before >= Duration::from_secs(u64::from(ROUNDS)),
+            "{flavor}"
+        );
+        assert!(
+            real.elapsed() < Duration::from_secs(30),
+            "{flavor}: {:?}",
+            real.elapsed()
+        );
+    }
+}

@@ -285,7 +285,7 @@ fn park(shared: &Shared, queue: &LoopQueue, ctx: &Ctx, main_remote: &AtomicBool)
     };
     queue
         .parked
-        .park(busy, || step::park_in_driver(shared, true, None, busy));
+        .park(busy, || step::park_in_driver(shared, || true, None, busy));
     step::after_park(shared);
 }
 

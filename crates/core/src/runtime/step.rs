@@ -30,22 +30,32 @@ pub(crate) fn maintenance(shared: &Shared, poll_driver: bool) {
 /// by itself may jump only then, and only when [`Shared::idle_check`] finds
 /// nothing but timers pending (`busy` says whether work became ready); otherwise
 /// the thread waits without a deadline for the others.
+///
+/// What decides the jump (`alone`, the work in flight, the next deadline) is read
+/// after the driver's last poll, which consumes any pending unpark: a thread that
+/// changes it later (the last one to go idle, a timer's registration, the end of
+/// real work) unparks the driver after its change, so the park below returns at
+/// once. Read before that poll, a change and its unpark could both fall in between:
+/// the unpark consumed, the stale state saying "wait", the park never ending.
 pub(crate) fn park_in_driver(
     shared: &Shared,
-    alone: bool,
+    alone: impl Fn() -> bool,
     cap: Option<Duration>,
     busy: impl Fn() -> bool,
 ) {
-    let deadline = shared.time.parking();
     let action = if !shared.auto_advance {
-        Some(shared.time.clock.idle(deadline))
-    } else if !alone {
+        Some(shared.time.clock.idle(shared.time.parking()))
+    } else if !alone() {
+        shared.time.parking();
         Some(IdleAction::Park(None))
     } else {
-        match shared.idle_check(busy) {
+        match shared.idle_check(&alone, busy) {
             IdleCheck::Work => None,
-            IdleCheck::InFlight => Some(IdleAction::Park(None)),
-            IdleCheck::Jump => Some(shared.time.clock.idle(deadline)),
+            IdleCheck::Wait => {
+                shared.time.parking();
+                Some(IdleAction::Park(None))
+            }
+            IdleCheck::Jump => Some(shared.time.clock.idle(shared.time.parking())),
         }
     };
     match action {

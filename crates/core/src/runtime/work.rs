@@ -94,19 +94,26 @@ impl fmt::Debug for WorkGuard {
 pub(crate) enum IdleCheck {
     /// Polling the driver made work ready: run it.
     Work,
-    /// Real work is in flight: wait (no deadline) for it.
-    InFlight,
+    /// Real work is in flight, or another thread of the runtime runs: wait (no
+    /// deadline) for it.
+    Wait,
     /// Only timers are pending: the clock may jump.
     Jump,
 }
 
 impl Shared {
-    /// Applies the rule above; `has_work` says whether anything became ready.
-    /// Called by the thread that holds the driver.
-    pub(crate) fn idle_check(&self, has_work: impl Fn() -> bool) -> IdleCheck {
+    /// Applies the rule above; `alone` says whether no other thread of the runtime
+    /// runs, `has_work` whether anything became ready. Called by the thread that
+    /// holds the driver. `alone` and the work in flight are read after the last
+    /// poll of the driver (see `step::park_in_driver` for why).
+    pub(crate) fn idle_check(
+        &self,
+        alone: impl Fn() -> bool,
+        has_work: impl Fn() -> bool,
+    ) -> IdleCheck {
         for round in 0..2 {
             if self.in_flight.load(Ordering::SeqCst) > 0 {
-                return IdleCheck::InFlight;
+                return IdleCheck::Wait;
             }
             if round == 1 {
                 // Let a peer thread that is about to send get its turn first.
@@ -117,8 +124,8 @@ impl Shared {
                 return IdleCheck::Work;
             }
         }
-        if self.in_flight.load(Ordering::SeqCst) > 0 {
-            return IdleCheck::InFlight;
+        if self.in_flight.load(Ordering::SeqCst) > 0 || !alone() {
+            return IdleCheck::Wait;
         }
         IdleCheck::Jump
     }

@@ -27,11 +27,13 @@ const WATCH: Duration = Duration::from_millis(4);
 /// unpark or I/O; and while other workers run, no longer than until a look finds
 /// a task stuck in a LIFO slot. `seen` keeps the slots' tasks between looks.
 pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &mut Vec<usize>) {
-    let has_work = || pool.has_work();
+    // Shutdown counts as work: its unpark may be consumed by the driver polls of
+    // the idle check, which must then see the flag instead of parking again.
+    let has_work = || pool.has_work() || pool.shutdown.load(Ordering::SeqCst);
     seen.clear();
     seen.extend(pool.workers.iter().map(|w| w.lifo.peek()));
+    let alone = || pool.all_idle();
     loop {
-        let alone = pool.all_idle();
         if pool.idle.num_sleeping() == pool.workers.len() {
             // No worker runs: nothing to watch.
             step::park_in_driver(shared, alone, None, has_work);
