@@ -97,7 +97,14 @@ impl Driver for ThreadParker {
         {
             Ok(_) => {}
             Err(NOTIFIED) => {
-                self.state.store(EMPTY, Ordering::SeqCst);
+                // A swap, not a store: an unpark may land between the failed
+                // exchange and here (its swap sees NOTIFIED and takes no lock), and
+                // only a read-modify-write reads that latest NOTIFIED and so
+                // acquires what its unparker wrote before unparking. A plain store
+                // would consume the notification without that edge, and the caller
+                // could re-check its state, miss the unparker's write, and park for
+                // good.
+                self.state.swap(EMPTY, Ordering::SeqCst);
                 return;
             }
             Err(other) => unreachable!("parker state {other} while a thread parks"),
@@ -119,8 +126,9 @@ impl Driver for ThreadParker {
                     .wait_timeout(guard, timeout)
                     .unwrap_or_else(|e| e.into_inner());
                 // Whether woken or timed out, leave the state empty: a notification
-                // that raced with the timeout is consumed by this return.
-                self.state.store(EMPTY, Ordering::SeqCst);
+                // that raced with the timeout is consumed by this return, through a
+                // swap so that it acquires that unparker's writes (see above).
+                self.state.swap(EMPTY, Ordering::SeqCst);
             }
         }
     }
