@@ -12,7 +12,8 @@
 //! 2. **Unpark from anywhere, never lost.** [`Driver::unpark`] may be called from any
 //!    thread, any number of times, before or during a park. An unpark that arrives
 //!    while nobody is parked is remembered: the next `park` returns at once. Several
-//!    unparks before one park collapse into one.
+//!    unparks before one park collapse into one, and what each unparker wrote
+//!    before its unpark is visible to the parker once that park has returned.
 //! 3. **Timeouts.** `park(None)` blocks until an unpark (or, for an I/O driver, until
 //!    an event was dispatched); `park(Some(d))` additionally returns after `d`;
 //!    `park(Some(Duration::ZERO))` only polls and never blocks.
