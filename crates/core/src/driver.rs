@@ -12,7 +12,8 @@
 //! 2. **Unpark from anywhere, never lost.** [`Driver::unpark`] may be called from any
 //!    thread, any number of times, before or during a park. An unpark that arrives
 //!    while nobody is parked is remembered: the next `park` returns at once. Several
-//!    unparks before one park collapse into one.
+//!    unparks before one park collapse into one, and what each unparker wrote
+//!    before its unpark is visible to the parker once that park has returned.
 //! 3. **Timeouts.** `park(None)` blocks until an unpark (or, for an I/O driver, until
 //!    an event was dispatched); `park(Some(d))` additionally returns after `d`;
 //!    `park(Some(Duration::ZERO))` only polls and never blocks.
@@ -97,7 +98,14 @@ impl Driver for ThreadParker {
         {
             Ok(_) => {}
             Err(NOTIFIED) => {
-                self.state.store(EMPTY, Ordering::SeqCst);
+                // A swap, not a store: an unpark may land between the failed
+                // exchange and here (its swap sees NOTIFIED and takes no lock), and
+                // only a read-modify-write reads that latest NOTIFIED and so
+                // acquires what its unparker wrote before unparking. A plain store
+                // would consume the notification without that edge, and the caller
+                // could re-check its state, miss the unparker's write, and park for
+                // good.
+                self.state.swap(EMPTY, Ordering::SeqCst);
                 return;
             }
             Err(other) => unreachable!("parker state {other} while a thread parks"),
@@ -119,8 +127,9 @@ impl Driver for ThreadParker {
                     .wait_timeout(guard, timeout)
                     .unwrap_or_else(|e| e.into_inner());
                 // Whether woken or timed out, leave the state empty: a notification
-                // that raced with the timeout is consumed by this return.
-                self.state.store(EMPTY, Ordering::SeqCst);
+                // that raced with the timeout is consumed by this return, through a
+                // swap so that it acquires that unparker's writes (see above).
+                self.state.swap(EMPTY, Ordering::SeqCst);
             }
         }
     }

@@ -31,6 +31,8 @@ mod loom_models {
 
     use std::time::Duration;
 
+    use loom::sync::atomic::AtomicBool;
+    use loom::sync::atomic::Ordering::{Acquire, Release};
     use loom::sync::Arc;
     use loom::thread;
 
@@ -62,6 +64,33 @@ mod loom_models {
             // At most one notification can remain; polling consumes it without
             // blocking.
             parker.park(Some(Duration::ZERO));
+        });
+    }
+
+    /// Whatever an unparker wrote before its unpark is visible once a park it
+    /// ended (or collapsed into) returns, even when the unpark lands between the
+    /// parker's failed exchange and its consumption of the notification. The flags
+    /// are release/acquire, so only the parker's own state can carry the writes.
+    #[test]
+    fn an_unpark_collapsed_into_a_return_still_publishes_its_writes() {
+        loom::model(|| {
+            let parker = Arc::new(ThreadParker::new());
+            let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let threads: Vec<_> = (0..2)
+                .map(|i| {
+                    let (parker, flags) = (parker.clone(), flags.clone());
+                    thread::spawn(move || {
+                        flags[i].store(true, Release);
+                        parker.unpark();
+                    })
+                })
+                .collect();
+            while !flags.iter().all(|f| f.load(Acquire)) {
+                parker.park(None);
+            }
+            for t in threads {
+                t.join().unwrap();
+            }
         });
     }
 }
