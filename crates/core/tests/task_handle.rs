@@ -114,11 +114,19 @@ fn done_callbacks_run_in_order_before_awaiters_resume() {
 #[test]
 fn uncancel_withdraws_a_request_not_yet_delivered() {
     on_both(|_| async {
-        let task = spawn(async {
-            yield_now().await;
-            yield_now().await;
-            5
+        // The task waits on a gate the test opens, so it cannot finish (or reach
+        // another await on another worker) before the requests are made.
+        let gate = ferrio_core::settable::Future::<()>::new();
+        let started = common::Started::default();
+        let task = spawn({
+            let (gate, started) = (gate.clone(), started.clone());
+            async move {
+                started.mark();
+                let _ = gate.await;
+                5
+            }
         });
+        started.wait().await;
         let handle = task.handle();
         // Requests count; uncancel brings the count down and, at zero, withdraws.
         let me = spawn(async move {
@@ -130,6 +138,7 @@ fn uncancel_withdraws_a_request_not_yet_delivered() {
             handle
         });
         let handle = me.await.unwrap();
+        gate.set_result(()).unwrap();
         assert_eq!(task.await.unwrap(), 5);
         assert_eq!(handle.outcome(), Some(TaskOutcome::Returned));
     });

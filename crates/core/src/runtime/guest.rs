@@ -163,7 +163,7 @@ fn wait_current(shared: &Shared, q: &LoopQueue, state: &GuestWake, waker: &Waker
     let woken = || state.woken.load(Ordering::SeqCst);
     state
         .in_driver
-        .park(woken, || step::park_in_driver(shared, true, None, woken));
+        .park(woken, || step::park_in_driver(shared, || true, None, woken));
     context::fire_due_in_order(shared);
 }
 
