@@ -22,6 +22,7 @@ use super::TaskId;
 /// # });
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum TaskError {
     /// The task was cancelled (by [`Task::cancel`](crate::Task::cancel), a
     /// [`TaskHandle`](crate::TaskHandle), propagation from a cancelled awaiter, or the

@@ -10,6 +10,7 @@ use crate::{PanicPayload, TaskId};
 
 /// Why awaiting a [`GroupTask`] gave no value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GroupTaskError {
     /// The child returned `Err` or panicked; the error itself is reported by
     /// [`TaskGroup::join`].
