@@ -8,42 +8,28 @@ use std::time::Duration;
 
 use crate::cmd::{cargo, ok, root, run_captured, TestCounts};
 
-/// Package names of the crates under `crates/` that have loom models.
-pub(crate) fn crates_with(test_file: &str) -> Vec<String> {
-    let mut found = Vec::new();
+/// Package names of the crates under `crates/` whose directory `holds`, in name order.
+fn crates_where(holds: impl Fn(&std::path::Path) -> bool) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(root().join("crates")) else {
-        return found;
+        return Vec::new();
     };
     let mut dirs: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     dirs.sort();
-    for dir in dirs {
-        if !dir.join("tests").join(test_file).exists() {
-            continue;
-        }
-        if let Some(name) = package_name(&dir.join("Cargo.toml")) {
-            found.push(name);
-        }
-    }
-    found
+    dirs.into_iter()
+        .filter(|dir| holds(dir))
+        .filter_map(|dir| package_name(&dir.join("Cargo.toml")))
+        .collect()
 }
 
-/// Package names of the crates under `crates/` whose sources hold loom models
+/// Package names of the crates with a `tests/<test_file>` of loom models.
+pub(crate) fn crates_with(test_file: &str) -> Vec<String> {
+    crates_where(|dir| dir.join("tests").join(test_file).exists())
+}
+
+/// Package names of the crates whose sources hold loom models
 /// (`cfg(all(test, loom))`).
 fn crates_with_inner_models() -> Vec<String> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(root().join("crates")) else {
-        return found;
-    };
-    let mut dirs: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    dirs.sort();
-    for dir in dirs {
-        if mentions(&dir.join("src"), "cfg(all(test, loom))") {
-            if let Some(name) = package_name(&dir.join("Cargo.toml")) {
-                found.push(name);
-            }
-        }
-    }
-    found
+    crates_where(|dir| mentions(&dir.join("src"), "cfg(all(test, loom))"))
 }
 
 /// Whether any `.rs` file under `dir` contains `needle`.

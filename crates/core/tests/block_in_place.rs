@@ -5,7 +5,7 @@ mod common;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::runtime;
@@ -134,35 +134,9 @@ fn nested_and_block_on_threads_just_run_the_closure() {
     assert_eq!(out, 3);
 }
 
-/// Locations of the panics whose message contains "block_in_place".
-fn panic_sites() -> &'static Mutex<Vec<String>> {
-    static SITES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
-    SITES.get_or_init(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let text = info
-                .payload()
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            if text.contains("`block_in_place` was called") {
-                if let Some(loc) = info.location() {
-                    panic_sites()
-                        .lock()
-                        .unwrap()
-                        .push(format!("{}:{}", loc.file(), loc.line()));
-                }
-            }
-            previous(info);
-        }));
-        Mutex::new(Vec::new())
-    })
-}
-
 #[test]
 fn the_single_thread_loop_refuses_at_the_callers_line() {
-    let sites = panic_sites();
+    let sites = common::panic_sites("`block_in_place` was called");
     let rt = runtime(Flavor::CurrentThread);
     let line = line!() + 2;
     let err = rt
@@ -174,10 +148,7 @@ fn the_single_thread_loop_refuses_at_the_callers_line() {
         "{text}"
     );
     let here = format!("{}:{line}", file!());
-    assert!(
-        sites.lock().unwrap().contains(&here),
-        "{here} not in {sites:?}"
-    );
+    assert!(sites.contains(&here), "{here} not in {sites:?}");
     // From a task of the loop too.
     let res = rt.block_on(rt.spawn(async { block_in_place(|| 1) }));
     assert!(res
@@ -189,13 +160,10 @@ fn the_single_thread_loop_refuses_at_the_callers_line() {
 
 #[test]
 fn outside_a_runtime_it_refuses_at_the_callers_line() {
-    let sites = panic_sites();
+    let sites = common::panic_sites("`block_in_place` was called");
     let line = line!() + 1;
     let err = catch_unwind(AssertUnwindSafe(|| block_in_place(|| 1))).unwrap_err();
     assert!(panic_text(err).contains("outside a ferrio runtime"));
     let here = format!("{}:{line}", file!());
-    assert!(
-        sites.lock().unwrap().contains(&here),
-        "{here} not in {sites:?}"
-    );
+    assert!(sites.contains(&here), "{here} not in {sites:?}");
 }

@@ -51,22 +51,7 @@ fn cancel_from_a_task_agrees_with_the_outcome() {
         for batch in 0..rounds() / BATCH {
             let base = (batch * BATCH) as u64;
             let tasks: Vec<Task<u64>> = (0..BATCH as u64).map(|i| spawn(racer(base + i))).collect();
-            // Half through `Task::cancel`, half through a handle, from another task.
-            let canceller = spawn(async move {
-                let answers: Vec<bool> = tasks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        if i.is_multiple_of(2) {
-                            t.cancel()
-                        } else {
-                            t.handle().cancel_with("race")
-                        }
-                    })
-                    .collect();
-                (tasks, answers)
-            });
-            let (tasks, answers) = canceller.await.unwrap();
+            let (tasks, answers) = common::cancel_from_a_task(tasks).await;
             for ((i, task), answer) in tasks.into_iter().enumerate().zip(answers) {
                 inconsistent += check(answer, base + i as u64, task.await);
             }

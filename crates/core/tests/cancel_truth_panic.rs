@@ -99,21 +99,7 @@ fn cancel_from_a_task_agrees_with_a_panic() {
         for batch in 0..rounds() / BATCH {
             let base = (batch * BATCH) as u64;
             let tasks: Vec<Task<u64>> = (0..BATCH as u64).map(|i| spawn(racer(base + i))).collect();
-            let canceller = spawn(async move {
-                let answers: Vec<bool> = tasks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        if i.is_multiple_of(2) {
-                            t.cancel()
-                        } else {
-                            t.handle().cancel_with("race")
-                        }
-                    })
-                    .collect();
-                (tasks, answers)
-            });
-            let (tasks, answers) = canceller.await.unwrap();
+            let (tasks, answers) = common::cancel_from_a_task(tasks).await;
             for (task, answer) in tasks.into_iter().zip(answers) {
                 let result = task.await;
                 inconsistent += check(answer, &result, &mut hidden);

@@ -3,7 +3,7 @@ mod common;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -173,36 +173,9 @@ fn single_thread_block_on_takes_the_driver_back_from_a_foreign_guest() {
     }
 }
 
-/// Locations of the panics whose message contains "Handle::block_on".
-fn block_on_panic_sites() -> &'static Mutex<Vec<String>> {
-    static SITES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
-    SITES.get_or_init(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let text = info
-                .payload()
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            if text.contains("Handle::block_on") {
-                if let Some(loc) = info.location() {
-                    block_on_panic_sites().lock().unwrap().push(format!(
-                        "{}:{}",
-                        loc.file(),
-                        loc.line()
-                    ));
-                }
-            }
-            previous(info);
-        }));
-        Mutex::new(Vec::new())
-    })
-}
-
 #[test]
 fn block_on_inside_a_runtime_panics_at_the_callers_line() {
-    let sites = block_on_panic_sites();
+    let sites = common::panic_sites("Handle::block_on");
     for flavor in FLAVORS {
         let rt = runtime(flavor);
         let handle = rt.handle();
@@ -217,10 +190,7 @@ fn block_on_inside_a_runtime_panics_at_the_callers_line() {
             "{text}"
         );
         let here = format!("{}:{line}", file!());
-        assert!(
-            sites.lock().unwrap().contains(&here),
-            "{flavor:?}: {here} not in {sites:?}"
-        );
+        assert!(sites.contains(&here), "{flavor:?}: {here} not in {sites:?}");
         // From inside a task too (a worker on the multi-thread flavour).
         let h = handle.clone();
         let res = rt.block_on(rt.spawn(async move { h.block_on(async { 1 }) }));

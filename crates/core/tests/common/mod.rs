@@ -70,3 +70,86 @@ impl Started {
         }
     }
 }
+
+/// Where panics were raised, for tests that a misuse panics at the caller's line.
+type Sites = std::sync::Mutex<Vec<(String, String)>>;
+
+fn all_panic_sites() -> &'static Sites {
+    static SITES: std::sync::OnceLock<Sites> = std::sync::OnceLock::new();
+    SITES.get_or_init(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let text = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            if let Some(loc) = info.location() {
+                all_panic_sites()
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((text, format!("{}:{}", loc.file(), loc.line())));
+            }
+            previous(info);
+        }));
+        std::sync::Mutex::new(Vec::new())
+    })
+}
+
+/// The `file:line` sites of the panics whose message contains `needle`, recorded
+/// from this call on by a process-wide hook (installed once; it then calls the
+/// hook it replaced).
+pub struct PanicSites(&'static str);
+
+/// Starts recording panic sites; see [`PanicSites`].
+pub fn panic_sites(needle: &'static str) -> PanicSites {
+    all_panic_sites();
+    PanicSites(needle)
+}
+
+impl PanicSites {
+    fn matching(&self) -> Vec<String> {
+        let sites = all_panic_sites().lock().unwrap_or_else(|e| e.into_inner());
+        sites
+            .iter()
+            .filter(|(text, _)| text.contains(self.0))
+            .map(|(_, site)| site.clone())
+            .collect()
+    }
+
+    /// Whether a panic with the needle in its message was raised at `site`.
+    pub fn contains(&self, site: &str) -> bool {
+        self.matching().iter().any(|s| s == site)
+    }
+}
+
+impl std::fmt::Debug for PanicSites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.matching()).finish()
+    }
+}
+
+/// Cancels each task from another task, half through `Task::cancel` and half
+/// through a handle (with a message), as the cancel-truth races do; gives the tasks
+/// back with each `cancel` answer.
+pub async fn cancel_from_a_task<T: Send + 'static>(
+    tasks: Vec<ferrio_core::Task<T>>,
+) -> (Vec<ferrio_core::Task<T>>, Vec<bool>) {
+    ferrio_core::spawn(async move {
+        let answers = tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if i.is_multiple_of(2) {
+                    t.cancel()
+                } else {
+                    t.handle().cancel_with("race")
+                }
+            })
+            .collect();
+        (tasks, answers)
+    })
+    .await
+    .unwrap()
+}
