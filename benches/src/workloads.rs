@@ -215,41 +215,54 @@ impl Workload for TcpEchoRr {
     const NAME: &'static str = "tcp_echo_rr";
 
     async fn run<R: Rt>() {
-        let listener = R::bind_local().await.expect("bind");
-        let addr = R::local_addr(&listener);
-        let server = R::spawn(async move {
-            for _ in 0..ECHO_CLIENTS {
-                let mut stream = R::accept(&listener).await.expect("accept");
-                R::spawn_detached(async move {
-                    let mut buf = [0u8; 4096];
-                    loop {
-                        match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => stream.write_all(&buf[..n]).await.expect("echo write"),
-                        }
-                    }
-                });
-            }
-        });
-        let clients: Vec<_> = (0..ECHO_CLIENTS)
-            .map(|_| {
-                R::spawn(async move {
-                    let mut stream = R::connect(addr).await.expect("connect");
-                    let message = echo_message();
-                    let mut back = [0u8; ECHO_MESSAGE];
-                    for _ in 0..ECHO_ROUND_TRIPS {
-                        stream.write_all(&message).await.expect("write");
-                        stream.read_exact(&mut back).await.expect("read");
-                        assert_eq!(back, message);
-                    }
-                })
-            })
-            .collect();
-        for client in clients {
-            client.await;
-        }
-        server.await;
+        assert_eq!(
+            echo_round_trips::<R>(ECHO_CLIENTS, ECHO_ROUND_TRIPS).await,
+            ECHO_CLIENTS * ECHO_ROUND_TRIPS
+        );
     }
+}
+
+/// `clients` loopback clients each make `round_trips` echo round trips of 64 bytes
+/// with a server task per connection; returns the round trips done:
+/// [`TcpEchoRr`]'s body, sized by the caller (the system-call counts use it too).
+pub async fn echo_round_trips<R: Rt>(clients: usize, round_trips: usize) -> usize {
+    let listener = R::bind_local().await.expect("bind");
+    let addr = R::local_addr(&listener);
+    let server = R::spawn(async move {
+        for _ in 0..clients {
+            let mut stream = R::accept(&listener).await.expect("accept");
+            R::spawn_detached(async move {
+                let mut buf = [0u8; 4096];
+                loop {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => stream.write_all(&buf[..n]).await.expect("echo write"),
+                    }
+                }
+            });
+        }
+    });
+    let clients: Vec<_> = (0..clients)
+        .map(|_| {
+            R::spawn(async move {
+                let mut stream = R::connect(addr).await.expect("connect");
+                let message = echo_message();
+                let mut back = [0u8; ECHO_MESSAGE];
+                for _ in 0..round_trips {
+                    stream.write_all(&message).await.expect("write");
+                    stream.read_exact(&mut back).await.expect("read");
+                    assert_eq!(back, message);
+                }
+                round_trips
+            })
+        })
+        .collect();
+    let mut done = 0;
+    for client in clients {
+        done += client.await;
+    }
+    server.await;
+    done
 }
 
 /// The 64 bytes every echo client sends.

@@ -6,6 +6,8 @@
 //! - `yield`: 100 tasks each yield N / 100 times (`yield_many`'s body);
 //! - `ping`: N round trips of `ping_pong`'s body (two capacity-1 channels);
 //! - `chain`: a chain of N tasks, each spawning the next (`chained_spawn`'s body);
+//! - `echo`: N loopback echo round trips of 64 bytes, spread over [`ECHO_CLIENTS`]
+//!   clients (`tcp_echo_rr`'s body); needs a reactor, so not on `ferrio-core-st`;
 //! - `block_on`: N runs of an empty workload, each [`Rt::block_on`] (for ferrio a
 //!   `Runner::run`) with its spawned main task: the fixed cost of every run.
 //!
@@ -13,7 +15,9 @@
 
 use std::process::ExitCode;
 
-use ferrio_benches::workloads::{chained_spawn, ping_pong, spawn_many, yield_many};
+use ferrio_benches::workloads::{
+    chained_spawn, echo_round_trips, ping_pong, spawn_many, yield_many, ECHO_CLIENTS,
+};
 use ferrio_benches::{with_runtime, Rt, Visit};
 
 /// Tasks that share the yields of `yield`.
@@ -42,12 +46,19 @@ impl Visit for Op {
                 let depth = usize::try_from(n).expect("N fits usize").max(1);
                 rt.block_on(chained_spawn::<R>(depth));
             }
+            "echo" => {
+                let per_client = usize::try_from(n).expect("N fits usize") / ECHO_CLIENTS;
+                let done = rt.block_on(echo_round_trips::<R>(ECHO_CLIENTS, per_client));
+                assert_eq!(done, ECHO_CLIENTS * per_client);
+            }
             "block_on" => {
                 for _ in 0..n {
                     rt.block_on(async {});
                 }
             }
-            other => panic!("unknown operation {other}: spawn, yield, ping, chain or block_on"),
+            other => {
+                panic!("unknown operation {other}: spawn, yield, ping, chain, echo or block_on")
+            }
         }
     }
 }
@@ -55,7 +66,7 @@ impl Visit for Op {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [runtime, op, n] = args.as_slice() else {
-        eprintln!("usage: ferrio-instructions RUNTIME spawn|yield|ping|chain|block_on N");
+        eprintln!("usage: ferrio-instructions RUNTIME spawn|yield|ping|chain|echo|block_on N");
         return ExitCode::FAILURE;
     };
     let Ok(n) = n.parse() else {

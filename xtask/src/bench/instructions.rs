@@ -30,13 +30,20 @@ use crate::cmd::{cargo, root};
 const RUNTIMES: [&str; 4] = ["ferrio-st", "tokio-ct", "smol-1t", "ferrio-core-st"];
 
 /// (operation argument, table name, small N, large N).
-const OPERATIONS: [(&str, &str, u64, u64); 5] = [
+const OPERATIONS: [(&str, &str, u64, u64); 6] = [
     ("spawn", "spawn+await", 10_000, 60_000),
     ("yield", "yield", 10_000, 60_000),
     ("ping", "ping_pong rt", 10_000, 60_000),
     ("chain", "chain spawn", 10_000, 60_000),
+    ("echo", "tcp echo rt", 5_000, 25_000),
     ("block_on", "block_on", 100, 1_100),
 ];
+
+/// Whether `runtime` can run `op`: the echo needs a reactor, which the bare core
+/// loop does not have.
+fn runs(runtime: &str, op: &str) -> bool {
+    !(op == "echo" && runtime == "ferrio-core-st")
+}
 
 pub(crate) fn run() -> Result<(), String> {
     let status = cargo(&[
@@ -60,6 +67,10 @@ pub(crate) fn run() -> Result<(), String> {
     for (op, label, small, large) in OPERATIONS {
         let mut row = Vec::new();
         for runtime in RUNTIMES {
+            if !runs(runtime, op) {
+                row.push(f64::NAN);
+                continue;
+            }
             let few = count(&binary, runtime, op, small)?;
             let many = count(&binary, runtime, op, large)?;
             let per_op = (many as f64 - few as f64) / (large - small) as f64;
@@ -79,6 +90,10 @@ pub(crate) fn run() -> Result<(), String> {
     for (op, label, small, large) in OPERATIONS {
         let mut row = Vec::new();
         for runtime in RUNTIMES {
+            if !runs(runtime, op) {
+                row.push(f64::NAN);
+                continue;
+            }
             let few = syscalls(&binary, runtime, op, small)?;
             let many = syscalls(&binary, runtime, op, large)?;
             row.push((many as f64 - few as f64) / (large - small) as f64);
@@ -160,7 +175,13 @@ fn print_table(table: &[(&str, Vec<f64>)], what: &str, decimals: usize) {
         RUNTIMES.map(|_| "-".repeat(14)).join("-|-")
     );
     for (label, row) in table {
-        let cells: Vec<String> = row.iter().map(|v| format!("{v:>14.decimals$}")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .map(|v| match v.is_nan() {
+                true => format!("{:>14}", "-"),
+                false => format!("{v:>14.decimals$}"),
+            })
+            .collect();
         println!(
             "| {label:<12} | {} | {:>12.2} | {:>11.2} |",
             cells.join(" | "),
@@ -177,7 +198,7 @@ fn print_table(table: &[(&str, Vec<f64>)], what: &str, decimals: usize) {
 fn write_tsv(table: &[(&str, Vec<f64>)]) -> Result<(), String> {
     let mut tsv = String::from("operation\truntime\tinstructions\n");
     for (label, row) in table {
-        for (runtime, v) in RUNTIMES.iter().zip(row) {
+        for (runtime, v) in RUNTIMES.iter().zip(row).filter(|(_, v)| !v.is_nan()) {
             tsv.push_str(&format!("{label}\t{runtime}\t{v:.0}\n"));
         }
     }
