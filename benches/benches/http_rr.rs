@@ -16,6 +16,9 @@
 //! writes its estimates (`target/criterion/http_rr/<runtime>` as nanoseconds per
 //! request, `http_rr_server_cpu/<runtime>` as server CPU nanoseconds per request),
 //! so `cargo xtask bench` lists them with the other workloads.
+//!
+//! `-- --requests N ferrio-st` runs a fixed number of requests instead (no warm-up,
+//! nothing recorded), for valgrind: see [`requests`].
 
 use std::convert::Infallible;
 use std::io;
@@ -87,17 +90,21 @@ struct Measured {
     client_cpu: Duration,
 }
 
-/// One keep-alive connection: request, read the whole response, repeat until `stop`.
+/// One keep-alive connection: request, read the whole response, repeat until `stop`
+/// or, given a quota, until it made that many requests.
 async fn connection(
     addr: SocketAddr,
     done: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    quota: Option<u64>,
 ) -> io::Result<()> {
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
-    while !stop.load(Ordering::Relaxed) {
+    let mut made = 0u64;
+    while !stop.load(Ordering::Relaxed) && quota.is_none_or(|q| made < q) {
+        made += 1;
         stream.write_all(REQUEST).await?;
         let total = loop {
             if let Some(total) = response_len(&buf)? {
@@ -151,7 +158,7 @@ fn load(addr: SocketAddr, measure: Duration) -> Measured {
         let done = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let conns: Vec<_> = (0..CONNECTIONS)
-            .map(|_| tokio::spawn(connection(addr, done.clone(), stop.clone())))
+            .map(|_| tokio::spawn(connection(addr, done.clone(), stop.clone(), None)))
             .collect();
         let snapshot = || Snapshot {
             at: Instant::now(),
@@ -174,6 +181,40 @@ fn load(addr: SocketAddr, measure: Duration) -> Measured {
             requests: end.requests - start.requests,
             wall: end.at - start.at,
             server_cpu: (end.process - start.process).saturating_sub(client_cpu),
+            client_cpu,
+        }
+    })
+}
+
+/// Loads the server at `addr` with exactly `requests` requests, spread over the
+/// connections, and no warm-up: the fixed amount of work an instruction count needs
+/// (`--requests N`).
+fn load_fixed(addr: SocketAddr, requests: u64) -> Measured {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("the client's runtime builds");
+    rt.block_on(async {
+        let done = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (at, process, client) = (Instant::now(), process_cpu(), thread_cpu());
+        let conns: Vec<_> = (0..CONNECTIONS as u64)
+            .map(|i| {
+                let quota =
+                    requests / CONNECTIONS as u64 + u64::from(i < requests % CONNECTIONS as u64);
+                tokio::spawn(connection(addr, done.clone(), stop.clone(), Some(quota)))
+            })
+            .collect();
+        for conn in conns {
+            conn.await
+                .expect("the connection task finished")
+                .expect("every request got a 200 response");
+        }
+        let client_cpu = thread_cpu() - client;
+        Measured {
+            requests: done.load(Ordering::Relaxed),
+            wall: at.elapsed(),
+            server_cpu: (process_cpu() - process).saturating_sub(client_cpu),
             client_cpu,
         }
     })
@@ -303,12 +344,12 @@ fn ferrio_mt(listener: std::net::TcpListener, stop: async_channel::Receiver<()>)
 
 // ---------------------------------------------------------------- the run
 
-fn measure_one(server: Server, measure: Duration) -> Measured {
+fn measure_one(server: Server, load: impl FnOnce(SocketAddr) -> Measured) -> Measured {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let addr = listener.local_addr().expect("bound address");
     let (stop, stopped) = async_channel::bounded::<()>(1);
     let server = thread::spawn(move || server(listener, stopped));
-    let measured = load(addr, measure);
+    let measured = load(addr);
     drop(stop);
     server.join().expect("the server thread finished");
     measured
@@ -323,6 +364,17 @@ fn measurement_time() -> Duration {
         .and_then(|i| args.get(i + 1))
         .and_then(|s| s.parse::<f64>().ok())
         .map_or(DEFAULT_MEASURE, Duration::from_secs_f64)
+}
+
+/// `--requests N`: a fixed number of requests instead of a timed window, for
+/// counting the server's instructions per request under valgrind, e.g.
+/// `valgrind --tool=callgrind --separate-threads=yes http_rr-* --requests 2000 ferrio-st`
+/// at two values of N: the server's threads' difference over N's difference.
+fn requests() -> Option<u64> {
+    let args: Vec<String> = std::env::args().collect();
+    let i = args.iter().position(|a| a == "--requests")?;
+    let n = args.get(i + 1).and_then(|s| s.parse::<u64>().ok());
+    Some(n.expect("--requests takes a number of requests"))
 }
 
 /// Runtime-name filters, as criterion takes them: arguments that are neither flags nor
@@ -341,6 +393,7 @@ fn filters() -> Vec<String> {
                     | "--save-baseline"
                     | "--baseline"
                     | "--profile-time"
+                    | "--requests"
             ) {
                 args.next();
             }
@@ -376,6 +429,7 @@ fn record(group: &str, runtime: &str, ns: f64) {
 
 fn main() {
     let measure = measurement_time();
+    let fixed = requests();
     let servers: [(&str, Server); 6] = [
         ("ferrio-st", ferrio_st),
         ("tokio-ct", tokio_ct),
@@ -384,10 +438,13 @@ fn main() {
         ("tokio-mt", tokio_mt),
         ("smol-2t", smol_2t),
     ];
+    let amount = match fixed {
+        Some(n) => format!("{n} requests"),
+        None => format!("{:.1} s", measure.as_secs_f64()),
+    };
     println!(
         "http_rr: hyper hello world, HTTP/1.1, {CONNECTIONS} keep-alive connections from one \
-         client thread, {:.1} s per runtime",
-        measure.as_secs_f64()
+         client thread, {amount} per runtime"
     );
     println!(
         "{:<10} {:>12} {:>18} {:>18}",
@@ -398,7 +455,10 @@ fn main() {
         if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }
-        let m = measure_one(server, measure);
+        let m = match fixed {
+            Some(n) => measure_one(server, |addr| load_fixed(addr, n)),
+            None => measure_one(server, |addr| load(addr, measure)),
+        };
         assert!(m.requests > 0, "{name}: no request completed in the window");
         let per_s = m.requests as f64 / m.wall.as_secs_f64();
         let server_ns = m.server_cpu.as_nanos() as f64 / m.requests as f64;
@@ -408,7 +468,10 @@ fn main() {
             server_ns / 1e3,
             client_ns / 1e3
         );
-        record("http_rr", name, 1e9 / per_s);
-        record("http_rr_server_cpu", name, server_ns);
+        // A fixed count is for valgrind, whose timings are no bench figures.
+        if fixed.is_none() {
+            record("http_rr", name, 1e9 / per_s);
+            record("http_rr_server_cpu", name, server_ns);
+        }
     }
 }
