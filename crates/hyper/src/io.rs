@@ -1,8 +1,8 @@
 //! [`FerrioIo`]: hyper's `rt::Read`/`rt::Write` over any futures-io stream, and the
 //! way back (futures-io over hyper's traits, for upgraded connections).
 
+use std::cell::Cell;
 use std::io;
-use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -10,47 +10,14 @@ use futures_io::{AsyncRead, AsyncWrite};
 use pin_project_lite::pin_project;
 
 // hyper lends its read buffer as possibly uninitialized memory, and futures-io readers
-// take `&mut [u8]`, so the part handed over is zeroed first, on every poll (a poll that
-// ends `Pending` included). The part's size adapts, as hyper's own read strategy does:
-// it doubles after a read that filled it and halves after two reads under a quarter of
-// it, so small requests cost a small memset and large bodies still get large reads.
-const MIN_READ: usize = 2 * 1024;
-const INIT_READ: usize = 8 * 1024;
+// take `&mut [u8]`. Zeroing hyper's buffer before each read would cost a memset of the
+// whole offered part on every poll (a poll that ends `Pending` included); instead the
+// reader fills a per-thread buffer, zeroed once when it grows, and the `n` bytes read
+// are copied into hyper's. Copying `n` bytes never costs more than zeroing `len >= n`.
 const MAX_READ: usize = 64 * 1024;
 
-/// The size of the next read's buffer.
-#[derive(Debug, Clone, Copy)]
-struct ReadSize {
-    next: usize,
-    small_reads: u8,
-}
-
-impl ReadSize {
-    fn new() -> ReadSize {
-        ReadSize {
-            next: INIT_READ,
-            small_reads: 0,
-        }
-    }
-
-    /// Adapts to a read of `n` bytes into a buffer of `len`.
-    fn record(&mut self, n: usize, len: usize) {
-        if n == len {
-            // Filled: grow, unless hyper offered less room than we would have used.
-            if len == self.next {
-                self.next = (self.next * 2).min(MAX_READ);
-            }
-            self.small_reads = 0;
-        } else if n < self.next / 4 {
-            self.small_reads += 1;
-            if self.small_reads == 2 {
-                self.next = (self.next / 2).max(MIN_READ);
-                self.small_reads = 0;
-            }
-        } else {
-            self.small_reads = 0;
-        }
-    }
+thread_local! {
+    static READ_BUF: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 pin_project! {
@@ -109,17 +76,13 @@ pin_project! {
     pub struct FerrioIo<T> {
         #[pin]
         inner: T,
-        read_size: ReadSize,
     }
 }
 
 impl<T> FerrioIo<T> {
     /// Wraps `inner`.
     pub fn new(inner: T) -> FerrioIo<T> {
-        FerrioIo {
-            inner,
-            read_size: ReadSize::new(),
-        }
+        FerrioIo { inner }
     }
 
     /// The wrapped stream.
@@ -144,28 +107,28 @@ impl<T: AsyncRead> hyper::rt::Read for FerrioIo<T> {
         cx: &mut Context<'_>,
         mut buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        // SAFETY: `as_mut` requires that no initialized byte be de-initialized; the
-        // only writes below store zeros (initialized values).
-        let unfilled = unsafe { buf.as_mut() };
-        let this = self.project();
-        let len = unfilled.len().min(this.read_size.next);
-        let part = &mut unfilled[..len];
-        part.fill(MaybeUninit::new(0));
-        // SAFETY: every byte of `part` was just written, so viewing it as `[u8]` reads
-        // no uninitialized memory; `MaybeUninit<u8>` and `u8` have the same layout.
-        let part = unsafe { &mut *(part as *mut [MaybeUninit<u8>] as *mut [u8]) };
-        let n = ready!(this.inner.poll_read(cx, part))?;
-        if n > len {
-            return Poll::Ready(Err(io::Error::new(
+        let len = buf.remaining().min(MAX_READ);
+        // Taken out, not borrowed, so a reader that itself reads through a
+        // `FerrioIo` on this thread (nested adapters) gets a buffer of its own.
+        let mut scratch = READ_BUF.try_with(Cell::take).unwrap_or_default();
+        if scratch.len() < len {
+            scratch.resize(len, 0);
+        }
+        let polled = self.project().inner.poll_read(cx, &mut scratch[..len]);
+        let result = match polled {
+            Poll::Ready(Ok(n)) if n > len => Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 "the stream's poll_read reported more bytes than the buffer holds",
-            )));
-        }
-        // SAFETY: `advance` requires the first `n` unfilled bytes to be initialized;
-        // all `len >= n` of them were zeroed above, then written by the reader.
-        unsafe { buf.advance(n) };
-        this.read_size.record(n, len);
-        Poll::Ready(Ok(()))
+            ))),
+            Poll::Ready(Ok(n)) => {
+                buf.put_slice(&scratch[..n]);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        };
+        let _ = READ_BUF.try_with(|cell| cell.set(scratch));
+        result
     }
 }
 
@@ -248,35 +211,55 @@ impl<T: hyper::rt::Write> AsyncWrite for FerrioIo<T> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn read_size_grows_on_full_reads_and_shrinks_after_two_small_ones() {
-        let mut size = ReadSize::new();
-        assert_eq!(size.next, INIT_READ);
-        size.record(INIT_READ, INIT_READ);
-        assert_eq!(size.next, 2 * INIT_READ);
-        for _ in 0..10 {
-            let next = size.next;
-            size.record(next, next);
-        }
-        assert_eq!(size.next, MAX_READ, "growth stops at the maximum");
-        // A full read of a buffer hyper made smaller than ours is no reason to grow.
-        size.record(100, 100);
-        assert_eq!(size.next, MAX_READ);
+    /// Hands out `data` in reads of at most `chunk` bytes, with a `Pending` before each.
+    struct Chunks {
+        data: Vec<u8>,
+        chunk: usize,
+        pending: bool,
+    }
 
-        size.record(10, MAX_READ);
-        assert_eq!(size.next, MAX_READ, "one small read does not shrink");
-        size.record(10, MAX_READ);
-        assert_eq!(size.next, MAX_READ / 2);
-        for _ in 0..40 {
-            let next = size.next;
-            size.record(1, next);
+    impl AsyncRead for Chunks {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            self.pending = !self.pending;
+            if self.pending {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            let n = self.chunk.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data.drain(..n);
+            Poll::Ready(Ok(n))
         }
-        assert_eq!(size.next, MIN_READ, "shrinking stops at the minimum");
-        // A medium read in between resets the count of small ones.
-        let mut size = ReadSize::new();
-        size.record(1, INIT_READ);
-        size.record(INIT_READ / 2, INIT_READ);
-        size.record(1, INIT_READ);
-        assert_eq!(size.next, INIT_READ);
+    }
+
+    /// Reads everything through hyper's `Read` and back to futures-io, so the
+    /// adapter runs nested within itself on one thread.
+    #[test]
+    fn reads_every_byte_through_nested_adapters() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut io = FerrioIo::new(FerrioIo::new(Chunks {
+            data: data.clone(),
+            chunk: 70_000,
+            pending: false,
+        }));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 100_000];
+        loop {
+            match Pin::new(&mut io).poll_read(&mut cx, &mut buf) {
+                Poll::Ready(Ok(0)) => break,
+                Poll::Ready(Ok(n)) => {
+                    assert!(n <= MAX_READ);
+                    got.extend_from_slice(&buf[..n]);
+                }
+                Poll::Ready(Err(e)) => panic!("read failed: {e}"),
+                Poll::Pending => {}
+            }
+        }
+        assert_eq!(got, data);
     }
 }
