@@ -89,14 +89,15 @@ impl TimerStore {
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<Waker> {
         let pos = self.get_mut(key)?.heap_pos;
         let entry = self.entries.remove(key.slot);
-        let last = self.heap.len() - 1;
-        self.heap.swap(pos, last);
-        self.heap.pop();
+        let last = self.heap.pop().expect("a registered timer is in the heap");
         if pos < self.heap.len() {
-            let slot = self.heap[pos].1;
-            self.entries[slot].heap_pos = pos;
-            self.sift_down(pos);
-            self.sift_up(pos);
+            // The last element fills the hole; it moves one way at most.
+            self.heap[pos] = last;
+            if pos > 0 && self.heap[(pos - 1) / 2].0 > last.0 {
+                self.sift_up(pos);
+            } else {
+                self.sift_down(pos);
+            }
         }
         Some(entry.waker)
     }
@@ -118,19 +119,28 @@ impl TimerStore {
         self.entries.drain().map(|e| e.waker).collect()
     }
 
+    // Both sifts move a hole instead of swapping: the moving element is written
+    // once, at its final position, and each step updates one entry's position.
+
     fn sift_up(&mut self, mut pos: usize) {
+        let item = self.heap[pos];
         while pos > 0 {
             let parent = (pos - 1) / 2;
-            if self.heap[parent].0 <= self.heap[pos].0 {
+            let above = self.heap[parent];
+            if above.0 <= item.0 {
                 break;
             }
-            self.swap(parent, pos);
+            self.heap[pos] = above;
+            self.entries[above.1].heap_pos = pos;
             pos = parent;
         }
+        self.heap[pos] = item;
+        self.entries[item.1].heap_pos = pos;
     }
 
     fn sift_down(&mut self, mut pos: usize) {
         let len = self.heap.len();
+        let item = self.heap[pos];
         loop {
             let left = 2 * pos + 1;
             if left >= len {
@@ -142,20 +152,16 @@ impl TimerStore {
             } else {
                 left
             };
-            if self.heap[pos].0 <= self.heap[child].0 {
+            let below = self.heap[child];
+            if item.0 <= below.0 {
                 break;
             }
-            self.swap(pos, child);
+            self.heap[pos] = below;
+            self.entries[below.1].heap_pos = pos;
             pos = child;
         }
-    }
-
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        let sa = self.heap[a].1;
-        let sb = self.heap[b].1;
-        self.entries[sa].heap_pos = a;
-        self.entries[sb].heap_pos = b;
+        self.heap[pos] = item;
+        self.entries[item.1].heap_pos = pos;
     }
 }
 
@@ -191,6 +197,46 @@ mod tests {
             2 => (0u64..500_000).prop_map(Op::Advance),
             1 => (0u64..u64::MAX / 4).prop_map(Op::Advance),
         ]
+    }
+
+    fn drain(store: &mut TimerStore, now: u64) -> Vec<u64> {
+        std::iter::from_fn(|| store.pop_due(now).map(|(t, _)| t)).collect()
+    }
+
+    #[test]
+    fn fires_in_deadline_order() {
+        let mut store = TimerStore::new();
+        for tick in [50, 10, 40, 20, 30, 0, 60] {
+            store.insert(tick, waker());
+        }
+        assert_eq!(drain(&mut store, 35), [0, 10, 20, 30]);
+        assert_eq!(drain(&mut store, u64::MAX), [40, 50, 60]);
+        assert_eq!(store.len(), 0);
+    }
+
+    #[test]
+    fn cancelling_a_middle_timer_keeps_the_rest_in_order() {
+        let mut store = TimerStore::new();
+        let keys: Vec<TimerKey> = (0..15u64).map(|i| store.insert(i * 10, waker())).collect();
+        // Index 5 sits inside the heap, with both a parent and children.
+        assert!(store.remove(keys[5]).is_some());
+        assert!(store.remove(keys[5]).is_none());
+        assert!(!store.contains(keys[5]));
+        let rest: Vec<u64> = (0..15u64).filter(|&i| i != 5).map(|i| i * 10).collect();
+        assert_eq!(drain(&mut store, u64::MAX), rest);
+    }
+
+    #[test]
+    fn many_equal_deadlines_all_fire_and_cancel() {
+        let mut store = TimerStore::new();
+        let keys: Vec<TimerKey> = (0..1000).map(|_| store.insert(7, waker())).collect();
+        for key in keys.iter().step_by(3) {
+            assert!(store.remove(*key).is_some());
+        }
+        let left = keys.len() - keys.iter().step_by(3).count();
+        assert_eq!(drain(&mut store, 6), Vec::<u64>::new());
+        assert_eq!(drain(&mut store, 7), vec![7; left]);
+        assert!(keys.iter().all(|&k| !store.contains(k)));
     }
 
     proptest! {
