@@ -222,23 +222,33 @@ impl Sleep {
 
     /// Polls for the deadline; the `Unpin` form of awaiting.
     pub fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let shared = self.bind().clone();
+        self.bind();
+        // Disjoint borrows of the fields, so the runtime's `Arc` is borrowed, not
+        // cloned, on every poll.
+        let Sleep {
+            shared,
+            tick,
+            key,
+            through_loop,
+            ..
+        } = self;
+        let shared = shared.as_ref().expect("bound just above");
         let time = &shared.time;
-        if self.through_loop {
+        if *through_loop {
             // Done exactly when the timer queue fired it (it then left the store).
-            if let Some(k) = self.key {
+            if let Some(k) = *key {
                 if !time.is_registered(k) {
-                    self.key = None;
+                    *key = None;
                     return Poll::Ready(());
                 }
             }
-        } else if time.now_tick() >= self.tick {
-            if let Some(key) = self.key.take() {
-                time.cancel(key);
+        } else if time.now_tick() >= *tick {
+            if let Some(k) = key.take() {
+                time.cancel(k);
             }
             return Poll::Ready(());
         }
-        if time.register(&mut self.key, self.tick, cx.waker()) {
+        if time.register(key, *tick, cx.waker()) {
             shared.unpark_driver();
         }
         Poll::Pending
