@@ -94,11 +94,16 @@ impl Wakers {
     fn take(&mut self, dirs: usize, out: &mut Vec<Waker>) {
         if dirs & READABLE != 0 {
             out.extend(self.read.take());
-            out.append(&mut self.read_more);
+            // The overflow lists are almost always empty: skip `append`'s reserve.
+            if !self.read_more.is_empty() {
+                out.append(&mut self.read_more);
+            }
         }
         if dirs & WRITABLE != 0 {
             out.extend(self.write.take());
-            out.append(&mut self.write_more);
+            if !self.write_more.is_empty() {
+                out.append(&mut self.write_more);
+            }
         }
     }
 }
