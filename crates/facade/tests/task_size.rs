@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 /// The task allocation today: async-task's header, ferrio's `Header`, the wrapped
 /// future and its output slot. Lower it when the layout shrinks.
-const MAX_TASK_ALLOCATION: usize = 176;
+const MAX_TASK_ALLOCATION: usize = 160;
 /// `Task<u64>` today. Lower it when the handle shrinks.
 const MAX_TASK_HANDLE: usize = 72;
 
