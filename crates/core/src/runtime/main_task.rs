@@ -71,7 +71,7 @@ impl MainTask {
         wake: MainWake,
     ) -> Arc<MainTask> {
         let main = Arc::new(MainTask {
-            header: Header::new(shared, None, location),
+            header: Header::new(shared, location),
             wake,
             dropped: AtomicBool::new(false),
         });

@@ -93,11 +93,12 @@ impl Shared {
         // Every task runs in a copy of its spawner's context (contextvars).
         let future = Scoped::copy_current(future);
         let (runnable, task) = async_task::Builder::new()
-            .metadata(Header::new(self, name, location))
+            .metadata(Header::new(self, location))
             .spawn(
                 move |h: &Header| TaskFuture::new(h, future),
                 WithInfo(schedule_task),
             );
+        runnable.metadata().set_name(name);
         self.start(runnable, eager);
         Task::from_raw(task)
     }
@@ -114,11 +115,12 @@ impl Shared {
     {
         let future = Scoped::copy_current(future);
         let (runnable, task) = async_task::Builder::new()
-            .metadata(Header::new(self, name, location))
+            .metadata(Header::new(self, location))
             .spawn_local(
                 move |h: &Header| TaskFuture::new(h, future),
                 WithInfo(schedule_task),
             );
+        runnable.metadata().set_name(name);
         self.start(runnable, self.eager);
         Task::from_raw(task)
     }

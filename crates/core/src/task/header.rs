@@ -148,7 +148,6 @@ pub(crate) const COUNT_ONE: u32 = 1 << COUNT_SHIFT;
 /// The metadata of every task, stored in its async-task allocation.
 pub(crate) struct Header {
     pub(crate) id: TaskId,
-    pub(crate) name: Option<Arc<str>>,
     pub(crate) location: &'static Location<'static>,
     pub(crate) spawned_at: Instant,
     state: AtomicU8,
@@ -181,14 +180,9 @@ impl Drop for Header {
 }
 
 impl Header {
-    pub(crate) fn new(
-        rt: &Arc<Shared>,
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
-    ) -> Header {
+    pub(crate) fn new(rt: &Arc<Shared>, location: &'static Location<'static>) -> Header {
         Header {
             id: TaskId::next(),
-            name,
             location,
             spawned_at: crate::runtime::context::coarse_now(),
             state: AtomicU8::new(SCHEDULED),
@@ -230,12 +224,31 @@ impl Header {
         (!ptr.is_null()).then(|| unsafe { &*ptr })
     }
 
+    /// The task's name. It lives in the shared part (most tasks have none, and the
+    /// header is in every task allocation), which a named task gets at spawn.
+    pub(crate) fn name(&self) -> Option<&Arc<str>> {
+        self.shared_if_any().and_then(|s| s.name.as_ref())
+    }
+
+    /// Names a task that was just built and not yet scheduled: creates its shared
+    /// part with the name (no other thread can see the task yet, so no part exists).
+    pub(crate) fn set_name(&self, name: Option<Arc<str>>) {
+        if name.is_some() {
+            drop(self.shared_named(name));
+        }
+    }
+
     /// The shared part, created on first use. Only called while the header is known
     /// alive (through a `Task`, or from inside the task).
     pub(crate) fn shared(&self) -> Arc<TaskShared> {
+        self.shared_named(None)
+    }
+
+    /// The shared part; if this call creates it, with `name`.
+    fn shared_named(&self, name: Option<Arc<str>>) -> Arc<TaskShared> {
         let mut ptr = self.shared.load(Ordering::SeqCst);
         if ptr.is_null() {
-            let fresh = Arc::into_raw(Arc::new(TaskShared::new(self))) as *mut TaskShared;
+            let fresh = Arc::into_raw(Arc::new(TaskShared::new(self, name))) as *mut TaskShared;
             // SeqCst with the completion: either the completion sees this pointer, or
             // this creator sees `DONE` just below (store-load on both sides).
             match self.shared.compare_exchange(
@@ -374,7 +387,7 @@ impl Header {
     pub(crate) fn snapshot(&self) -> TaskSnapshot {
         TaskSnapshot {
             id: self.id,
-            name: self.name.clone(),
+            name: self.name().cloned(),
             state: self.state(),
             location: self.location,
             spawned_at: self.spawned_at,
@@ -810,7 +823,7 @@ fn armed_payload(header: &Header, payload: Box<dyn std::any::Any + Send>) -> Pan
         payload,
         Some(UnretrievedPanic {
             id: header.id,
-            name: header.name.clone(),
+            name: header.name().cloned(),
             location: header.location,
             hook: header.rt().panic_hook.clone(),
         }),

@@ -189,7 +189,7 @@ impl<T> Task<T> {
 
     /// The task's name, if it was spawned with one through [`Builder::name`].
     pub fn name(&self) -> Option<&str> {
-        self.header().name.as_deref()
+        self.header().name().map(|name| &**name)
     }
 
     /// Where the task was spawned.

@@ -79,10 +79,10 @@ pub(crate) struct Delivery {
 }
 
 impl TaskShared {
-    pub(crate) fn new(header: &Header) -> Self {
+    pub(crate) fn new(header: &Header, name: Option<Arc<str>>) -> Self {
         TaskShared {
             id: header.id,
-            name: header.name.clone(),
+            name,
             header: NonNull::from(header),
             rt: header.rt_arc().clone(),
             deliverable: AtomicBool::new(false),
