@@ -221,7 +221,9 @@ fn run_loop<F: Future>(
     let mut future = pin!(Some(future));
     // The main task runs first, then whatever earlier `block_on` calls left queued.
     ctx.local.borrow_mut().push_front(Ready::Main);
-    let mut tick: u32 = 0;
+    // Counts down to the next maintenance: a decrement and a compare to zero
+    // per poll instead of a modulo.
+    let mut until_maintenance: u32 = MAINTENANCE_INTERVAL;
     loop {
         drain_injector(queue, remote, &ctx.local);
         let ready = ctx.local.borrow().len();
@@ -246,8 +248,9 @@ fn run_loop<F: Future>(
             }
             // Every poll counts, the main future's included: an always-ready main
             // cannot starve timers or I/O either.
-            tick = tick.wrapping_add(1);
-            if tick.is_multiple_of(MAINTENANCE_INTERVAL) {
+            until_maintenance -= 1;
+            if until_maintenance == 0 {
+                until_maintenance = MAINTENANCE_INTERVAL;
                 step::maintenance(shared, true);
             }
         }
