@@ -39,6 +39,9 @@ pub(super) struct Idle {
     num_searching: AtomicUsize,
     /// Some sleeping worker holds the driver (or a worker polls it in maintenance).
     driver_taken: AtomicBool,
+    /// The driver holder parks with no deadline because every worker slept when
+    /// it looked, so it watches no LIFO slot (`watch.rs`).
+    unwatched: AtomicBool,
     workers: Box<[Sleeper]>,
 }
 
@@ -57,6 +60,7 @@ impl Idle {
             num_sleeping: AtomicUsize::new(0),
             num_searching: AtomicUsize::new(0),
             driver_taken: AtomicBool::new(false),
+            unwatched: AtomicBool::new(false),
             workers: (0..workers)
                 .map(|_| Sleeper {
                     sleeping: AtomicBool::new(false),
@@ -171,6 +175,32 @@ impl Idle {
         }
         self.num_sleeping.fetch_sub(1, Ordering::SeqCst);
         true
+    }
+
+    /// The driver holder is about to park unwatched; `true` when every worker
+    /// still sleeps, so it may. Pairs with [`Idle::woke_unwatched`]: both sides
+    /// write, then read the other's variable, all SeqCst, so either the holder
+    /// sees a worker leave its sleep and watches, or the notifier sees the flag
+    /// and unparks the holder.
+    pub(super) fn park_unwatched(&self) -> bool {
+        self.unwatched.store(true, Ordering::SeqCst);
+        if self.num_sleeping.load(Ordering::SeqCst) == self.workers.len() {
+            return true;
+        }
+        self.unwatched.store(false, Ordering::SeqCst);
+        false
+    }
+
+    /// The driver holder left its unwatched park.
+    pub(super) fn end_unwatched(&self) {
+        self.unwatched.store(false, Ordering::SeqCst);
+    }
+
+    /// A notifier woke a worker on its own parker (after `num_sleeping` went
+    /// down): whether the driver holder parks unwatched and must be unparked to
+    /// start watching the running worker's LIFO slot.
+    pub(super) fn woke_unwatched(&self) -> bool {
+        self.unwatched.load(Ordering::SeqCst)
     }
 
     /// Whether worker `index` is still on the list of sleepers (no notifier chose

@@ -243,7 +243,12 @@ impl Pool {
     fn notify_parked(&self, shared: &Shared) {
         match self.idle.notify() {
             Some(Wake::Driver) => shared.driver.unpark(),
-            Some(Wake::Parker(index)) => self.workers[index].parker.unpark(),
+            Some(Wake::Parker(index)) => {
+                self.workers[index].parker.unpark();
+                if self.idle.woke_unwatched() {
+                    shared.driver.unpark();
+                }
+            }
             None => {}
         }
     }

@@ -34,9 +34,11 @@ pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &
     seen.extend(pool.workers.iter().map(|w| w.lifo.peek()));
     let alone = || pool.all_idle();
     loop {
-        if pool.idle.num_sleeping() == pool.workers.len() {
-            // No worker runs: nothing to watch.
+        if pool.idle.park_unwatched() {
+            // No worker runs: nothing to watch. A worker woken from here on
+            // unparks this one, which then watches it (`Idle::woke_unwatched`).
             step::park_in_driver(shared, alone, None, has_work);
+            pool.idle.end_unwatched();
             return;
         }
         let start = Instant::now();
