@@ -148,34 +148,21 @@ fn response_len(buf: &[u8]) -> io::Result<Option<usize>> {
     Ok(Some(head_end + 4 + length))
 }
 
-/// Loads the server at `addr` from this thread; measures one window after a warm-up.
-fn load(addr: SocketAddr, measure: Duration) -> Measured {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("the client's runtime builds");
-    rt.block_on(async {
-        let done = Arc::new(AtomicU64::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let conns: Vec<_> = (0..CONNECTIONS)
-            .map(|_| tokio::spawn(connection(addr, done.clone(), stop.clone(), None)))
-            .collect();
-        let snapshot = || Snapshot {
+impl Snapshot {
+    /// Now, with `requests` done so far.
+    fn take(requests: &AtomicU64) -> Snapshot {
+        Snapshot {
             at: Instant::now(),
             process: process_cpu(),
             client: thread_cpu(),
-            requests: done.load(Ordering::Relaxed),
-        };
-        tokio::time::sleep(WARM_UP).await;
-        let start = snapshot();
-        tokio::time::sleep(measure).await;
-        let end = snapshot();
-        stop.store(true, Ordering::Relaxed);
-        for conn in conns {
-            conn.await
-                .expect("the connection task finished")
-                .expect("every request got a 200 response");
+            requests: requests.load(Ordering::Relaxed),
         }
+    }
+}
+
+impl Measured {
+    /// The window from `start` to `end`; the client's CPU is not the server's.
+    fn between(start: &Snapshot, end: &Snapshot) -> Measured {
         let client_cpu = end.client - start.client;
         Measured {
             requests: end.requests - start.requests,
@@ -183,6 +170,41 @@ fn load(addr: SocketAddr, measure: Duration) -> Measured {
             server_cpu: (end.process - start.process).saturating_sub(client_cpu),
             client_cpu,
         }
+    }
+}
+
+/// The client's runtime, on the calling thread.
+fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("the client's runtime builds")
+}
+
+/// Waits for every connection; each must have ended without an error.
+async fn join(conns: Vec<tokio::task::JoinHandle<io::Result<()>>>) {
+    for conn in conns {
+        conn.await
+            .expect("the connection task finished")
+            .expect("every request got a 200 response");
+    }
+}
+
+/// Loads the server at `addr` from this thread; measures one window after a warm-up.
+fn load(addr: SocketAddr, measure: Duration) -> Measured {
+    client_runtime().block_on(async {
+        let done = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let conns: Vec<_> = (0..CONNECTIONS)
+            .map(|_| tokio::spawn(connection(addr, done.clone(), stop.clone(), None)))
+            .collect();
+        tokio::time::sleep(WARM_UP).await;
+        let start = Snapshot::take(&done);
+        tokio::time::sleep(measure).await;
+        let end = Snapshot::take(&done);
+        stop.store(true, Ordering::Relaxed);
+        join(conns).await;
+        Measured::between(&start, &end)
     })
 }
 
@@ -190,33 +212,19 @@ fn load(addr: SocketAddr, measure: Duration) -> Measured {
 /// connections, and no warm-up: the fixed amount of work an instruction count needs
 /// (`--requests N`).
 fn load_fixed(addr: SocketAddr, requests: u64) -> Measured {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("the client's runtime builds");
-    rt.block_on(async {
+    client_runtime().block_on(async {
         let done = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (at, process, client) = (Instant::now(), process_cpu(), thread_cpu());
-        let conns: Vec<_> = (0..CONNECTIONS as u64)
+        let start = Snapshot::take(&done);
+        let connections = CONNECTIONS as u64;
+        let conns: Vec<_> = (0..connections)
             .map(|i| {
-                let quota =
-                    requests / CONNECTIONS as u64 + u64::from(i < requests % CONNECTIONS as u64);
+                let quota = requests / connections + u64::from(i < requests % connections);
                 tokio::spawn(connection(addr, done.clone(), stop.clone(), Some(quota)))
             })
             .collect();
-        for conn in conns {
-            conn.await
-                .expect("the connection task finished")
-                .expect("every request got a 200 response");
-        }
-        let client_cpu = thread_cpu() - client;
-        Measured {
-            requests: done.load(Ordering::Relaxed),
-            wall: at.elapsed(),
-            server_cpu: (process_cpu() - process).saturating_sub(client_cpu),
-            client_cpu,
-        }
+        join(conns).await;
+        Measured::between(&start, &Snapshot::take(&done))
     })
 }
 

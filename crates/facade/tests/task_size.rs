@@ -69,15 +69,9 @@ static GLOBAL: Recording = Recording;
 
 #[test]
 fn one_spawn_is_one_small_allocation() {
-    eprintln!(
-        "Task<u64>: {} bytes",
-        std::mem::size_of::<ferrio::Task<u64>>()
-    );
-    assert!(
-        std::mem::size_of::<ferrio::Task<u64>>() <= MAX_TASK_HANDLE,
-        "Task<u64> is {} bytes",
-        std::mem::size_of::<ferrio::Task<u64>>()
-    );
+    let handle = std::mem::size_of::<ferrio::Task<u64>>();
+    eprintln!("Task<u64>: {handle} bytes");
+    assert!(handle <= MAX_TASK_HANDLE, "Task<u64> is {handle} bytes");
     let runner = ferrio::Runner::builder()
         .current_thread()
         .build()
