@@ -1,8 +1,12 @@
 //! DESIGN.md's ten workloads, each written once against [`Rt`], with its fixed
 //! parameters. Every run checks its own result.
 
+use std::collections::VecDeque;
+use std::future::Future;
 use std::hint::black_box;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
+use std::task::Poll;
 use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
@@ -200,6 +204,42 @@ impl Workload for Timers {
             task.await;
         }
     }
+}
+
+/// [`Timers`]' body sized by the caller: `n` concurrent sleeps of `base` plus random
+/// 0..10 ms (fixed seed), each in its own task.
+pub async fn timers<R: Rt>(n: usize, base: Duration) {
+    let mut rng = crate::rng();
+    let tasks: Vec<_> = (0..n)
+        .map(|_| R::spawn(R::sleep(base + Duration::from_micros(rng.u64(0..10_000)))))
+        .collect();
+    for task in tasks {
+        task.await;
+    }
+}
+
+/// Far timers armed and cancelled, as an HTTP/1 server's header-read timeout: `n`
+/// sleeps of 30 s, each polled once (which arms it) and dropped (which cancels it)
+/// while the `live` most recent ones stay armed, like one per open connection.
+pub async fn far_timers<R: Rt>(n: usize, live: usize) -> usize {
+    let mut armed: VecDeque<Pin<Box<dyn Future<Output = ()> + Send>>> =
+        VecDeque::with_capacity(live + 1);
+    let mut pending = 0;
+    for _ in 0..n {
+        let mut sleep = Box::pin(R::sleep(Duration::from_secs(30)));
+        std::future::poll_fn(|cx| {
+            if sleep.as_mut().poll(cx).is_pending() {
+                pending += 1;
+            }
+            Poll::Ready(())
+        })
+        .await;
+        armed.push_back(sleep);
+        if armed.len() > live {
+            drop(armed.pop_front());
+        }
+    }
+    pending
 }
 
 /// Clients of [`TcpEchoRr`].

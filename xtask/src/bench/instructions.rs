@@ -8,6 +8,9 @@
 //! task switches), `chain spawn` one link of `chained_spawn` (a task that spawns the
 //! next). `block_on` is the fixed cost of one run (for ferrio one `Runner::run`,
 //! with its spawned main task), which every criterion sample pays once.
+//! `armed sleep` is one spawned task sleeping 10 s plus up to 10 ms, armed and fired
+//! (each run takes ten seconds of wall time, parked); `far timer` one 30 s sleep
+//! armed and cancelled with 64 others armed (an HTTP server's header-read timeout).
 //!
 //! Wall-clock medians move with the machine's load; an instruction count does not.
 //! Each figure comes from two runs of the release binary `ferrio-instructions` (the
@@ -30,12 +33,14 @@ use crate::cmd::{cargo, root};
 const RUNTIMES: [&str; 4] = ["ferrio-st", "tokio-ct", "smol-1t", "ferrio-core-st"];
 
 /// (operation argument, table name, small N, large N).
-const OPERATIONS: [(&str, &str, u64, u64); 6] = [
+const OPERATIONS: [(&str, &str, u64, u64); 8] = [
     ("spawn", "spawn+await", 10_000, 60_000),
     ("yield", "yield", 10_000, 60_000),
     ("ping", "ping_pong rt", 10_000, 60_000),
     ("chain", "chain spawn", 10_000, 60_000),
     ("echo", "tcp echo rt", 5_000, 25_000),
+    ("sleep10s", "armed sleep", 10_000, 60_000),
+    ("far", "far timer", 10_000, 60_000),
     ("block_on", "block_on", 100, 1_100),
 ];
 
