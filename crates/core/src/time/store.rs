@@ -48,8 +48,6 @@ struct Entry {
     generation: u64,
     /// The bucket's index, or `IN_HEAP`.
     bucket: u64,
-    /// The position in the heap or in the bucket's vector.
-    pos: usize,
     waker: Waker,
 }
 
@@ -73,6 +71,10 @@ pub(crate) struct TimerStore {
     far_len: usize,
     spare: Vec<Vec<(u64, usize)>>,
     entries: Slab<Entry>,
+    /// Each slot's position in the heap or in its bucket's vector. Apart from the
+    /// entries: a sift updates one position per level, and a dense vector of
+    /// positions keeps those writes in fewer cache lines than the entries.
+    positions: Vec<usize>,
     next_generation: u64,
 }
 
@@ -87,6 +89,7 @@ impl Default for TimerStore {
             far_len: 0,
             spare: Vec::new(),
             entries: Slab::new(),
+            positions: Vec::new(),
             next_generation: 0,
         }
     }
@@ -113,20 +116,20 @@ impl TimerStore {
         let generation = self.next_generation;
         self.next_generation += 1;
         let bucket = tick >> BUCKET_SHIFT;
+        let slot = self.entries.insert(Entry {
+            generation,
+            bucket: IN_HEAP,
+            waker,
+        });
+        if slot >= self.positions.len() {
+            self.positions.resize(slot + 1, 0);
+        }
         if bucket <= self.horizon {
             let pos = self.heap.len();
-            let slot = self.entries.insert(Entry {
-                generation,
-                bucket: IN_HEAP,
-                pos,
-                waker,
-            });
             self.heap.push((tick, slot));
             self.sift_up(pos);
             return TimerKey { slot, generation };
         }
-        let entry = self.entries.vacant_entry();
-        let slot = entry.key();
         let far = match self.buckets.entry(bucket) {
             std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::btree_map::Entry::Vacant(v) => v.insert(Bucket {
@@ -137,12 +140,8 @@ impl TimerStore {
         far.min = far.min.min(tick);
         let pos = far.timers.len();
         far.timers.push((tick, slot));
-        entry.insert(Entry {
-            generation,
-            bucket,
-            pos,
-            waker,
-        });
+        self.positions[slot] = pos;
+        self.entries[slot].bucket = bucket;
         self.far_len += 1;
         self.far_min = self.far_min.min(tick);
         TimerKey { slot, generation }
@@ -176,10 +175,8 @@ impl TimerStore {
 
     /// Removes a timer; `None` when it already fired or was removed.
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<Waker> {
-        let (bucket, pos) = {
-            let e = self.get_mut(key)?;
-            (e.bucket, e.pos)
-        };
+        let bucket = self.get_mut(key)?.bucket;
+        let pos = self.positions[key.slot];
         let entry = self.entries.remove(key.slot);
         if bucket == IN_HEAP {
             self.remove_from_heap(pos);
@@ -207,7 +204,7 @@ impl TimerStore {
         let far = self.buckets.get_mut(&bucket).expect("a timer's bucket");
         far.timers.swap_remove(pos);
         if let Some(&(_, moved)) = far.timers.get(pos) {
-            self.entries[moved].pos = pos;
+            self.positions[moved] = pos;
             return;
         }
         if !far.timers.is_empty() {
@@ -244,9 +241,7 @@ impl TimerStore {
             self.far_len -= far.timers.len();
             for (tick, slot) in far.timers.drain(..) {
                 let pos = self.heap.len();
-                let entry = &mut self.entries[slot];
-                entry.bucket = IN_HEAP;
-                entry.pos = pos;
+                self.entries[slot].bucket = IN_HEAP;
                 self.heap.push((tick, slot));
                 self.sift_up(pos);
             }
@@ -265,7 +260,7 @@ impl TimerStore {
             return None;
         }
         let entry = self.entries.remove(slot);
-        self.remove_from_heap(0);
+        self.pop_root();
         Some((tick, entry.waker))
     }
 
@@ -275,6 +270,7 @@ impl TimerStore {
         self.buckets.clear();
         self.far_len = 0;
         self.far_min = NO_TICK;
+        self.positions.clear();
         self.entries.drain().map(|e| e.waker).collect()
     }
 
@@ -290,11 +286,11 @@ impl TimerStore {
                 break;
             }
             self.heap[pos] = above;
-            self.entries[above.1].pos = pos;
+            self.positions[above.1] = pos;
             pos = parent;
         }
         self.heap[pos] = item;
-        self.entries[item.1].pos = pos;
+        self.positions[item.1] = pos;
     }
 
     fn sift_down(&mut self, mut pos: usize) {
@@ -316,11 +312,43 @@ impl TimerStore {
                 break;
             }
             self.heap[pos] = below;
-            self.entries[below.1].pos = pos;
+            self.positions[below.1] = pos;
             pos = child;
         }
         self.heap[pos] = item;
-        self.entries[item.1].pos = pos;
+        self.positions[item.1] = pos;
+    }
+
+    /// Removes the root. The hole goes down to a leaf along the smaller children
+    /// (one comparison a level, where a sift-down makes two), and the last element
+    /// fills it from there; it rarely climbs, being one of the latest deadlines.
+    fn pop_root(&mut self) {
+        let Some(last) = self.heap.pop() else {
+            return;
+        };
+        let len = self.heap.len();
+        if len == 0 {
+            return;
+        }
+        let mut pos = 0;
+        loop {
+            let left = 2 * pos + 1;
+            if left >= len {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < len && self.heap[right].0 < self.heap[left].0 {
+                right
+            } else {
+                left
+            };
+            let below = self.heap[child];
+            self.heap[pos] = below;
+            self.positions[below.1] = pos;
+            pos = child;
+        }
+        self.heap[pos] = last;
+        self.sift_up(pos);
     }
 }
 
