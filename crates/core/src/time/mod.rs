@@ -32,6 +32,22 @@ pub(crate) struct TimeShared {
     inner: Mutex<Inner>,
     /// Earliest deadline in ticks (`NONE` when empty): lets the loop skip the lock.
     next: AtomicU64,
+    /// A time (in ticks) by which every timer was fired: a pass of `fire_due` left
+    /// none due at it, and a sleep registering later with a deadline at or before
+    /// it is refused as due. So a sleep whose deadline is at or before it finds its
+    /// timer gone without taking the lock.
+    fired_through: AtomicU64,
+}
+
+/// What [`TimeShared::register`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Registered {
+    /// Armed (or its waker updated).
+    Armed,
+    /// Armed, earlier than the deadline the parked driver waits for: wake it.
+    ArmedUnpark,
+    /// Not armed: the deadline is already past `fired_through`.
+    Due,
 }
 
 struct Inner {
@@ -52,6 +68,7 @@ impl TimeShared {
                 parked_until: None,
             }),
             next: AtomicU64::new(NONE),
+            fired_through: AtomicU64::new(0),
         }
     }
 
@@ -83,24 +100,41 @@ impl TimeShared {
             .store(inner.store.peek().unwrap_or(NONE), Ordering::Release);
     }
 
-    /// Registers (or re-registers) a timer. Returns whether the parked driver must
-    /// be woken because this deadline is earlier than the one it waits for.
-    pub(crate) fn register(&self, key: &mut Option<TimerKey>, tick: u64, waker: &Waker) -> bool {
+    /// Registers (or re-registers) a timer. `through_queue`: arm it even when it
+    /// is already due (it then fires at the next pass), instead of answering `Due`.
+    pub(crate) fn register(
+        &self,
+        key: &mut Option<TimerKey>,
+        tick: u64,
+        waker: &Waker,
+        through_queue: bool,
+    ) -> Registered {
         let mut inner = self.lock();
         if let Some(k) = *key {
             if inner.store.set_waker(k, waker) {
-                return false;
+                return Registered::Armed;
             }
+        }
+        if !through_queue && tick <= self.fired_through.load(Ordering::Relaxed) {
+            *key = None;
+            return Registered::Due;
         }
         *key = Some(inner.store.insert(tick, waker.clone()));
         self.publish_next(&inner);
         match inner.parked_until {
             Some(until) if tick < until => {
                 inner.parked_until = None;
-                true
+                Registered::ArmedUnpark
             }
-            _ => false,
+            _ => Registered::Armed,
         }
+    }
+
+    /// Whether a timer registered with `tick` (not through the queue) has surely
+    /// fired, so it need not be cancelled.
+    #[inline]
+    pub(crate) fn surely_fired(&self, tick: u64) -> bool {
+        tick <= self.fired_through.load(Ordering::Acquire)
     }
 
     pub(crate) fn cancel(&self, key: TimerKey) {
@@ -140,11 +174,20 @@ impl TimeShared {
         loop {
             {
                 let mut inner = self.lock();
+                let mut drained = false;
                 while batch.len() < 256 {
                     match inner.store.pop_due(now) {
                         Some((_, w)) => batch.push(w),
-                        None => break,
+                        None => {
+                            drained = true;
+                            break;
+                        }
                     }
+                }
+                if drained {
+                    // Under the lock, after the pops, so that a registration
+                    // either came before them or sees the new value.
+                    self.fired_through.fetch_max(now, Ordering::Release);
                 }
                 self.publish_next(&inner);
             }

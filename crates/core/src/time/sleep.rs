@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::store::TimerKey;
+use super::Registered;
 use crate::runtime::{context, shared::Shared};
 
 /// Waits until `duration` has passed on the runtime's clock (asyncio's `sleep`).
@@ -227,6 +228,7 @@ impl Sleep {
         // cloned, on every poll.
         let Sleep {
             shared,
+            deadline,
             tick,
             key,
             through_loop,
@@ -242,16 +244,29 @@ impl Sleep {
                     return Poll::Ready(());
                 }
             }
-        } else if time.now_tick() >= *tick {
-            if let Some(k) = key.take() {
-                time.cancel(k);
+        } else {
+            let When::At(at) = *deadline else {
+                unreachable!("bound just above");
+            };
+            // The same test as `now_tick() >= tick`, without converting the time.
+            if time.now() >= at {
+                if let Some(k) = key.take() {
+                    // Most often the timer fired: then no lock is needed.
+                    if !time.surely_fired(*tick) {
+                        time.cancel(k);
+                    }
+                }
+                return Poll::Ready(());
             }
-            return Poll::Ready(());
         }
-        if time.register(key, *tick, cx.waker()) {
-            shared.unpark_driver();
+        match time.register(key, *tick, cx.waker(), *through_loop) {
+            Registered::Armed => Poll::Pending,
+            Registered::ArmedUnpark => {
+                shared.unpark_driver();
+                Poll::Pending
+            }
+            Registered::Due => Poll::Ready(()),
         }
-        Poll::Pending
     }
 
     /// Whether the timer is registered in the store (test aid).
