@@ -11,8 +11,7 @@ mod sleep;
 pub(crate) mod store;
 mod timeout;
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -21,6 +20,7 @@ pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, timeout_none, wait_for, Elapsed, Timeout};
 
 use crate::clock::Clock;
+use crate::loom::{AtomicU64, Mutex, MutexGuard, Ordering};
 use store::{TimerKey, TimerStore};
 
 /// Marks "no deadline" in the parked-until slot and the earliest-deadline cache.
@@ -231,5 +231,57 @@ impl TimeShared {
             w
         };
         drop(wakers);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    //! A sleep that finds its deadline at or before `fired_through` skips its
+    //! cancel: however its registration and a pass of `fire_due` interleave, its
+    //! timer is then gone from the store, and a registration refused as due is one
+    //! that pass would have fired.
+
+    use std::sync::Arc;
+    use std::task::Waker;
+    use std::time::Duration;
+
+    use loom::thread;
+
+    use super::{Registered, TimeShared};
+    use crate::clock::VirtualClock;
+
+    #[test]
+    fn loom_a_timer_surely_fired_is_gone_from_the_store() {
+        loom::model(|| {
+            let clock = VirtualClock::new();
+            let time = Arc::new(TimeShared::new(Arc::new(clock.clone())));
+            clock.advance(Duration::from_nanos(10));
+            let tick = time.now_tick();
+            // Due too, so the pass takes the lock whenever it runs.
+            let mut earlier = None;
+            time.register(&mut earlier, tick - 5, Waker::noop(), false);
+            let firing = {
+                let time = time.clone();
+                thread::spawn(move || time.fire_due())
+            };
+            let mut key = None;
+            let registered = time.register(&mut key, tick, Waker::noop(), false);
+            let seen_fired = time.surely_fired(tick);
+            match (registered, key) {
+                (Registered::Due, None) => assert!(seen_fired),
+                (Registered::Armed | Registered::ArmedUnpark, Some(k)) => {
+                    if seen_fired {
+                        assert!(!time.is_registered(k));
+                    }
+                }
+                other => panic!("inconsistent registration {other:?}"),
+            }
+            let fired = firing.join().unwrap();
+            // Armed before the pass: it fired then; refused: the pass was over.
+            let expected = if registered == Registered::Due { 1 } else { 2 };
+            assert_eq!(fired, expected);
+            assert!(time.surely_fired(tick));
+            assert_eq!(time.len(), 0);
+        });
     }
 }
