@@ -141,3 +141,34 @@ fn timeout_at_and_interval_stream_follow_the_clock() {
         );
     });
 }
+
+#[test]
+fn a_fired_sleep_reset_or_dropped_before_its_next_poll_leaves_no_timer() {
+    on_both(|_| async {
+        let handle = Handle::current();
+        let mut first = sleep(Duration::from_millis(1));
+        let mut second = sleep(Duration::from_millis(1));
+        std::future::poll_fn(|cx| {
+            assert!(first.poll_sleep(cx).is_pending());
+            assert!(second.poll_sleep(cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+        assert_eq!(handle.metrics().timers, 2);
+        // Both fire meanwhile; neither is polled again.
+        sleep(Duration::from_millis(5)).await;
+        assert_eq!(handle.metrics().timers, 0);
+        drop(first);
+        let start = handle.now();
+        second.reset(start + Duration::from_millis(2));
+        std::future::poll_fn(|cx| {
+            assert!(second.poll_sleep(cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+        assert_eq!(handle.metrics().timers, 1);
+        second.await;
+        assert!(handle.now() >= start + Duration::from_millis(2));
+        assert_eq!(handle.metrics().timers, 0);
+    });
+}

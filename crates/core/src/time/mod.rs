@@ -1,10 +1,12 @@
 //! Timers owned by the loop, as in asyncio's `BaseEventLoop`: [`sleep`],
 //! [`sleep_until`], [`interval`], and [`timeout`] / [`timeout_at`] / [`wait_for`].
 //!
-//! Each runtime keeps one timer store (an indexed heap, O(log n) insert and cancel)
-//! and reads time from its clock ([`crate::clock::Clock`]), so a virtual clock drives
-//! every timer in tests. A `Sleep` registers its deadline on first poll and removes it
-//! when dropped.
+//! Each runtime keeps one timer store (an indexed heap for near deadlines, O(log n)
+//! insert and cancel, and coarse buckets for those more than about a second out,
+//! O(1) insert and cancel: see `store`) and reads time from its clock
+//! ([`crate::clock::Clock`]), so a virtual clock drives every timer in tests. A
+//! `Sleep` registers its deadline on first poll and removes it when dropped, or
+//! completes without touching the store when the timer already fired.
 
 mod interval;
 mod sleep;

@@ -188,11 +188,21 @@ impl Sleep {
     /// Moves the deadline (the sleep can be awaited again afterwards).
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = When::At(deadline);
+        self.disarm();
         if let Some(shared) = &self.shared {
-            if let Some(key) = self.key.take() {
+            self.tick = shared.time.to_tick(deadline);
+        }
+    }
+
+    /// Removes the timer from the store, unless it surely fired already (then the
+    /// lock is not needed to find that out).
+    fn disarm(&mut self) {
+        if let (Some(shared), Some(key)) = (&self.shared, self.key.take()) {
+            // A timer armed through the queue may have been armed when already due,
+            // so `surely_fired` does not speak for it.
+            if self.through_loop || !shared.time.surely_fired(self.tick) {
                 shared.time.cancel(key);
             }
-            self.tick = shared.time.to_tick(deadline);
         }
     }
 
@@ -289,9 +299,7 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let (Some(shared), Some(key)) = (&self.shared, self.key.take()) {
-            shared.time.cancel(key);
-        }
+        self.disarm();
     }
 }
 
