@@ -341,3 +341,54 @@ fn large_bodies_both_ways() {
         .expect("the transfer finishes within the deadline");
     });
 }
+
+/// hyper's HTTP/1 header-read timeout (30 s by default) is a far timer, armed when
+/// the server starts reading a request head and cancelled when the head is in: on
+/// a self-advancing virtual clock, a keep-alive connection that answers one request
+/// and then sends only part of the next head is closed 30 virtual seconds after
+/// the server began reading it, not before and not much later.
+#[test]
+fn the_http1_header_read_timeout_closes_an_idle_connection_in_virtual_time() {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    let clock = ferrio::clock::VirtualClock::auto_advance();
+    for multi in [false, true] {
+        let builder = ferrio::Runner::builder().clock(clock.clone());
+        let builder = if multi {
+            builder.multi_thread().worker_threads(2)
+        } else {
+            builder
+        };
+        let runner = builder.build().unwrap();
+        runner.run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            ferrio::spawn(async move {
+                let (stream, _) = listener.accept().await.unwrap();
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(FerrioTimer::new())
+                    .serve_connection(FerrioIo::new(stream), hyper::service::service_fn(echo_path))
+                    .await;
+            })
+            .detach();
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            stream
+                .write_all(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .unwrap();
+            let mut answer = [0u8; 1024];
+            let n = stream.read(&mut answer).await.unwrap();
+            assert!(answer[..n].ends_with(b"/one"), "{multi}");
+            let asked = clock.elapsed();
+            stream.write_all(b"GET /two HTTP/1.1\r\n").await.unwrap();
+            let mut rest = Vec::new();
+            // The server closes the connection (with or without a 408 first); the
+            // outer timeout, in virtual time too, turns a timer that never fires
+            // into a failure.
+            let closed = ferrio::timeout(Duration::from_secs(60), stream.read_to_end(&mut rest));
+            assert!(closed.await.is_ok(), "{multi}: the connection stayed open");
+            let waited = clock.elapsed() - asked;
+            assert!(waited >= Duration::from_secs(30), "{multi}: {waited:?}");
+            assert!(waited < Duration::from_secs(31), "{multi}: {waited:?}");
+        });
+    }
+}
