@@ -50,7 +50,7 @@ pub fn sleep(duration: Duration) -> Sleep {
         None => Sleep {
             shared: None,
             deadline: When::After(duration),
-            tick: 0,
+            tick: NO_TICK,
             key: None,
             through_loop: false,
             created,
@@ -73,13 +73,16 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
         None => Sleep {
             shared: None,
             deadline: When::At(deadline),
-            tick: 0,
+            tick: NO_TICK,
             key: None,
             through_loop: false,
             created,
         },
     }
 }
+
+/// `Sleep::tick` not computed yet (ticks stop one below it).
+const NO_TICK: u64 = u64::MAX;
 
 pub(crate) fn far_future(now: Instant) -> Instant {
     now + Duration::from_secs(86400 * 365 * 30)
@@ -99,7 +102,8 @@ pub struct Sleep {
     /// was created outside a runtime.
     shared: Option<Arc<Shared>>,
     deadline: When,
-    /// The deadline in the runtime's ticks (valid once bound).
+    /// The deadline in the runtime's ticks, computed when the timer is armed
+    /// (`NO_TICK` before): a sleep already due at its first poll never needs it.
     tick: u64,
     key: Option<TimerKey>,
     /// A due deadline still waits for the loop's next look at its timers.
@@ -113,11 +117,10 @@ impl Sleep {
         deadline: Instant,
         created: &'static Location<'static>,
     ) -> Sleep {
-        let tick = shared.time.to_tick(deadline);
         Sleep {
             shared: Some(shared),
             deadline: When::At(deadline),
-            tick,
+            tick: NO_TICK,
             key: None,
             through_loop: false,
             created,
@@ -180,8 +183,8 @@ impl Sleep {
     /// runtime by its first poll).
     pub fn is_elapsed(&self) -> bool {
         match (&self.shared, self.deadline) {
-            (Some(shared), _) => shared.time.now_tick() >= self.tick,
-            (None, _) => false,
+            (Some(shared), When::At(at)) => shared.time.now() >= at,
+            _ => false,
         }
     }
 
@@ -189,9 +192,7 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = When::At(deadline);
         self.disarm();
-        if let Some(shared) = &self.shared {
-            self.tick = shared.time.to_tick(deadline);
-        }
+        self.tick = NO_TICK;
     }
 
     /// Removes the timer from the store, unless it surely fired already (then the
@@ -225,7 +226,6 @@ impl Sleep {
                 }
             };
             self.deadline = When::At(deadline);
-            self.tick = shared.time.to_tick(deadline);
             self.shared = Some(shared);
         }
         self.shared.as_ref().expect("bound just above")
@@ -246,6 +246,9 @@ impl Sleep {
         } = self;
         let shared = shared.as_ref().expect("bound just above");
         let time = &shared.time;
+        let When::At(at) = *deadline else {
+            unreachable!("bound just above");
+        };
         if *through_loop {
             // Done exactly when the timer queue fired it (it then left the store).
             if let Some(k) = *key {
@@ -255,9 +258,6 @@ impl Sleep {
                 }
             }
         } else {
-            let When::At(at) = *deadline else {
-                unreachable!("bound just above");
-            };
             // The same test as `now_tick() >= tick`, without converting the time.
             if time.now() >= at {
                 if let Some(k) = key.take() {
@@ -268,6 +268,9 @@ impl Sleep {
                 }
                 return Poll::Ready(());
             }
+        }
+        if *tick == NO_TICK {
+            *tick = time.to_tick(at);
         }
         match time.register(key, *tick, cx.waker(), *through_loop) {
             Registered::Armed => Poll::Pending,
