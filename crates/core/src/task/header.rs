@@ -34,10 +34,8 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
-};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -63,8 +61,9 @@ pub enum TaskState {
 }
 
 impl TaskState {
-    fn from_u8(v: u8) -> TaskState {
-        match v {
+    /// The state in a meta word (`Header::meta`).
+    fn from_bits(meta: u64) -> TaskState {
+        match meta & 0b11 {
             0 => TaskState::Scheduled,
             1 => TaskState::Running,
             2 => TaskState::Waiting,
@@ -100,7 +99,7 @@ pub struct TaskSnapshot {
     pub state: TaskState,
     /// Where it was spawned (`#[track_caller]`).
     pub location: &'static Location<'static>,
-    /// When it was spawned.
+    /// When it was spawned (to the millisecond).
     pub spawned_at: Instant,
     /// How many times it was polled.
     pub polls: u64,
@@ -113,10 +112,74 @@ impl TaskSnapshot {
     }
 }
 
-pub(crate) const SCHEDULED: u8 = 0;
-const RUNNING: u8 = 1;
-const WAITING: u8 = 2;
-const FINISHED: u8 = 3;
+// The meta word (`Header::meta`): the scheduling state, whether the future is
+// alive, the low bits of the poll count and the spawn time, in one word that only
+// the task's poller writes (whoever holds its `Runnable`: a plain load and store
+// suffice, and a poll costs one swap as a lone state byte did).
+pub(crate) const SCHEDULED: u64 = 0;
+const RUNNING: u64 = 1;
+const WAITING: u64 = 2;
+const FINISHED: u64 = 3;
+const STATE_MASK: u64 = 0b11;
+/// The future has not been dropped yet.
+const ALIVE: u64 = 1 << 2;
+/// The poll count's low field wrapped and the carry into `TaskShared::polls_high`
+/// is not published yet: a reader of the count retries.
+const CARRY: u64 = 1 << 3;
+const POLLS_SHIFT: u32 = 4;
+/// Polls counted in the word; every `2^POLL_BITS` polls carry one into the shared
+/// part (allocated then if need be).
+const POLL_BITS: u32 = 20;
+const POLL_ONE: u64 = 1 << POLLS_SHIFT;
+const POLLS_MASK: u64 = ((1 << POLL_BITS) - 1) << POLLS_SHIFT;
+/// Milliseconds from the process's task epoch to the spawn (40 bits: 34 years).
+const SPAWN_SHIFT: u32 = POLLS_SHIFT + POLL_BITS;
+const SPAWN_MAX_MS: u64 = (1 << (64 - SPAWN_SHIFT)) - 1;
+
+/// The instant spawn times count from, fixed by the first task of the process. Set
+/// a while before that task: a loop thread's cached clock may lag the real one, and
+/// a spawn time before the epoch could only be kept as the epoch.
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+#[inline]
+fn epoch() -> Instant {
+    *EPOCH.get_or_init(|| {
+        let now = Instant::now();
+        [3600, 60, 1]
+            .into_iter()
+            .find_map(|secs| now.checked_sub(Duration::from_secs(secs)))
+            .unwrap_or(now)
+    })
+}
+
+thread_local! {
+    /// The last spawn time this thread converted, with its milliseconds: the spawns
+    /// of one turn of a loop share its cached clock, so most skip the conversion.
+    static LAST_SPAWN: Cell<Option<(Instant, u64)>> = const { Cell::new(None) };
+}
+
+/// The spawn time as it is kept in the meta word: whole milliseconds since the
+/// epoch (saturating at both ends).
+#[inline]
+fn spawn_ms(now: Instant) -> u64 {
+    LAST_SPAWN
+        .try_with(|last| match last.get() {
+            Some((at, ms)) if at == now => ms,
+            _ => {
+                let ms = ms_since_epoch(now);
+                last.set(Some((now, ms)));
+                ms
+            }
+        })
+        .unwrap_or_else(|_| ms_since_epoch(now))
+}
+
+#[cold]
+#[inline(never)]
+fn ms_since_epoch(now: Instant) -> u64 {
+    let ms = now.saturating_duration_since(epoch()).as_millis();
+    u64::try_from(ms).unwrap_or(u64::MAX).min(SPAWN_MAX_MS)
+}
 
 // The cancellation word (`Header::cancel`). See the module doc of `task` for the
 // state machine these bits encode.
@@ -145,24 +208,22 @@ pub(crate) const REJECTED: u32 = 1 << 8;
 pub(crate) const COUNT_SHIFT: u32 = 9;
 pub(crate) const COUNT_ONE: u32 = 1 << COUNT_SHIFT;
 
-/// The metadata of every task, stored in its async-task allocation.
+/// The metadata of every task, stored in its async-task allocation: six words, as
+/// every spawn pays for them (`tests/task_size.rs` in the facade bounds the total).
 pub(crate) struct Header {
     pub(crate) id: TaskId,
     pub(crate) location: &'static Location<'static>,
-    pub(crate) spawned_at: Instant,
-    state: AtomicU8,
-    polls: AtomicU64,
+    /// State, alive flag, poll count (low bits) and spawn time; see `SCHEDULED`...
+    meta: AtomicU64,
     /// The cancellation word: `DONE`, `PENDING`... and the request count.
     pub(crate) cancel: AtomicU32,
+    /// The task's key in its runtime's registry, written once before the task is
+    /// first scheduled.
+    pub(crate) registry_key: AtomicU32,
     /// What handles, messages, done callbacks and catch regions need, allocated on
     /// their first use (null until then, so plain tasks pay nothing). Owns one strong
     /// count of an `Arc<TaskShared>`.
     shared: AtomicPtr<TaskShared>,
-    /// The future has not been dropped yet.
-    alive: AtomicBool,
-    /// The task's key in its runtime's registry, written once before the task is
-    /// first scheduled.
-    pub(crate) registry_key: AtomicUsize,
     /// The runtime the task belongs to. The schedule function is a zero-sized fn
     /// that finds the runtime here (no per-schedule reference-count guard).
     pub(crate) rt: Arc<Shared>,
@@ -180,17 +241,17 @@ impl Drop for Header {
 }
 
 impl Header {
+    #[inline]
     pub(crate) fn new(rt: &Arc<Shared>, location: &'static Location<'static>) -> Header {
         Header {
             id: TaskId::next(),
             location,
-            spawned_at: crate::runtime::context::coarse_now(),
-            state: AtomicU8::new(SCHEDULED),
-            polls: AtomicU64::new(0),
+            meta: AtomicU64::new(
+                spawn_ms(crate::runtime::context::coarse_now()) << SPAWN_SHIFT | ALIVE | SCHEDULED,
+            ),
             cancel: AtomicU32::new(0),
+            registry_key: AtomicU32::new(u32::MAX),
             shared: AtomicPtr::new(std::ptr::null_mut()),
-            alive: AtomicBool::new(true),
-            registry_key: AtomicUsize::new(usize::MAX),
             rt: rt.clone(),
         }
     }
@@ -203,18 +264,87 @@ impl Header {
         &self.rt
     }
 
+    /// Stores a new state, keeping the rest of the meta word. Only the task's
+    /// poller calls it (the thread that holds its `Runnable`, or the `block_on`
+    /// thread for the main task), so no other write can fall in between.
     #[inline]
-    pub(crate) fn set_scheduled(&self) {
-        self.state.store(SCHEDULED, Ordering::Relaxed);
+    fn set_state(&self, state: u64, order: Ordering) {
+        let meta = self.meta.load(Ordering::Relaxed);
+        self.meta.store(meta & !STATE_MASK | state, order);
     }
 
-    pub(crate) fn state(&self) -> TaskState {
-        TaskState::from_u8(self.state.load(Ordering::Relaxed))
+    /// Called by the schedule function, which holds the `Runnable`.
+    #[inline]
+    pub(crate) fn set_scheduled(&self) {
+        self.set_state(SCHEDULED, Ordering::Relaxed);
+    }
+
+    /// Marks the start of a poll: `Running`, one poll more. SeqCst, and followed by
+    /// the caller's SeqCst load of the cancellation word: a canceller that does not
+    /// see this poll running made its request visible to that load (see
+    /// `settle_unconfirmed`).
+    #[inline]
+    fn begin_poll(&self) {
+        let meta = self.meta.load(Ordering::Relaxed);
+        if meta & POLLS_MASK == POLLS_MASK {
+            return self.begin_poll_carrying(meta);
+        }
+        self.meta
+            .swap((meta & !STATE_MASK | RUNNING) + POLL_ONE, Ordering::SeqCst);
+    }
+
+    /// `begin_poll` when the count's low field wraps: one more in the shared part.
+    /// `CARRY` is up from the wrap until that is done, so a reader never pairs the
+    /// wrapped field with the old high count (see `polls`).
+    #[cold]
+    #[inline(never)]
+    fn begin_poll_carrying(&self, meta: u64) {
+        let wrapped = meta & !(STATE_MASK | POLLS_MASK) | RUNNING;
+        self.meta.swap(wrapped | CARRY, Ordering::SeqCst);
+        self.shared().polls_high.fetch_add(1, Ordering::Release);
+        self.meta.store(wrapped, Ordering::Release);
+    }
+
+    /// The future is gone: `Finished`, not alive.
+    #[inline]
+    fn set_gone(&self) {
+        let meta = self.meta.load(Ordering::Relaxed);
+        self.meta
+            .store(meta & !(STATE_MASK | ALIVE) | FINISHED, Ordering::Release);
     }
 
     /// Whether the task's future still exists.
     pub(crate) fn is_alive(&self) -> bool {
-        self.alive.load(Ordering::Acquire)
+        self.meta.load(Ordering::Acquire) & ALIVE != 0
+    }
+
+    /// The meta word with no carry in flight, and the whole poll count it goes with.
+    fn polls(&self) -> (u64, u64) {
+        let mut spins = 0u32;
+        loop {
+            let meta = self.meta.load(Ordering::Acquire);
+            if meta & CARRY == 0 {
+                let low = (meta & POLLS_MASK) >> POLLS_SHIFT;
+                let high = self
+                    .shared_if_any()
+                    .map_or(0, |s| s.polls_high.load(Ordering::Acquire));
+                if high == 0 {
+                    return (meta, low);
+                }
+                // A carry newer than `meta` would show here as a changed field: the
+                // poller raised `CARRY` before it added to `high`.
+                let again = self.meta.load(Ordering::Acquire);
+                if again & (POLLS_MASK | CARRY) == meta & POLLS_MASK {
+                    return (meta, high << POLL_BITS | low);
+                }
+            }
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
     }
 
     /// The shared part if it was created.
@@ -363,7 +493,7 @@ impl Header {
         let mut spins = 0u32;
         loop {
             // The state first: a poll that ended stored it after deciding the word.
-            let state = self.state.load(Ordering::SeqCst);
+            let state = self.meta.load(Ordering::SeqCst) & STATE_MASK;
             let word = self.cancel.load(Ordering::SeqCst);
             if word & DONE != 0 {
                 // Ended cancelled, or after the request was delivered to a catch
@@ -385,13 +515,14 @@ impl Header {
     }
 
     pub(crate) fn snapshot(&self) -> TaskSnapshot {
+        let (meta, polls) = self.polls();
         TaskSnapshot {
             id: self.id,
             name: self.name().cloned(),
-            state: self.state(),
+            state: TaskState::from_bits(meta),
             location: self.location,
-            spawned_at: self.spawned_at,
-            polls: self.polls.load(Ordering::Relaxed),
+            spawned_at: epoch() + Duration::from_millis(meta >> SPAWN_SHIFT),
+            polls,
         }
     }
 
@@ -544,13 +675,11 @@ impl Header {
     /// them whether they may take a request in this poll (as for a spawned task).
     pub(crate) fn begin_main_poll(&self) -> (MainPollGuard<'_>, u32) {
         // SeqCst store, then load: as in `TaskFuture::poll` (see `settle_unconfirmed`).
-        self.state.swap(RUNNING, Ordering::SeqCst);
+        self.begin_poll();
         let start = self.cancel.load(Ordering::SeqCst);
         if start & IN_REGION != 0 {
             note_regions(self, start);
         }
-        self.polls
-            .store(self.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         let prev = CURRENT_TASK.with(|c| c.replace(self));
         (MainPollGuard { header: self, prev }, start)
     }
@@ -565,8 +694,7 @@ impl Header {
                 OUT_CANCELLED
             }
         });
-        self.state.store(FINISHED, Ordering::Release);
-        self.alive.store(false, Ordering::Release);
+        self.set_gone();
         if self.shared_if_any().is_some() {
             let word = self.cancel.load(Ordering::SeqCst);
             self.shared().complete(word);
@@ -596,7 +724,7 @@ pub(crate) struct MainPollGuard<'a> {
 impl Drop for MainPollGuard<'_> {
     fn drop(&mut self) {
         let _ = CURRENT_TASK.try_with(|c| c.set(self.prev));
-        self.header.state.store(WAITING, Ordering::Relaxed);
+        self.header.set_state(WAITING, Ordering::Relaxed);
     }
 }
 
@@ -625,11 +753,10 @@ pin_project! {
             // SAFETY: the header lives in the task allocation that also holds this
             // future, so it outlives it.
             let header = unsafe { this.header.as_ref() };
-            header.state.store(FINISHED, Ordering::Release);
             // Dropped before it finished (shutdown, or its runtime went away): it
             // ends cancelled.
             header.decide(|_| OUT_CANCELLED);
-            header.alive.store(false, Ordering::Release);
+            header.set_gone();
             if header.shared_if_any().is_some() {
                 let word = header.cancel.load(Ordering::SeqCst);
                 header.shared().complete(word);
@@ -675,7 +802,8 @@ impl<F: Future> Future for TaskFuture<F> {
         }
         // SeqCst store, then load: a canceller that does not see this poll running
         // made its request visible to the load below (see `settle_unconfirmed`).
-        header.state.swap(RUNNING, Ordering::SeqCst);
+        // A poll that delivers a request counts too, as the main task's does.
+        header.begin_poll();
         let start = header.cancel.load(Ordering::SeqCst);
         if start & (PENDING | IN_REGION) != 0 {
             if start & IN_REGION == 0 {
@@ -683,9 +811,6 @@ impl<F: Future> Future for TaskFuture<F> {
             }
             note_regions(header, start);
         }
-        header
-            .polls
-            .store(header.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         let hook = header.rt().poll_hook.as_ref();
         let started = hook.map(|hook| {
             hook.before_poll(&header.snapshot());
@@ -703,7 +828,7 @@ impl<F: Future> Future for TaskFuture<F> {
         }
         match result {
             Ok(Poll::Pending) => {
-                header.state.store(WAITING, Ordering::Release);
+                header.set_state(WAITING, Ordering::Release);
                 Poll::Pending
             }
             Ok(Poll::Ready(value)) => {
@@ -712,7 +837,7 @@ impl<F: Future> Future for TaskFuture<F> {
                     return end_with_panic(header, start, panic);
                 }
                 let keep = header.decide_value(start);
-                header.state.store(FINISHED, Ordering::Release);
+                header.set_state(FINISHED, Ordering::Release);
                 if keep {
                     Poll::Ready(Ok(value))
                 } else {
@@ -752,7 +877,7 @@ fn end_with_panic<T>(
             OUT_PANICKED | REJECTED
         }
     });
-    header.state.store(FINISHED, Ordering::Release);
+    header.set_state(FINISHED, Ordering::Release);
     match word {
         Some(word) if word & OUT_CANCELLED != 0 => {
             // Dropped armed: the payload reports itself (stderr or the hook).
@@ -798,7 +923,7 @@ fn deliver<F, T>(
         return poll_drain(header, cx);
     }
     header.decide(|_| OUT_CANCELLED);
-    header.state.store(FINISHED, Ordering::Release);
+    header.set_state(FINISHED, Ordering::Release);
     Poll::Ready(Err(TaskError::Cancelled(Cancelled { message })))
 }
 
@@ -807,11 +932,11 @@ fn deliver<F, T>(
 fn poll_drain<T>(header: &Header, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
     let shared = header.shared();
     if shared.poll_draining(cx).is_pending() {
-        header.state.store(WAITING, Ordering::Release);
+        header.set_state(WAITING, Ordering::Release);
         return Poll::Pending;
     }
     header.decide(|_| OUT_CANCELLED);
-    header.state.store(FINISHED, Ordering::Release);
+    header.set_state(FINISHED, Ordering::Release);
     Poll::Ready(Err(TaskError::Cancelled(Cancelled {
         message: header.message(),
     })))
@@ -836,4 +961,66 @@ fn panicked(header: &Header, payload: Box<dyn std::any::Any + Send>) -> TaskErro
         shared.lock().panic_message = payload.message().map(Arc::from);
     }
     TaskError::Panicked(payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use super::{current_header, Header, POLLS_MASK, POLLS_SHIFT, POLL_BITS};
+    use crate::{current_task, spawn, yield_now, Runtime, TaskHandle};
+
+    /// Every task pays for the header: six words.
+    #[test]
+    fn the_header_is_six_words() {
+        assert_eq!(std::mem::size_of::<Header>(), 48);
+    }
+
+    /// Lets the next poll of the current task wrap the poll count's low field.
+    fn skip_to_wrap() -> u64 {
+        let header = current_header().expect("inside a task");
+        let meta = header.meta.load(Ordering::Relaxed);
+        let before = meta & POLLS_MASK;
+        header.meta.store(meta | POLLS_MASK, Ordering::Relaxed);
+        (POLLS_MASK - before) >> POLLS_SHIFT
+    }
+
+    #[test]
+    fn the_poll_count_carries_past_the_low_field() {
+        Runtime::new().unwrap().block_on(async {
+            let task = spawn(async {
+                let first = current_task().unwrap().polls;
+                assert_eq!(first, 1);
+                let skipped = skip_to_wrap();
+                let at_max = current_task().unwrap().polls;
+                assert_eq!(at_max, first + skipped);
+                assert_eq!(at_max, (1 << POLL_BITS) - 1);
+                yield_now().await;
+                assert_eq!(current_task().unwrap().polls, 1 << POLL_BITS);
+                yield_now().await;
+                assert_eq!(current_task().unwrap().polls, (1 << POLL_BITS) + 1);
+                // Twice: the first carry made the shared part, the second adds to it.
+                skip_to_wrap();
+                yield_now().await;
+                assert_eq!(current_task().unwrap().polls, 2 << POLL_BITS);
+                assert!(TaskHandle::current().unwrap().cancelling() == 0);
+            });
+            task.await.unwrap();
+        });
+    }
+
+    #[test]
+    fn the_spawn_time_is_kept_to_the_millisecond() {
+        Runtime::new().unwrap().block_on(async {
+            let before = std::time::Instant::now();
+            let task = spawn(async { current_task().unwrap().spawned_at });
+            let spawned_at = task.await.unwrap();
+            let after = std::time::Instant::now();
+            assert!(spawned_at <= after);
+            // The loop's cached clock may lag the spawn a little; the kept value
+            // rounds down to the millisecond.
+            assert!(before.saturating_duration_since(spawned_at) < Duration::from_secs(1));
+        });
+    }
 }

@@ -14,7 +14,7 @@
 use std::fmt;
 use std::panic::Location;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -39,6 +39,9 @@ pub(crate) struct TaskShared {
     /// region may take it in this poll. One made during the poll waits for the next
     /// (requests land at awaits, as in asyncio), also when it came from another thread.
     pub(crate) deliverable: AtomicBool,
+    /// The poll count above the header's low field: how many times that field
+    /// wrapped (see `Header::polls`).
+    pub(crate) polls_high: AtomicU64,
     inner: Mutex<Inner>,
 }
 
@@ -86,6 +89,7 @@ impl TaskShared {
             header: NonNull::from(header),
             rt: header.rt_arc().clone(),
             deliverable: AtomicBool::new(false),
+            polls_high: AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 done: None,
                 message: None,
