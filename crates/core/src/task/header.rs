@@ -842,9 +842,9 @@ impl<F: Future> Future for TaskFuture<F> {
                     Poll::Ready(Ok(value))
                 } else {
                     drop(value);
-                    Poll::Ready(Err(TaskError::Cancelled(Cancelled {
-                        message: header.message(),
-                    })))
+                    Poll::Ready(Err(TaskError::Cancelled(Cancelled::from_message(
+                        header.message(),
+                    ))))
                 }
             }
             Err(panic) => {
@@ -882,9 +882,9 @@ fn end_with_panic<T>(
         Some(word) if word & OUT_CANCELLED != 0 => {
             // Dropped armed: the payload reports itself (stderr or the hook).
             drop(armed_payload(header, panic));
-            Poll::Ready(Err(TaskError::Cancelled(Cancelled {
-                message: header.message(),
-            })))
+            Poll::Ready(Err(TaskError::Cancelled(Cancelled::from_message(
+                header.message(),
+            ))))
         }
         _ => Poll::Ready(Err(panicked(header, panic))),
     }
@@ -924,7 +924,7 @@ fn deliver<F, T>(
     }
     header.decide(|_| OUT_CANCELLED);
     header.set_state(FINISHED, Ordering::Release);
-    Poll::Ready(Err(TaskError::Cancelled(Cancelled { message })))
+    Poll::Ready(Err(TaskError::Cancelled(Cancelled::from_message(message))))
 }
 
 /// Waits until the tasks a delivered request cancelled have finished, then ends
@@ -937,9 +937,9 @@ fn poll_drain<T>(header: &Header, cx: &mut Context<'_>) -> Poll<Result<T, TaskEr
     }
     header.decide(|_| OUT_CANCELLED);
     header.set_state(FINISHED, Ordering::Release);
-    Poll::Ready(Err(TaskError::Cancelled(Cancelled {
-        message: header.message(),
-    })))
+    Poll::Ready(Err(TaskError::Cancelled(Cancelled::from_message(
+        header.message(),
+    ))))
 }
 
 /// The payload of a task's panic, armed to report itself if nobody retrieves it.
@@ -975,6 +975,15 @@ mod tests {
     #[test]
     fn the_header_is_six_words() {
         assert_eq!(std::mem::size_of::<Header>(), 48);
+    }
+
+    /// The task's output slot holds a `Result<T, TaskError>`: the error takes two
+    /// words, and a word-sized value fits beside its tag.
+    #[test]
+    fn a_task_error_is_two_words() {
+        use crate::TaskError;
+        assert_eq!(std::mem::size_of::<TaskError>(), 16);
+        assert_eq!(std::mem::size_of::<Result<u64, TaskError>>(), 16);
     }
 
     /// Lets the next poll of the current task wrap the poll count's low field.

@@ -323,9 +323,7 @@ impl<T> Task<T> {
             Some(Err(TaskError::Cancelled(c))) => TaskError::Cancelled(c),
             Some(Ok(_)) => unreachable!("values are handled by the caller"),
             // The future was dropped before it finished (shutdown).
-            None => TaskError::Cancelled(Cancelled {
-                message: self.header().message(),
-            }),
+            None => TaskError::Cancelled(Cancelled::from_message(self.header().message())),
         }
     }
 
