@@ -31,15 +31,13 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
-use std::ptr::NonNull;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-
-use pin_project_lite::pin_project;
 
 use super::error::{Cancelled, PanicPayload, TaskError, UnretrievedPanic};
 use super::propagate;
@@ -737,34 +735,21 @@ impl Drop for CurrentTaskGuard {
     }
 }
 
-pin_project! {
-    /// Wraps a spawned future: tracks its state, honours cancellation, catches its
-    /// panics, and removes the task from the registry when dropped.
-    pub(crate) struct TaskFuture<F> {
-        header: NonNull<Header>,
-        #[pin]
-        future: Option<F>,
-    }
-
-    impl<F> PinnedDrop for TaskFuture<F> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            drop_inner(this.future);
-            // SAFETY: the header lives in the task allocation that also holds this
-            // future, so it outlives it.
-            let header = unsafe { this.header.as_ref() };
-            // Dropped before it finished (shutdown, or its runtime went away): it
-            // ends cancelled.
-            header.decide(|_| OUT_CANCELLED);
-            header.set_gone();
-            if header.shared_if_any().is_some() {
-                let word = header.cancel.load(Ordering::SeqCst);
-                header.shared().complete(word);
-            }
-            header.rt().registry.remove(header);
-        }
-    }
+/// Wraps a spawned future: tracks its state, honours cancellation, catches its
+/// panics, and removes the task from the registry when dropped.
+///
+/// Whether the inner future was dropped is the lowest bit of the header pointer (a
+/// header is 8-aligned): an `Option` around it would cost the task a word, as
+/// async blocks offer no niche.
+pub(crate) struct TaskFuture<F> {
+    /// The header, with `GONE` set once the inner future was dropped.
+    header: *const Header,
+    /// Pinned with the `TaskFuture`: never moved, dropped in place once.
+    future: ManuallyDrop<F>,
 }
+
+/// In `TaskFuture::header`: the inner future was dropped.
+const GONE: usize = 1;
 
 // SAFETY: `header` points into the task allocation and is only read (Header is
 // Sync); the future itself is Send by the bound.
@@ -773,30 +758,75 @@ unsafe impl<F: Send> Send for TaskFuture<F> {}
 impl<F> TaskFuture<F> {
     pub(crate) fn new(header: &Header, future: F) -> Self {
         TaskFuture {
-            header: NonNull::from(header),
-            future: Some(future),
+            header,
+            future: ManuallyDrop::new(future),
         }
+    }
+
+    /// The header. The lifetime is not tied to `self`: the header lives in the task
+    /// allocation that also holds this future, so it outlives it.
+    fn header<'a>(&self) -> &'a Header {
+        // SAFETY: see above; clearing the tag bit gives back the header's address.
+        unsafe { &*self.header.map_addr(|a| a & !GONE) }
+    }
+
+    fn is_gone(&self) -> bool {
+        self.header.addr() & GONE != 0
+    }
+
+    /// The inner future, pinned, while it exists.
+    fn inner(self: Pin<&mut Self>) -> Option<Pin<&mut F>> {
+        if self.is_gone() {
+            return None;
+        }
+        // SAFETY: structural pinning: the inner future is never moved out of its
+        // `TaskFuture` (it is only dropped in place, by `drop_inner`).
+        Some(unsafe { self.map_unchecked_mut(|this| &mut *this.future) })
+    }
+
+    /// Drops the inner future in place, containing a panicking destructor.
+    fn drop_inner(self: Pin<&mut Self>) -> Option<Box<dyn std::any::Any + Send>> {
+        // SAFETY: nothing is moved out; the inner future is dropped in place.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.is_gone() {
+            return None;
+        }
+        // Marked first: a destructor that panics is not run again (as with drop
+        // glue, whatever it left undropped is leaked).
+        this.header = this.header.map_addr(|a| a | GONE);
+        // SAFETY: the inner future exists (not `GONE` above) and is dropped once,
+        // in place, as its pinning requires.
+        catch_unwind(AssertUnwindSafe(|| unsafe {
+            ManuallyDrop::drop(&mut this.future)
+        }))
+        .err()
     }
 }
 
-/// Drops the inner future, containing a panicking destructor.
-fn drop_inner<F>(future: Pin<&mut Option<F>>) -> Option<Box<dyn std::any::Any + Send>> {
-    let mut future = future;
-    // Through `&mut` (a shared `&Option<F>` would be a read of a self-referential
-    // future that may still hold borrows into itself).
-    future.as_mut().as_pin_mut()?;
-    catch_unwind(AssertUnwindSafe(|| future.set(None))).err()
+impl<F> Drop for TaskFuture<F> {
+    fn drop(&mut self) {
+        // SAFETY: a `TaskFuture` is pinned for its whole life (async-task keeps it
+        // in the task allocation); this drop does not move it.
+        drop(unsafe { Pin::new_unchecked(&mut *self) }.drop_inner());
+        let header = self.header();
+        // Dropped before it finished (shutdown, or its runtime went away): it
+        // ends cancelled.
+        header.decide(|_| OUT_CANCELLED);
+        header.set_gone();
+        if header.shared_if_any().is_some() {
+            let word = header.cancel.load(Ordering::SeqCst);
+            header.shared().complete(word);
+        }
+        header.rt().registry.remove(header);
+    }
 }
 
 impl<F: Future> Future for TaskFuture<F> {
     type Output = Result<F::Output, TaskError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        // SAFETY: see `PinnedDrop` above: the header outlives the future.
-        let header = unsafe { this.header.as_ref() };
-        let mut future = this.future;
-        if future.as_mut().as_pin_mut().is_none() {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let header = self.header();
+        if self.is_gone() {
             // A delivered request waits for the tasks it cancelled down the chain.
             return poll_drain(header, cx);
         }
@@ -807,7 +837,7 @@ impl<F: Future> Future for TaskFuture<F> {
         let start = header.cancel.load(Ordering::SeqCst);
         if start & (PENDING | IN_REGION) != 0 {
             if start & IN_REGION == 0 {
-                return deliver(header, future, cx);
+                return deliver(header, self, cx);
             }
             note_regions(header, start);
         }
@@ -818,7 +848,7 @@ impl<F: Future> Future for TaskFuture<F> {
         });
         let result = {
             let _restore = CurrentTaskGuard(CURRENT_TASK.with(|c| c.replace(header)));
-            catch_unwind(AssertUnwindSafe(|| match future.as_mut().as_pin_mut() {
+            catch_unwind(AssertUnwindSafe(|| match self.as_mut().inner() {
                 Some(f) => f.poll(cx),
                 None => panic!("a finished task was polled"),
             }))
@@ -832,7 +862,7 @@ impl<F: Future> Future for TaskFuture<F> {
                 Poll::Pending
             }
             Ok(Poll::Ready(value)) => {
-                if let Some(panic) = drop_inner(future) {
+                if let Some(panic) = self.drop_inner() {
                     drop(value);
                     return end_with_panic(header, start, panic);
                 }
@@ -849,7 +879,7 @@ impl<F: Future> Future for TaskFuture<F> {
             }
             Err(panic) => {
                 // The destructor's own panic, if any, is secondary: keep the first.
-                drop(drop_inner(future));
+                drop(self.drop_inner());
                 end_with_panic(header, start, panic)
             }
         }
@@ -905,13 +935,13 @@ fn note_regions(header: &Header, start: u32) {
 #[cold]
 fn deliver<F, T>(
     header: &Header,
-    future: Pin<&mut Option<F>>,
+    future: Pin<&mut TaskFuture<F>>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<T, TaskError>> {
     let message = header.message();
     let (panic, drained) = {
         let _restore = CurrentTaskGuard(CURRENT_TASK.with(|c| c.replace(header)));
-        propagate::dropping(message.clone(), || drop_inner(future))
+        propagate::dropping(message.clone(), || future.drop_inner())
     };
     if let Some(panic) = panic {
         // The request was pending when this poll began: it stands (the destructor's
