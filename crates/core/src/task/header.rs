@@ -124,15 +124,17 @@ const ALIVE: u64 = 1 << 2;
 /// The poll count's low field wrapped and the carry into `TaskShared::polls_high`
 /// is not published yet: a reader of the count retries.
 const CARRY: u64 = 1 << 3;
-const POLLS_SHIFT: u32 = 4;
-/// Polls counted in the word; every `2^POLL_BITS` polls carry one into the shared
-/// part (allocated then if need be).
-const POLL_BITS: u32 = 20;
+/// Milliseconds from the process's task epoch to the spawn (40 bits: 34 years).
+const SPAWN_SHIFT: u32 = 4;
+const SPAWN_BITS: u32 = 40;
+const SPAWN_MAX_MS: u64 = (1 << SPAWN_BITS) - 1;
+/// Polls counted in the word, in its top bits so that the increment's carry out
+/// of the word tells the wrap; every `2^POLL_BITS` polls carry one into the
+/// shared part (allocated then if need be).
+const POLLS_SHIFT: u32 = SPAWN_SHIFT + SPAWN_BITS;
+const POLL_BITS: u32 = 64 - POLLS_SHIFT;
 const POLL_ONE: u64 = 1 << POLLS_SHIFT;
 const POLLS_MASK: u64 = ((1 << POLL_BITS) - 1) << POLLS_SHIFT;
-/// Milliseconds from the process's task epoch to the spawn (40 bits: 34 years).
-const SPAWN_SHIFT: u32 = POLLS_SHIFT + POLL_BITS;
-const SPAWN_MAX_MS: u64 = (1 << (64 - SPAWN_SHIFT)) - 1;
 
 /// The instant spawn times count from, fixed by the first task of the process. Set
 /// a while before that task: a loop thread's cached clock may lag the real one, and
@@ -280,27 +282,37 @@ impl Header {
     /// Marks the start of a poll: `Running`, one poll more. SeqCst, and followed by
     /// the caller's SeqCst load of the cancellation word: a canceller that does not
     /// see this poll running made its request visible to that load (see
-    /// `settle_unconfirmed`).
+    /// `settle_unconfirmed`). Returns the word stored, which stays the word until
+    /// the poller stores again (see `end_poll_waiting`).
     #[inline]
-    fn begin_poll(&self) {
+    fn begin_poll(&self) -> u64 {
         let meta = self.meta.load(Ordering::Relaxed);
-        if meta & POLLS_MASK == POLLS_MASK {
-            return self.begin_poll_carrying(meta);
+        let (running, wrapped) = (meta & !STATE_MASK | RUNNING).overflowing_add(POLL_ONE);
+        if wrapped {
+            self.carry_poll(running);
+        } else {
+            self.meta.swap(running, Ordering::SeqCst);
         }
-        self.meta
-            .swap((meta & !STATE_MASK | RUNNING) + POLL_ONE, Ordering::SeqCst);
+        running
     }
 
-    /// `begin_poll` when the count's low field wraps: one more in the shared part.
+    /// `begin_poll` when the count's field wrapped: one more in the shared part.
     /// `CARRY` is up from the wrap until that is done, so a reader never pairs the
     /// wrapped field with the old high count (see `polls`).
     #[cold]
     #[inline(never)]
-    fn begin_poll_carrying(&self, meta: u64) {
-        let wrapped = meta & !(STATE_MASK | POLLS_MASK) | RUNNING;
-        self.meta.swap(wrapped | CARRY, Ordering::SeqCst);
+    fn carry_poll(&self, running: u64) {
+        self.meta.swap(running | CARRY, Ordering::SeqCst);
         self.shared().polls_high.fetch_add(1, Ordering::Release);
-        self.meta.store(wrapped, Ordering::Release);
+        self.meta.store(running, Ordering::Release);
+    }
+
+    /// Ends a poll that returned `Pending`; `running` is what `begin_poll` stored
+    /// (only the poller writes the word, so it is still the word).
+    #[inline]
+    fn end_poll_waiting(&self, running: u64) {
+        self.meta
+            .store(running ^ (RUNNING ^ WAITING), Ordering::Release);
     }
 
     /// The future is gone: `Finished`, not alive.
@@ -519,7 +531,7 @@ impl Header {
             name: self.name().cloned(),
             state: TaskState::from_bits(meta),
             location: self.location,
-            spawned_at: epoch() + Duration::from_millis(meta >> SPAWN_SHIFT),
+            spawned_at: epoch() + Duration::from_millis(meta >> SPAWN_SHIFT & SPAWN_MAX_MS),
             polls,
         }
     }
@@ -774,16 +786,6 @@ impl<F> TaskFuture<F> {
         self.header.addr() & GONE != 0
     }
 
-    /// The inner future, pinned, while it exists.
-    fn inner(self: Pin<&mut Self>) -> Option<Pin<&mut F>> {
-        if self.is_gone() {
-            return None;
-        }
-        // SAFETY: structural pinning: the inner future is never moved out of its
-        // `TaskFuture` (it is only dropped in place, by `drop_inner`).
-        Some(unsafe { self.map_unchecked_mut(|this| &mut *this.future) })
-    }
-
     /// Drops the inner future in place, containing a panicking destructor.
     fn drop_inner(self: Pin<&mut Self>) -> Option<Box<dyn std::any::Any + Send>> {
         // SAFETY: nothing is moved out; the inner future is dropped in place.
@@ -833,7 +835,7 @@ impl<F: Future> Future for TaskFuture<F> {
         // SeqCst store, then load: a canceller that does not see this poll running
         // made its request visible to the load below (see `settle_unconfirmed`).
         // A poll that delivers a request counts too, as the main task's does.
-        header.begin_poll();
+        let running = header.begin_poll();
         let start = header.cancel.load(Ordering::SeqCst);
         if start & (PENDING | IN_REGION) != 0 {
             if start & IN_REGION == 0 {
@@ -848,17 +850,18 @@ impl<F: Future> Future for TaskFuture<F> {
         });
         let result = {
             let _restore = CurrentTaskGuard(CURRENT_TASK.with(|c| c.replace(header)));
-            catch_unwind(AssertUnwindSafe(|| match self.as_mut().inner() {
-                Some(f) => f.poll(cx),
-                None => panic!("a finished task was polled"),
-            }))
+            // SAFETY: the inner future exists (not `GONE` above, and only the
+            // poller drops it) and is structurally pinned: it is never moved out
+            // of its `TaskFuture`, only dropped in place by `drop_inner`.
+            let inner = unsafe { self.as_mut().map_unchecked_mut(|this| &mut *this.future) };
+            catch_unwind(AssertUnwindSafe(|| inner.poll(cx)))
         };
         if let (Some(hook), Some(started)) = (hook, started) {
             hook.after_poll(header.id, started.elapsed());
         }
         match result {
             Ok(Poll::Pending) => {
-                header.set_state(WAITING, Ordering::Release);
+                header.end_poll_waiting(running);
                 Poll::Pending
             }
             Ok(Poll::Ready(value)) => {
@@ -996,10 +999,12 @@ fn panicked(header: &Header, payload: Box<dyn std::any::Any + Send>) -> TaskErro
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::Ordering;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
     use std::time::Duration;
 
-    use super::{current_header, Header, POLLS_MASK, POLLS_SHIFT, POLL_BITS};
-    use crate::{current_task, spawn, yield_now, Runtime, TaskHandle};
+    use super::{Header, POLLS_MASK, POLL_BITS};
+    use crate::{current_task, spawn, yield_now, Runtime};
 
     /// Every task pays for the header: six words.
     #[test]
@@ -1016,36 +1021,54 @@ mod tests {
         assert_eq!(std::mem::size_of::<Result<u64, TaskError>>(), 16);
     }
 
-    /// Lets the next poll of the current task wrap the poll count's low field.
-    fn skip_to_wrap() -> u64 {
-        let header = current_header().expect("inside a task");
+    /// Lets the next poll of a task that is not being polled wrap the poll count's
+    /// field (only the poller writes the meta word, and it is not polling).
+    fn skip_to_wrap(header: &Header) {
         let meta = header.meta.load(Ordering::Relaxed);
-        let before = meta & POLLS_MASK;
         header.meta.store(meta | POLLS_MASK, Ordering::Relaxed);
-        (POLLS_MASK - before) >> POLLS_SHIFT
     }
 
     #[test]
-    fn the_poll_count_carries_past_the_low_field() {
+    fn the_poll_count_carries_past_the_word() {
         Runtime::new().unwrap().block_on(async {
-            let task = spawn(async {
-                let first = current_task().unwrap().polls;
-                assert_eq!(first, 1);
-                let skipped = skip_to_wrap();
-                let at_max = current_task().unwrap().polls;
-                assert_eq!(at_max, first + skipped);
-                assert_eq!(at_max, (1 << POLL_BITS) - 1);
-                yield_now().await;
-                assert_eq!(current_task().unwrap().polls, 1 << POLL_BITS);
-                yield_now().await;
-                assert_eq!(current_task().unwrap().polls, (1 << POLL_BITS) + 1);
-                // Twice: the first carry made the shared part, the second adds to it.
-                skip_to_wrap();
-                yield_now().await;
-                assert_eq!(current_task().unwrap().polls, 2 << POLL_BITS);
-                assert!(TaskHandle::current().unwrap().cancelling() == 0);
+            // The task records its poll count at each poll and waits for a wake.
+            let seen = Arc::new(Mutex::new((Vec::new(), None::<Waker>)));
+            let task = spawn({
+                let seen = seen.clone();
+                std::future::poll_fn(move |cx| {
+                    let mut seen = seen.lock().unwrap();
+                    seen.0.push(current_task().unwrap().polls);
+                    seen.1 = Some(cx.waker().clone());
+                    Poll::<()>::Pending
+                })
             });
-            task.await.unwrap();
+            let polled = |n: usize| {
+                let seen = seen.clone();
+                async move {
+                    for _ in 0..1000 {
+                        if seen.lock().unwrap().0.len() >= n {
+                            return seen.lock().unwrap().0[n - 1];
+                        }
+                        yield_now().await;
+                    }
+                    panic!("the task was not polled {n} times");
+                }
+            };
+            let wake = || seen.lock().unwrap().1.take().unwrap().wake();
+            assert_eq!(polled(1).await, 1);
+            skip_to_wrap(task.header());
+            assert_eq!(task.snapshot().polls, (1 << POLL_BITS) - 1);
+            wake();
+            assert_eq!(polled(2).await, 1 << POLL_BITS);
+            wake();
+            assert_eq!(polled(3).await, (1 << POLL_BITS) + 1);
+            // Twice: the first carry made the shared part, the second adds to it.
+            skip_to_wrap(task.header());
+            wake();
+            assert_eq!(polled(4).await, 2 << POLL_BITS);
+            assert_eq!(task.snapshot().polls, 2 << POLL_BITS);
+            assert!(task.cancel());
+            assert!(task.await.unwrap_err().is_cancelled());
         });
     }
 
