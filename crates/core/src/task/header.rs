@@ -18,7 +18,10 @@
 //! - The scheduler stores `Scheduled` when it queues the runnable; the wrapper stores
 //!   `Running` before polling and `Waiting` or `Finished` after. Only one thread polls
 //!   a task at a time, and async-task calls the scheduler for a wake that arrived
-//!   during the poll only after the poll returned, so plain stores suffice.
+//!   during the poll only after the poll returned, so plain stores suffice. The
+//!   state shares one meta word with the alive flag, the poll count and the spawn
+//!   time, which the same hands write (whoever holds the task's `Runnable`), so a
+//!   load and a store update it; a poll's first store is a SeqCst swap.
 //! - Cancellation is a word in the header (pending request, outcome, catch regions,
 //!   request count); see the [task module](crate::task) for its state machine.
 //!   [`Task::cancel`](crate::Task::cancel) sets a request and wakes the task through
@@ -34,7 +37,7 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -43,6 +46,7 @@ use super::error::{Cancelled, PanicPayload, TaskError, UnretrievedPanic};
 use super::propagate;
 use super::shared::TaskShared;
 use super::TaskId;
+use crate::loom::AtomicU64;
 use crate::runtime::shared::Shared;
 
 /// Where a task is in its life. See the [state machine](crate::task) diagram.
@@ -135,6 +139,58 @@ const POLLS_SHIFT: u32 = SPAWN_SHIFT + SPAWN_BITS;
 const POLL_BITS: u32 = 64 - POLLS_SHIFT;
 const POLL_ONE: u64 = 1 << POLLS_SHIFT;
 const POLLS_MASK: u64 = ((1 << POLL_BITS) - 1) << POLLS_SHIFT;
+
+/// Stores `running`, a poll's first word whose count field wrapped, and has `bump`
+/// add one to the high count (in the shared part) meanwhile: `CARRY` is up from
+/// the wrap until the high count is bumped, so `read_polls` never pairs the wrapped
+/// field with the old high count. SeqCst for the swap: it is the poll's first store
+/// (see `Header::begin_poll`).
+fn publish_carry(meta: &AtomicU64, running: u64, bump: impl FnOnce()) {
+    meta.swap(running | CARRY, Ordering::SeqCst);
+    bump();
+    meta.store(running, Ordering::Release);
+}
+
+/// A meta word with no carry in flight, and the whole poll count that goes with it
+/// (`high` reads the high count).
+fn read_polls(meta: &AtomicU64, high: impl Fn() -> u64) -> (u64, u64) {
+    let mut spins = 0u32;
+    loop {
+        let word = meta.load(Ordering::Acquire);
+        if word & CARRY == 0 {
+            let low = (word & POLLS_MASK) >> POLLS_SHIFT;
+            let high = high();
+            if high == 0 {
+                // No carry was published before `word`'s (acquired) store, nor can
+                // one be newer than it.
+                return (word, low);
+            }
+            // A carry newer than `word` shows here as a changed field: the poller
+            // raised `CARRY` before it bumped `high`, which this thread has seen.
+            let again = meta.load(Ordering::Acquire);
+            if again & (POLLS_MASK | CARRY) == word & POLLS_MASK {
+                return (word, high << POLL_BITS | low);
+            }
+        }
+        spins += 1;
+        backoff(spins);
+    }
+}
+
+/// Waits a little for the poller to finish publishing a carry.
+#[cfg(not(loom))]
+fn backoff(spins: u32) {
+    if spins < 64 {
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
+}
+
+#[cfg(loom)]
+fn backoff(_spins: u32) {
+    loom::thread::yield_now();
+}
 
 /// The instant spawn times count from, fixed by the first task of the process. Set
 /// a while before that task: a loop thread's cached clock may lag the real one, and
@@ -302,9 +358,9 @@ impl Header {
     #[cold]
     #[inline(never)]
     fn carry_poll(&self, running: u64) {
-        self.meta.swap(running | CARRY, Ordering::SeqCst);
-        self.shared().polls_high.fetch_add(1, Ordering::Release);
-        self.meta.store(running, Ordering::Release);
+        publish_carry(&self.meta, running, || {
+            self.shared().polls_high.fetch_add(1, Ordering::Release);
+        });
     }
 
     /// Ends a poll that returned `Pending`; `running` is what `begin_poll` stored
@@ -330,31 +386,10 @@ impl Header {
 
     /// The meta word with no carry in flight, and the whole poll count it goes with.
     fn polls(&self) -> (u64, u64) {
-        let mut spins = 0u32;
-        loop {
-            let meta = self.meta.load(Ordering::Acquire);
-            if meta & CARRY == 0 {
-                let low = (meta & POLLS_MASK) >> POLLS_SHIFT;
-                let high = self
-                    .shared_if_any()
-                    .map_or(0, |s| s.polls_high.load(Ordering::Acquire));
-                if high == 0 {
-                    return (meta, low);
-                }
-                // A carry newer than `meta` would show here as a changed field: the
-                // poller raised `CARRY` before it added to `high`.
-                let again = self.meta.load(Ordering::Acquire);
-                if again & (POLLS_MASK | CARRY) == meta & POLLS_MASK {
-                    return (meta, high << POLL_BITS | low);
-                }
-            }
-            spins += 1;
-            if spins < 64 {
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
-        }
+        read_polls(&self.meta, || {
+            self.shared_if_any()
+                .map_or(0, |s| s.polls_high.load(Ordering::Acquire))
+        })
     }
 
     /// The shared part if it was created.
@@ -775,22 +810,31 @@ impl<F> TaskFuture<F> {
         }
     }
 
-    /// The header. The lifetime is not tied to `self`: the header lives in the task
-    /// allocation that also holds this future, so it outlives it.
-    fn header<'a>(&self) -> &'a Header {
-        // SAFETY: see above; clearing the tag bit gives back the header's address.
-        unsafe { &*self.header.map_addr(|a| a & !GONE) }
+    /// The tagged header pointer. Read through `&mut` only: a shared reference to
+    /// the whole `TaskFuture` would be a read of a self-referential future that
+    /// may still hold borrows into itself.
+    fn tagged(self: &mut Pin<&mut Self>) -> *const Header {
+        // SAFETY: a field read; nothing is moved.
+        unsafe { self.as_mut().get_unchecked_mut() }.header
     }
 
-    fn is_gone(&self) -> bool {
-        self.header.addr() & GONE != 0
+    /// The header behind a tagged pointer. The lifetime is not tied to the
+    /// `TaskFuture`: the header lives in the task allocation that also holds it,
+    /// so it outlives it.
+    fn header<'a>(tagged: *const Header) -> &'a Header {
+        // SAFETY: see above; clearing the tag bit gives back the header's address.
+        unsafe { &*tagged.map_addr(|a| a & !GONE) }
+    }
+
+    fn is_gone(tagged: *const Header) -> bool {
+        tagged.addr() & GONE != 0
     }
 
     /// Drops the inner future in place, containing a panicking destructor.
     fn drop_inner(self: Pin<&mut Self>) -> Option<Box<dyn std::any::Any + Send>> {
         // SAFETY: nothing is moved out; the inner future is dropped in place.
         let this = unsafe { self.get_unchecked_mut() };
-        if this.is_gone() {
+        if Self::is_gone(this.header) {
             return None;
         }
         // Marked first: a destructor that panics is not run again (as with drop
@@ -810,7 +854,7 @@ impl<F> Drop for TaskFuture<F> {
         // SAFETY: a `TaskFuture` is pinned for its whole life (async-task keeps it
         // in the task allocation); this drop does not move it.
         drop(unsafe { Pin::new_unchecked(&mut *self) }.drop_inner());
-        let header = self.header();
+        let header = Self::header(self.header);
         // Dropped before it finished (shutdown, or its runtime went away): it
         // ends cancelled.
         header.decide(|_| OUT_CANCELLED);
@@ -827,8 +871,9 @@ impl<F: Future> Future for TaskFuture<F> {
     type Output = Result<F::Output, TaskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let header = self.header();
-        if self.is_gone() {
+        let tagged = self.tagged();
+        let header = Self::header(tagged);
+        if Self::is_gone(tagged) {
             // A delivered request waits for the tasks it cancelled down the chain.
             return poll_drain(header, cx);
         }
@@ -1083,6 +1128,49 @@ mod tests {
             // The loop's cached clock may lag the spawn a little; the kept value
             // rounds down to the millisecond.
             assert!(before.saturating_duration_since(spawned_at) < Duration::from_secs(1));
+        });
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    //! The poll count's carry: a reader of the count never pairs the wrapped field
+    //! with the old high count, nor the old field with the new high count.
+
+    use loom::sync::atomic::AtomicU64;
+    use loom::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use super::WAITING;
+    use super::{publish_carry, read_polls, POLLS_MASK, POLL_BITS, POLL_ONE, RUNNING, STATE_MASK};
+
+    #[test]
+    fn loom_a_count_read_during_a_carry_is_whole() {
+        loom::model(|| {
+            let at_max = POLLS_MASK | WAITING;
+            let meta = Arc::new(AtomicU64::new(at_max));
+            let high = Arc::new(AtomicU64::new(0));
+            let poller = {
+                let (meta, high) = (meta.clone(), high.clone());
+                thread::spawn(move || {
+                    // The poll that wraps the field, then one more (as `begin_poll`).
+                    let (running, wrapped) =
+                        (at_max & !STATE_MASK | RUNNING).overflowing_add(POLL_ONE);
+                    assert!(wrapped);
+                    publish_carry(&meta, running, || {
+                        high.fetch_add(1, Release);
+                    });
+                    meta.store(running ^ (RUNNING ^ WAITING), Release);
+                    meta.swap(running + POLL_ONE, SeqCst);
+                })
+            };
+            let max = (1u64 << POLL_BITS) - 1;
+            let (_, seen) = read_polls(&meta, || high.load(Acquire));
+            assert!((max..=max + 2).contains(&seen), "read {seen} polls");
+            poller.join().unwrap();
+            let (_, after) = read_polls(&meta, || high.load(Acquire));
+            assert_eq!(after, max + 2);
         });
     }
 }
