@@ -264,11 +264,10 @@ pub(crate) const REJECTED: u32 = 1 << 8;
 pub(crate) const COUNT_SHIFT: u32 = 9;
 pub(crate) const COUNT_ONE: u32 = 1 << COUNT_SHIFT;
 
-/// The metadata of every task, stored in its async-task allocation: six words, as
+/// The metadata of every task, stored in its async-task allocation: five words, as
 /// every spawn pays for them (`tests/task_size.rs` in the facade bounds the total).
 pub(crate) struct Header {
     pub(crate) id: TaskId,
-    pub(crate) location: &'static Location<'static>,
     /// State, alive flag, poll count (low bits) and spawn time; see `SCHEDULED`...
     meta: AtomicU64,
     /// The cancellation word: `DONE`, `PENDING`... and the request count.
@@ -276,24 +275,36 @@ pub(crate) struct Header {
     /// The task's key in its runtime's registry, written once before the task is
     /// first scheduled.
     pub(crate) registry_key: AtomicU32,
-    /// What handles, messages, done callbacks and catch regions need, allocated on
-    /// their first use (null until then, so plain tasks pay nothing). Owns one strong
-    /// count of an `Arc<TaskShared>`.
-    shared: AtomicPtr<TaskShared>,
+    /// Where the task was spawned until the shared part exists, then the shared
+    /// part, which keeps the location: one word for both, `SHARED` set for the
+    /// shared part. The shared part is what handles, messages, done callbacks and
+    /// catch regions need, allocated on their first use, so plain tasks pay
+    /// nothing; the header owns one strong count of it. (The location is read only
+    /// off the hot paths: snapshots and reports.)
+    link: AtomicPtr<u8>,
     /// The runtime the task belongs to. The schedule function is a zero-sized fn
     /// that finds the runtime here (no per-schedule reference-count guard).
     pub(crate) rt: Arc<Shared>,
 }
 
+/// In `Header::link`: it points to the shared part, not to the spawn location
+/// (both are 8-aligned, so the lowest address bit is free).
+const SHARED: usize = 1;
+
 impl Drop for Header {
     fn drop(&mut self) {
-        let ptr = *self.shared.get_mut();
-        if !ptr.is_null() {
-            // SAFETY: a non-null pointer came from `Arc::into_raw` in
-            // `Header::shared` and the header owns that one strong count.
-            drop(unsafe { Arc::from_raw(ptr) });
+        if let Some(shared) = shared_in(*self.link.get_mut()) {
+            // SAFETY: a tagged link came from `Arc::into_raw` in
+            // `Header::shared_named`, and the header owns that one strong count.
+            drop(unsafe { Arc::from_raw(shared) });
         }
     }
+}
+
+/// The shared part a link points to, if it is tagged.
+#[inline]
+fn shared_in(link: *mut u8) -> Option<*const TaskShared> {
+    (link.addr() & SHARED != 0).then(|| link.map_addr(|a| a & !SHARED).cast_const().cast())
 }
 
 impl Header {
@@ -301,14 +312,26 @@ impl Header {
     pub(crate) fn new(rt: &Arc<Shared>, location: &'static Location<'static>) -> Header {
         Header {
             id: TaskId::next(),
-            location,
             meta: AtomicU64::new(
                 spawn_ms(crate::runtime::context::coarse_now()) << SPAWN_SHIFT | ALIVE | SCHEDULED,
             ),
             cancel: AtomicU32::new(0),
             registry_key: AtomicU32::new(u32::MAX),
-            shared: AtomicPtr::new(std::ptr::null_mut()),
+            link: AtomicPtr::new(std::ptr::from_ref(location).cast_mut().cast()),
             rt: rt.clone(),
+        }
+    }
+
+    /// Where the task was spawned.
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        let link = self.link.load(Ordering::Acquire);
+        match shared_in(link) {
+            // SAFETY: a tagged link is an `Arc<TaskShared>` the header owns until
+            // it is dropped.
+            Some(shared) => unsafe { (*shared).location },
+            // SAFETY: an untagged link is the `&'static Location` the header was
+            // made with.
+            None => unsafe { &*link.cast_const().cast::<Location<'static>>() },
         }
     }
 
@@ -394,9 +417,10 @@ impl Header {
 
     /// The shared part if it was created.
     pub(crate) fn shared_if_any(&self) -> Option<&TaskShared> {
-        let ptr = self.shared.load(Ordering::SeqCst);
-        // SAFETY: a non-null pointer is an `Arc` the header owns until it is dropped.
-        (!ptr.is_null()).then(|| unsafe { &*ptr })
+        let link = self.link.load(Ordering::SeqCst);
+        // SAFETY: a tagged link is an `Arc<TaskShared>` the header owns until it is
+        // dropped.
+        shared_in(link).map(|shared| unsafe { &*shared })
     }
 
     /// The task's name. It lives in the shared part (most tasks have none, and the
@@ -421,26 +445,29 @@ impl Header {
 
     /// The shared part; if this call creates it, with `name`.
     fn shared_named(&self, name: Option<Arc<str>>) -> Arc<TaskShared> {
-        let mut ptr = self.shared.load(Ordering::SeqCst);
-        if ptr.is_null() {
-            let fresh = Arc::into_raw(Arc::new(TaskShared::new(self, name))) as *mut TaskShared;
-            // SeqCst with the completion: either the completion sees this pointer, or
-            // this creator sees `DONE` just below (store-load on both sides).
-            match self.shared.compare_exchange(
-                std::ptr::null_mut(),
-                fresh,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
-                Ok(_) => ptr = fresh,
-                Err(existing) => {
-                    // SAFETY: `fresh` came from `Arc::into_raw` above and was not
-                    // published.
-                    drop(unsafe { Arc::from_raw(fresh) });
-                    ptr = existing;
+        let link = self.link.load(Ordering::SeqCst);
+        let ptr = match shared_in(link) {
+            Some(existing) => existing,
+            None => {
+                let fresh = Arc::into_raw(Arc::new(TaskShared::new(self, name)));
+                let tagged = fresh.cast_mut().cast::<u8>().map_addr(|a| a | SHARED);
+                // SeqCst with the completion: either the completion sees this
+                // pointer, or this creator sees `DONE` just below (store-load on
+                // both sides). The link changes once, from the location.
+                match self
+                    .link
+                    .compare_exchange(link, tagged, Ordering::SeqCst, Ordering::SeqCst)
+                {
+                    Ok(_) => fresh,
+                    Err(existing) => {
+                        // SAFETY: `fresh` came from `Arc::into_raw` above and was
+                        // not published.
+                        drop(unsafe { Arc::from_raw(fresh) });
+                        shared_in(existing).expect("the link changes only to a shared part")
+                    }
                 }
             }
-        }
+        };
         // SAFETY: the header owns one count of this `Arc` for as long as it lives;
         // this takes another for the caller.
         let shared = unsafe {
@@ -565,7 +592,7 @@ impl Header {
             id: self.id,
             name: self.name().cloned(),
             state: TaskState::from_bits(meta),
-            location: self.location,
+            location: self.location(),
             spawned_at: epoch() + Duration::from_millis(meta >> SPAWN_SHIFT & SPAWN_MAX_MS),
             polls,
         }
@@ -1027,7 +1054,7 @@ fn armed_payload(header: &Header, payload: Box<dyn std::any::Any + Send>) -> Pan
         Some(UnretrievedPanic {
             id: header.id,
             name: header.name().cloned(),
-            location: header.location,
+            location: header.location(),
             hook: header.rt().panic_hook.clone(),
         }),
     )
@@ -1051,10 +1078,10 @@ mod tests {
     use super::{Header, POLLS_MASK, POLL_BITS};
     use crate::{current_task, spawn, yield_now, Runtime};
 
-    /// Every task pays for the header: six words.
+    /// Every task pays for the header: five words.
     #[test]
-    fn the_header_is_six_words() {
-        assert_eq!(std::mem::size_of::<Header>(), 48);
+    fn the_header_is_five_words() {
+        assert_eq!(std::mem::size_of::<Header>(), 40);
     }
 
     /// The task's output slot holds a `Result<T, TaskError>`: the error takes two

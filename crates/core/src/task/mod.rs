@@ -203,7 +203,7 @@ impl<T> Task<T> {
 
     /// Where the task was spawned.
     pub fn location(&self) -> &'static Location<'static> {
-        self.header().location
+        self.header().location()
     }
 
     /// Whether the task has finished (completed, panicked, or cancelled): awaiting it

@@ -32,6 +32,9 @@ type Callback = Box<dyn FnOnce(&TaskHandle) + Send + 'static>;
 pub(crate) struct TaskShared {
     pub(crate) id: TaskId,
     pub(crate) name: Option<Arc<str>>,
+    /// Where the task was spawned (the header's link points here once this part
+    /// exists, in place of the location).
+    pub(crate) location: &'static Location<'static>,
     /// Valid while `inner.done` is `None`, read under the lock (module doc).
     header: NonNull<Header>,
     rt: Arc<Shared>,
@@ -86,6 +89,7 @@ impl TaskShared {
         TaskShared {
             id: header.id,
             name,
+            location: header.location(),
             header: NonNull::from(header),
             rt: header.rt_arc().clone(),
             deliverable: AtomicBool::new(false),
