@@ -84,10 +84,11 @@
 //! - **Commit.** [`commit`] makes the rest of a task uncancellable (how a scheduled
 //!   callback decides to run), so `cancel()` answers `false` from then on.
 //!
-//! Cost: a task that uses none of this pays one word and one null pointer in its
-//! header, one atomic swap and one load per poll and one compare-and-swap when it
-//! completes; handles, messages, callbacks and regions allocate the task's shared
-//! part on first use. An awaited task's `Pending` checks one thread-local (the
+//! Cost: a task that uses none of this pays a 32-bit cancellation word in its
+//! header (the shared part's pointer takes the word that holds the spawn location
+//! until then), one atomic swap and one load per poll and one compare-and-swap
+//! when it completes; handles, messages, callbacks and regions allocate the task's
+//! shared part on first use. An awaited task's `Pending` checks one thread-local (the
 //! timeout probe).
 
 mod catch;
