@@ -23,8 +23,9 @@ use slab::Slab;
 
 use crate::task::{Header, TaskId, TaskSnapshot};
 
-const SLOT_BITS: u32 = 40;
-const SLOT_MASK: usize = (1 << SLOT_BITS) - 1;
+/// At most this many shards, so a task's key (shard and slot) fits the header's 32
+/// bits with room for the slots: threads past the last shard but one share the last.
+const MAX_SHARDS: usize = 256;
 
 /// Slots a walk visits per lock hold: short enough that a spawn or completion on
 /// the loop waits microseconds, long enough that the lock is not taken per task.
@@ -68,12 +69,17 @@ struct Shard {
 
 pub(crate) struct Registry {
     shards: Box<[Shard]>,
+    /// The low bits of a key, which give the slot; the high ones give the shard.
+    slot_bits: u32,
 }
 
 impl Registry {
     pub(crate) fn new(shards: usize) -> Registry {
+        let shards = shards.clamp(1, MAX_SHARDS);
+        let shard_bits = usize::BITS - (shards - 1).leading_zeros();
         Registry {
-            shards: (0..shards.max(1))
+            slot_bits: u32::BITS - shard_bits,
+            shards: (0..shards)
                 .map(|_| Shard {
                     inner: Mutex::new(ShardInner {
                         entries: Slab::new(),
@@ -102,26 +108,37 @@ impl Registry {
             drop(waker);
             return;
         }
+        if inner.entries.vacant_key() >> self.slot_bits != 0 {
+            drop(inner);
+            drop(waker);
+            too_many_tasks(self.slot_bits);
+        }
         let slot = inner.entries.insert(Entry {
             header: NonNull::from(header),
             waker,
         });
         shard.len.store(inner.entries.len(), Ordering::Relaxed);
         drop(inner);
-        header
-            .registry_key
-            .store(index << SLOT_BITS | slot, Ordering::Relaxed);
+        let key = (index as u64) << self.slot_bits | slot as u64;
+        // Fits: the shard index has `32 - slot_bits` bits, the slot was checked.
+        header.registry_key.store(key as u32, Ordering::Relaxed);
+    }
+
+    /// The shard and the slot a key names.
+    #[inline]
+    fn locate(&self, key: u32) -> Option<(&Shard, usize)> {
+        let key = u64::from(key);
+        let shard = self.shards.get((key >> self.slot_bits) as usize)?;
+        Some((shard, (key & ((1 << self.slot_bits) - 1)) as usize))
     }
 
     /// Removes a task whose future is gone (called once, from the drop of its
     /// future, or when the main task of `block_on` ends).
     #[inline]
     pub(crate) fn remove(&self, header: &Header) {
-        let key = header.registry_key.load(Ordering::Relaxed);
-        let Some(shard) = self.shards.get(key >> SLOT_BITS) else {
+        let Some((shard, slot)) = self.locate(header.registry_key.load(Ordering::Relaxed)) else {
             return;
         };
-        let slot = key & SLOT_MASK;
         let removed = {
             let mut inner = lock(&shard.inner);
             let ours = inner
@@ -143,10 +160,9 @@ impl Registry {
         if !header.is_alive() {
             return None;
         }
-        let key = header.registry_key.load(Ordering::Relaxed);
-        let shard = self.shards.get(key >> SLOT_BITS)?;
+        let (shard, slot) = self.locate(header.registry_key.load(Ordering::Relaxed))?;
         let inner = lock(&shard.inner);
-        let entry = inner.entries.get(key & SLOT_MASK)?;
+        let entry = inner.entries.get(slot)?;
         std::ptr::eq(entry.header.as_ptr(), header).then(|| entry.waker.clone())
     }
 
@@ -283,6 +299,18 @@ impl Registry {
         out.sort_unstable_by_key(|s| s.id);
         out
     }
+}
+
+/// A key has no room for the slot: a thread holds more live tasks than the
+/// header's 32-bit key can name (hundreds of millions, or sixteen million with
+/// the most shards).
+#[cold]
+#[inline(never)]
+fn too_many_tasks(slot_bits: u32) -> ! {
+    panic!(
+        "more than {} live tasks spawned from one runtime thread",
+        1u64 << slot_bits
+    );
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -147,9 +147,7 @@ impl<F: Future> Future for CatchCancel<F> {
                     inner.set(None);
                 });
                 *this.draining = cancelled;
-                *this.caught = Some(Cancelled {
-                    message: delivery.message,
-                });
+                *this.caught = Some(Cancelled::from_message(delivery.message));
                 return self_poll_again(this.draining, this.caught, cx);
             }
         }
@@ -227,7 +225,7 @@ impl<T> Future for Reraise<T> {
             let header = current_header().expect(
                 "Cancelled::reraise awaited outside a task; await it inside a spawned task",
             );
-            header.shared().rearm(cancelled.message, cx.waker());
+            header.shared().rearm(cancelled.into_message(), cx.waker());
         }
         Poll::Pending
     }

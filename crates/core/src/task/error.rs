@@ -118,7 +118,9 @@ impl From<Cancelled> for TaskError {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Cancelled {
-    pub(crate) message: Option<Arc<str>>,
+    /// Boxed to one word: a cancellation may sit in every task's output slot, and
+    /// most carry no message.
+    message: Option<Box<Arc<str>>>,
 }
 
 impl Cancelled {
@@ -129,20 +131,30 @@ impl Cancelled {
 
     /// A cancellation carrying `message`.
     pub fn with_message(message: impl Into<Arc<str>>) -> Self {
+        Cancelled::from_message(Some(message.into()))
+    }
+
+    /// A cancellation carrying `message` if there is one.
+    pub(crate) fn from_message(message: Option<Arc<str>>) -> Self {
         Cancelled {
-            message: Some(message.into()),
+            message: message.map(Box::new),
         }
     }
 
     /// The message given to the cancel request, if any.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.message.as_deref().map(|m| &**m)
+    }
+
+    /// The message as the runtime keeps it (shared with the task's handles).
+    pub(crate) fn into_message(self) -> Option<Arc<str>> {
+        self.message.map(|m| *m)
     }
 }
 
 impl fmt::Display for Cancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.message {
+        match self.message() {
             Some(msg) => write!(f, "task was cancelled: {msg}"),
             None => f.write_str("task was cancelled"),
         }
@@ -153,10 +165,16 @@ impl std::error::Error for Cancelled {}
 
 /// What a task panicked with.
 pub struct PanicPayload {
+    /// Boxed to one word: a panic is rare, and [`TaskError`] sits in every task's
+    /// output slot.
+    inner: Box<PanicInner>,
+}
+
+struct PanicInner {
     payload: Option<Box<dyn Any + Send + 'static>>,
     message: Option<Box<str>>,
     /// Set while nobody has retrieved the panic; dropping an armed payload reports it.
-    unretrieved: Option<Box<UnretrievedPanic>>,
+    unretrieved: Option<UnretrievedPanic>,
 }
 
 // SAFETY: the payload (the only field that may be `!Sync`) is never reachable through
@@ -214,47 +232,52 @@ impl PanicPayload {
                 .map(|s| Box::from(s.as_str()))
         };
         PanicPayload {
-            payload: Some(payload),
-            message,
-            unretrieved: unretrieved.map(Box::new),
+            inner: Box::new(PanicInner {
+                payload: Some(payload),
+                message,
+                unretrieved,
+            }),
         }
     }
 
     /// Marks the panic as retrieved: dropping it no longer reports it.
     pub(crate) fn disarm(&mut self) {
-        self.unretrieved = None;
+        self.inner.unretrieved = None;
     }
 
     /// The panic's message when the payload is a `&str` or a `String`.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.inner.message.as_deref()
     }
 
     /// The payload itself, to resume the panic with `std::panic::resume_unwind`.
     pub fn into_inner(mut self) -> Box<dyn Any + Send + 'static> {
         self.disarm();
-        self.payload.take().expect("the payload is taken only once")
+        self.inner
+            .payload
+            .take()
+            .expect("the payload is taken only once")
     }
 }
 
 impl fmt::Debug for PanicPayload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PanicPayload")
-            .field("message", &self.message)
+            .field("message", &self.inner.message)
             .finish_non_exhaustive()
     }
 }
 
 impl Drop for PanicPayload {
     fn drop(&mut self) {
-        let Some(info) = self.unretrieved.take() else {
+        let Some(info) = self.inner.unretrieved.take() else {
             return;
         };
         let report = PanicReport {
             id: info.id,
             name: info.name,
             location: info.location,
-            message: self.message.as_deref().map(String::from),
+            message: self.inner.message.as_deref().map(String::from),
         };
         // A payload can be dropped where unwinding must not start (inside the task
         // allocator's cleanup): a panicking hook is contained here.

@@ -131,9 +131,7 @@ impl TaskHandle {
         }
         let inner = self.shared.lock();
         Some(if word & OUT_CANCELLED != 0 {
-            TaskOutcome::Cancelled(Cancelled {
-                message: inner.message.clone(),
-            })
+            TaskOutcome::Cancelled(Cancelled::from_message(inner.message.clone()))
         } else if word & OUT_PANICKED != 0 {
             TaskOutcome::Panicked(inner.panic_message.clone())
         } else {

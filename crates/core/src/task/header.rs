@@ -18,7 +18,10 @@
 //! - The scheduler stores `Scheduled` when it queues the runnable; the wrapper stores
 //!   `Running` before polling and `Waiting` or `Finished` after. Only one thread polls
 //!   a task at a time, and async-task calls the scheduler for a wake that arrived
-//!   during the poll only after the poll returned, so plain stores suffice.
+//!   during the poll only after the poll returned, so plain stores suffice. The
+//!   state shares one meta word with the alive flag, the poll count and the spawn
+//!   time, which the same hands write (whoever holds the task's `Runnable`), so a
+//!   load and a store update it; a poll's first store is a SeqCst swap.
 //! - Cancellation is a word in the header (pending request, outcome, catch regions,
 //!   request count); see the [task module](crate::task) for its state machine.
 //!   [`Task::cancel`](crate::Task::cancel) sets a request and wakes the task through
@@ -31,22 +34,19 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
-use std::ptr::NonNull;
-use std::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
-};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-
-use pin_project_lite::pin_project;
 
 use super::error::{Cancelled, PanicPayload, TaskError, UnretrievedPanic};
 use super::propagate;
 use super::shared::TaskShared;
 use super::TaskId;
+use crate::loom::AtomicU64;
 use crate::runtime::shared::Shared;
 
 /// Where a task is in its life. See the [state machine](crate::task) diagram.
@@ -63,8 +63,9 @@ pub enum TaskState {
 }
 
 impl TaskState {
-    fn from_u8(v: u8) -> TaskState {
-        match v {
+    /// The state in a meta word (`Header::meta`).
+    fn from_bits(meta: u64) -> TaskState {
+        match meta & 0b11 {
             0 => TaskState::Scheduled,
             1 => TaskState::Running,
             2 => TaskState::Waiting,
@@ -100,7 +101,7 @@ pub struct TaskSnapshot {
     pub state: TaskState,
     /// Where it was spawned (`#[track_caller]`).
     pub location: &'static Location<'static>,
-    /// When it was spawned.
+    /// When it was spawned (to the millisecond).
     pub spawned_at: Instant,
     /// How many times it was polled.
     pub polls: u64,
@@ -113,10 +114,128 @@ impl TaskSnapshot {
     }
 }
 
-pub(crate) const SCHEDULED: u8 = 0;
-const RUNNING: u8 = 1;
-const WAITING: u8 = 2;
-const FINISHED: u8 = 3;
+// The meta word (`Header::meta`): the scheduling state, whether the future is
+// alive, the low bits of the poll count and the spawn time, in one word that only
+// the task's poller writes (whoever holds its `Runnable`: a plain load and store
+// suffice, and a poll costs one swap as a lone state byte did).
+pub(crate) const SCHEDULED: u64 = 0;
+const RUNNING: u64 = 1;
+const WAITING: u64 = 2;
+const FINISHED: u64 = 3;
+const STATE_MASK: u64 = 0b11;
+/// The future has not been dropped yet.
+const ALIVE: u64 = 1 << 2;
+/// The poll count's low field wrapped and the carry into `TaskShared::polls_high`
+/// is not published yet: a reader of the count retries.
+const CARRY: u64 = 1 << 3;
+/// Milliseconds from the process's task epoch to the spawn (40 bits: 34 years).
+const SPAWN_SHIFT: u32 = 4;
+const SPAWN_BITS: u32 = 40;
+const SPAWN_MAX_MS: u64 = (1 << SPAWN_BITS) - 1;
+/// Polls counted in the word, in its top bits so that the increment's carry out
+/// of the word tells the wrap; every `2^POLL_BITS` polls carry one into the
+/// shared part (allocated then if need be).
+const POLLS_SHIFT: u32 = SPAWN_SHIFT + SPAWN_BITS;
+const POLL_BITS: u32 = 64 - POLLS_SHIFT;
+const POLL_ONE: u64 = 1 << POLLS_SHIFT;
+const POLLS_MASK: u64 = ((1 << POLL_BITS) - 1) << POLLS_SHIFT;
+
+/// Stores `running`, a poll's first word whose count field wrapped, and has `bump`
+/// add one to the high count (in the shared part) meanwhile: `CARRY` is up from
+/// the wrap until the high count is bumped, so `read_polls` never pairs the wrapped
+/// field with the old high count. SeqCst for the swap: it is the poll's first store
+/// (see `Header::begin_poll`).
+fn publish_carry(meta: &AtomicU64, running: u64, bump: impl FnOnce()) {
+    meta.swap(running | CARRY, Ordering::SeqCst);
+    bump();
+    meta.store(running, Ordering::Release);
+}
+
+/// A meta word with no carry in flight, and the whole poll count that goes with it
+/// (`high` reads the high count).
+fn read_polls(meta: &AtomicU64, high: impl Fn() -> u64) -> (u64, u64) {
+    let mut spins = 0u32;
+    loop {
+        let word = meta.load(Ordering::Acquire);
+        if word & CARRY == 0 {
+            let low = (word & POLLS_MASK) >> POLLS_SHIFT;
+            let high = high();
+            if high == 0 {
+                // No carry was published before `word`'s (acquired) store, nor can
+                // one be newer than it.
+                return (word, low);
+            }
+            // A carry newer than `word` shows here as a changed field: the poller
+            // raised `CARRY` before it bumped `high`, which this thread has seen.
+            let again = meta.load(Ordering::Acquire);
+            if again & (POLLS_MASK | CARRY) == word & POLLS_MASK {
+                return (word, high << POLL_BITS | low);
+            }
+        }
+        spins += 1;
+        backoff(spins);
+    }
+}
+
+/// Waits a little for the poller to finish publishing a carry.
+#[cfg(not(loom))]
+fn backoff(spins: u32) {
+    if spins < 64 {
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
+}
+
+#[cfg(loom)]
+fn backoff(_spins: u32) {
+    loom::thread::yield_now();
+}
+
+/// The instant spawn times count from, fixed by the first task of the process. Set
+/// a while before that task: a loop thread's cached clock may lag the real one, and
+/// a spawn time before the epoch could only be kept as the epoch.
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+#[inline]
+fn epoch() -> Instant {
+    *EPOCH.get_or_init(|| {
+        let now = Instant::now();
+        [3600, 60, 1]
+            .into_iter()
+            .find_map(|secs| now.checked_sub(Duration::from_secs(secs)))
+            .unwrap_or(now)
+    })
+}
+
+thread_local! {
+    /// The last spawn time this thread converted, with its milliseconds: the spawns
+    /// of one turn of a loop share its cached clock, so most skip the conversion.
+    static LAST_SPAWN: Cell<Option<(Instant, u64)>> = const { Cell::new(None) };
+}
+
+/// The spawn time as it is kept in the meta word: whole milliseconds since the
+/// epoch (saturating at both ends).
+#[inline]
+fn spawn_ms(now: Instant) -> u64 {
+    LAST_SPAWN
+        .try_with(|last| match last.get() {
+            Some((at, ms)) if at == now => ms,
+            _ => {
+                let ms = ms_since_epoch(now);
+                last.set(Some((now, ms)));
+                ms
+            }
+        })
+        .unwrap_or_else(|_| ms_since_epoch(now))
+}
+
+#[cold]
+#[inline(never)]
+fn ms_since_epoch(now: Instant) -> u64 {
+    let ms = now.saturating_duration_since(epoch()).as_millis();
+    u64::try_from(ms).unwrap_or(u64::MAX).min(SPAWN_MAX_MS)
+}
 
 // The cancellation word (`Header::cancel`). See the module doc of `task` for the
 // state machine these bits encode.
@@ -145,53 +264,74 @@ pub(crate) const REJECTED: u32 = 1 << 8;
 pub(crate) const COUNT_SHIFT: u32 = 9;
 pub(crate) const COUNT_ONE: u32 = 1 << COUNT_SHIFT;
 
-/// The metadata of every task, stored in its async-task allocation.
+/// The metadata of every task, stored in its async-task allocation: five words, as
+/// every spawn pays for them (`tests/task_size.rs` in the facade bounds the total).
 pub(crate) struct Header {
     pub(crate) id: TaskId,
-    pub(crate) location: &'static Location<'static>,
-    pub(crate) spawned_at: Instant,
-    state: AtomicU8,
-    polls: AtomicU64,
+    /// State, alive flag, poll count (low bits) and spawn time; see `SCHEDULED`...
+    meta: AtomicU64,
     /// The cancellation word: `DONE`, `PENDING`... and the request count.
     pub(crate) cancel: AtomicU32,
-    /// What handles, messages, done callbacks and catch regions need, allocated on
-    /// their first use (null until then, so plain tasks pay nothing). Owns one strong
-    /// count of an `Arc<TaskShared>`.
-    shared: AtomicPtr<TaskShared>,
-    /// The future has not been dropped yet.
-    alive: AtomicBool,
     /// The task's key in its runtime's registry, written once before the task is
     /// first scheduled.
-    pub(crate) registry_key: AtomicUsize,
+    pub(crate) registry_key: AtomicU32,
+    /// Where the task was spawned until the shared part exists, then the shared
+    /// part, which keeps the location: one word for both, `SHARED` set for the
+    /// shared part. The shared part is what handles, messages, done callbacks and
+    /// catch regions need, allocated on their first use, so plain tasks pay
+    /// nothing; the header owns one strong count of it. (The location is read only
+    /// off the hot paths: snapshots and reports.)
+    link: AtomicPtr<u8>,
     /// The runtime the task belongs to. The schedule function is a zero-sized fn
     /// that finds the runtime here (no per-schedule reference-count guard).
     pub(crate) rt: Arc<Shared>,
 }
 
+/// In `Header::link`: it points to the shared part, not to the spawn location
+/// (both are 8-aligned, so the lowest address bit is free).
+const SHARED: usize = 1;
+
 impl Drop for Header {
     fn drop(&mut self) {
-        let ptr = *self.shared.get_mut();
-        if !ptr.is_null() {
-            // SAFETY: a non-null pointer came from `Arc::into_raw` in
-            // `Header::shared` and the header owns that one strong count.
-            drop(unsafe { Arc::from_raw(ptr) });
+        if let Some(shared) = shared_in(*self.link.get_mut()) {
+            // SAFETY: a tagged link came from `Arc::into_raw` in
+            // `Header::shared_named`, and the header owns that one strong count.
+            drop(unsafe { Arc::from_raw(shared) });
         }
     }
 }
 
+/// The shared part a link points to, if it is tagged.
+#[inline]
+fn shared_in(link: *mut u8) -> Option<*const TaskShared> {
+    (link.addr() & SHARED != 0).then(|| link.map_addr(|a| a & !SHARED).cast_const().cast())
+}
+
 impl Header {
+    #[inline]
     pub(crate) fn new(rt: &Arc<Shared>, location: &'static Location<'static>) -> Header {
         Header {
             id: TaskId::next(),
-            location,
-            spawned_at: crate::runtime::context::coarse_now(),
-            state: AtomicU8::new(SCHEDULED),
-            polls: AtomicU64::new(0),
+            meta: AtomicU64::new(
+                spawn_ms(crate::runtime::context::coarse_now()) << SPAWN_SHIFT | ALIVE | SCHEDULED,
+            ),
             cancel: AtomicU32::new(0),
-            shared: AtomicPtr::new(std::ptr::null_mut()),
-            alive: AtomicBool::new(true),
-            registry_key: AtomicUsize::new(usize::MAX),
+            registry_key: AtomicU32::new(u32::MAX),
+            link: AtomicPtr::new(std::ptr::from_ref(location).cast_mut().cast()),
             rt: rt.clone(),
+        }
+    }
+
+    /// Where the task was spawned.
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        let link = self.link.load(Ordering::Acquire);
+        match shared_in(link) {
+            // SAFETY: a tagged link is an `Arc<TaskShared>` the header owns until
+            // it is dropped.
+            Some(shared) => unsafe { (*shared).location },
+            // SAFETY: an untagged link is the `&'static Location` the header was
+            // made with.
+            None => unsafe { &*link.cast_const().cast::<Location<'static>>() },
         }
     }
 
@@ -203,25 +343,84 @@ impl Header {
         &self.rt
     }
 
+    /// Stores a new state, keeping the rest of the meta word. Only the task's
+    /// poller calls it (the thread that holds its `Runnable`, or the `block_on`
+    /// thread for the main task), so no other write can fall in between.
     #[inline]
-    pub(crate) fn set_scheduled(&self) {
-        self.state.store(SCHEDULED, Ordering::Relaxed);
+    fn set_state(&self, state: u64, order: Ordering) {
+        let meta = self.meta.load(Ordering::Relaxed);
+        self.meta.store(meta & !STATE_MASK | state, order);
     }
 
-    pub(crate) fn state(&self) -> TaskState {
-        TaskState::from_u8(self.state.load(Ordering::Relaxed))
+    /// Called by the schedule function, which holds the `Runnable`.
+    #[inline]
+    pub(crate) fn set_scheduled(&self) {
+        self.set_state(SCHEDULED, Ordering::Relaxed);
+    }
+
+    /// Marks the start of a poll: `Running`, one poll more. SeqCst, and followed by
+    /// the caller's SeqCst load of the cancellation word: a canceller that does not
+    /// see this poll running made its request visible to that load (see
+    /// `settle_unconfirmed`). Returns the word stored, which stays the word until
+    /// the poller stores again (see `end_poll_waiting`).
+    #[inline]
+    fn begin_poll(&self) -> u64 {
+        let meta = self.meta.load(Ordering::Relaxed);
+        let (running, wrapped) = (meta & !STATE_MASK | RUNNING).overflowing_add(POLL_ONE);
+        if wrapped {
+            self.carry_poll(running);
+        } else {
+            self.meta.swap(running, Ordering::SeqCst);
+        }
+        running
+    }
+
+    /// `begin_poll` when the count's field wrapped: one more in the shared part.
+    /// `CARRY` is up from the wrap until that is done, so a reader never pairs the
+    /// wrapped field with the old high count (see `polls`).
+    #[cold]
+    #[inline(never)]
+    fn carry_poll(&self, running: u64) {
+        publish_carry(&self.meta, running, || {
+            self.shared().polls_high.fetch_add(1, Ordering::Release);
+        });
+    }
+
+    /// Ends a poll that returned `Pending`; `running` is what `begin_poll` stored
+    /// (only the poller writes the word, so it is still the word).
+    #[inline]
+    fn end_poll_waiting(&self, running: u64) {
+        self.meta
+            .store(running ^ (RUNNING ^ WAITING), Ordering::Release);
+    }
+
+    /// The future is gone: `Finished`, not alive.
+    #[inline]
+    fn set_gone(&self) {
+        let meta = self.meta.load(Ordering::Relaxed);
+        self.meta
+            .store(meta & !(STATE_MASK | ALIVE) | FINISHED, Ordering::Release);
     }
 
     /// Whether the task's future still exists.
     pub(crate) fn is_alive(&self) -> bool {
-        self.alive.load(Ordering::Acquire)
+        self.meta.load(Ordering::Acquire) & ALIVE != 0
+    }
+
+    /// The meta word with no carry in flight, and the whole poll count it goes with.
+    fn polls(&self) -> (u64, u64) {
+        read_polls(&self.meta, || {
+            self.shared_if_any()
+                .map_or(0, |s| s.polls_high.load(Ordering::Acquire))
+        })
     }
 
     /// The shared part if it was created.
     pub(crate) fn shared_if_any(&self) -> Option<&TaskShared> {
-        let ptr = self.shared.load(Ordering::SeqCst);
-        // SAFETY: a non-null pointer is an `Arc` the header owns until it is dropped.
-        (!ptr.is_null()).then(|| unsafe { &*ptr })
+        let link = self.link.load(Ordering::SeqCst);
+        // SAFETY: a tagged link is an `Arc<TaskShared>` the header owns until it is
+        // dropped.
+        shared_in(link).map(|shared| unsafe { &*shared })
     }
 
     /// The task's name. It lives in the shared part (most tasks have none, and the
@@ -246,26 +445,29 @@ impl Header {
 
     /// The shared part; if this call creates it, with `name`.
     fn shared_named(&self, name: Option<Arc<str>>) -> Arc<TaskShared> {
-        let mut ptr = self.shared.load(Ordering::SeqCst);
-        if ptr.is_null() {
-            let fresh = Arc::into_raw(Arc::new(TaskShared::new(self, name))) as *mut TaskShared;
-            // SeqCst with the completion: either the completion sees this pointer, or
-            // this creator sees `DONE` just below (store-load on both sides).
-            match self.shared.compare_exchange(
-                std::ptr::null_mut(),
-                fresh,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
-                Ok(_) => ptr = fresh,
-                Err(existing) => {
-                    // SAFETY: `fresh` came from `Arc::into_raw` above and was not
-                    // published.
-                    drop(unsafe { Arc::from_raw(fresh) });
-                    ptr = existing;
+        let link = self.link.load(Ordering::SeqCst);
+        let ptr = match shared_in(link) {
+            Some(existing) => existing,
+            None => {
+                let fresh = Arc::into_raw(Arc::new(TaskShared::new(self, name)));
+                let tagged = fresh.cast_mut().cast::<u8>().map_addr(|a| a | SHARED);
+                // SeqCst with the completion: either the completion sees this
+                // pointer, or this creator sees `DONE` just below (store-load on
+                // both sides). The link changes once, from the location.
+                match self
+                    .link
+                    .compare_exchange(link, tagged, Ordering::SeqCst, Ordering::SeqCst)
+                {
+                    Ok(_) => fresh,
+                    Err(existing) => {
+                        // SAFETY: `fresh` came from `Arc::into_raw` above and was
+                        // not published.
+                        drop(unsafe { Arc::from_raw(fresh) });
+                        shared_in(existing).expect("the link changes only to a shared part")
+                    }
                 }
             }
-        }
+        };
         // SAFETY: the header owns one count of this `Arc` for as long as it lives;
         // this takes another for the caller.
         let shared = unsafe {
@@ -363,7 +565,7 @@ impl Header {
         let mut spins = 0u32;
         loop {
             // The state first: a poll that ended stored it after deciding the word.
-            let state = self.state.load(Ordering::SeqCst);
+            let state = self.meta.load(Ordering::SeqCst) & STATE_MASK;
             let word = self.cancel.load(Ordering::SeqCst);
             if word & DONE != 0 {
                 // Ended cancelled, or after the request was delivered to a catch
@@ -385,13 +587,14 @@ impl Header {
     }
 
     pub(crate) fn snapshot(&self) -> TaskSnapshot {
+        let (meta, polls) = self.polls();
         TaskSnapshot {
             id: self.id,
             name: self.name().cloned(),
-            state: self.state(),
-            location: self.location,
-            spawned_at: self.spawned_at,
-            polls: self.polls.load(Ordering::Relaxed),
+            state: TaskState::from_bits(meta),
+            location: self.location(),
+            spawned_at: epoch() + Duration::from_millis(meta >> SPAWN_SHIFT & SPAWN_MAX_MS),
+            polls,
         }
     }
 
@@ -544,13 +747,11 @@ impl Header {
     /// them whether they may take a request in this poll (as for a spawned task).
     pub(crate) fn begin_main_poll(&self) -> (MainPollGuard<'_>, u32) {
         // SeqCst store, then load: as in `TaskFuture::poll` (see `settle_unconfirmed`).
-        self.state.swap(RUNNING, Ordering::SeqCst);
+        self.begin_poll();
         let start = self.cancel.load(Ordering::SeqCst);
         if start & IN_REGION != 0 {
             note_regions(self, start);
         }
-        self.polls
-            .store(self.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         let prev = CURRENT_TASK.with(|c| c.replace(self));
         (MainPollGuard { header: self, prev }, start)
     }
@@ -565,8 +766,7 @@ impl Header {
                 OUT_CANCELLED
             }
         });
-        self.state.store(FINISHED, Ordering::Release);
-        self.alive.store(false, Ordering::Release);
+        self.set_gone();
         if self.shared_if_any().is_some() {
             let word = self.cancel.load(Ordering::SeqCst);
             self.shared().complete(word);
@@ -596,7 +796,7 @@ pub(crate) struct MainPollGuard<'a> {
 impl Drop for MainPollGuard<'_> {
     fn drop(&mut self) {
         let _ = CURRENT_TASK.try_with(|c| c.set(self.prev));
-        self.header.state.store(WAITING, Ordering::Relaxed);
+        self.header.set_state(WAITING, Ordering::Relaxed);
     }
 }
 
@@ -609,35 +809,21 @@ impl Drop for CurrentTaskGuard {
     }
 }
 
-pin_project! {
-    /// Wraps a spawned future: tracks its state, honours cancellation, catches its
-    /// panics, and removes the task from the registry when dropped.
-    pub(crate) struct TaskFuture<F> {
-        header: NonNull<Header>,
-        #[pin]
-        future: Option<F>,
-    }
-
-    impl<F> PinnedDrop for TaskFuture<F> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            drop_inner(this.future);
-            // SAFETY: the header lives in the task allocation that also holds this
-            // future, so it outlives it.
-            let header = unsafe { this.header.as_ref() };
-            header.state.store(FINISHED, Ordering::Release);
-            // Dropped before it finished (shutdown, or its runtime went away): it
-            // ends cancelled.
-            header.decide(|_| OUT_CANCELLED);
-            header.alive.store(false, Ordering::Release);
-            if header.shared_if_any().is_some() {
-                let word = header.cancel.load(Ordering::SeqCst);
-                header.shared().complete(word);
-            }
-            header.rt().registry.remove(header);
-        }
-    }
+/// Wraps a spawned future: tracks its state, honours cancellation, catches its
+/// panics, and removes the task from the registry when dropped.
+///
+/// Whether the inner future was dropped is the lowest bit of the header pointer (a
+/// header is 8-aligned): an `Option` around it would cost the task a word, as
+/// async blocks offer no niche.
+pub(crate) struct TaskFuture<F> {
+    /// The header, with `GONE` set once the inner future was dropped.
+    header: *const Header,
+    /// Pinned with the `TaskFuture`: never moved, dropped in place once.
+    future: ManuallyDrop<F>,
 }
+
+/// In `TaskFuture::header`: the inner future was dropped.
+const GONE: usize = 1;
 
 // SAFETY: `header` points into the task allocation and is only read (Header is
 // Sync); the future itself is Send by the bound.
@@ -646,46 +832,89 @@ unsafe impl<F: Send> Send for TaskFuture<F> {}
 impl<F> TaskFuture<F> {
     pub(crate) fn new(header: &Header, future: F) -> Self {
         TaskFuture {
-            header: NonNull::from(header),
-            future: Some(future),
+            header,
+            future: ManuallyDrop::new(future),
         }
+    }
+
+    /// The tagged header pointer. Read through `&mut` only: a shared reference to
+    /// the whole `TaskFuture` would be a read of a self-referential future that
+    /// may still hold borrows into itself.
+    fn tagged(self: &mut Pin<&mut Self>) -> *const Header {
+        // SAFETY: a field read; nothing is moved.
+        unsafe { self.as_mut().get_unchecked_mut() }.header
+    }
+
+    /// The header behind a tagged pointer. The lifetime is not tied to the
+    /// `TaskFuture`: the header lives in the task allocation that also holds it,
+    /// so it outlives it.
+    fn header<'a>(tagged: *const Header) -> &'a Header {
+        // SAFETY: see above; clearing the tag bit gives back the header's address.
+        unsafe { &*tagged.map_addr(|a| a & !GONE) }
+    }
+
+    fn is_gone(tagged: *const Header) -> bool {
+        tagged.addr() & GONE != 0
+    }
+
+    /// Drops the inner future in place, containing a panicking destructor.
+    fn drop_inner(self: Pin<&mut Self>) -> Option<Box<dyn std::any::Any + Send>> {
+        // SAFETY: nothing is moved out; the inner future is dropped in place.
+        let this = unsafe { self.get_unchecked_mut() };
+        if Self::is_gone(this.header) {
+            return None;
+        }
+        // Marked first: a destructor that panics is not run again (as with drop
+        // glue, whatever it left undropped is leaked).
+        this.header = this.header.map_addr(|a| a | GONE);
+        // SAFETY: the inner future exists (not `GONE` above) and is dropped once,
+        // in place, as its pinning requires.
+        catch_unwind(AssertUnwindSafe(|| unsafe {
+            ManuallyDrop::drop(&mut this.future)
+        }))
+        .err()
     }
 }
 
-/// Drops the inner future, containing a panicking destructor.
-fn drop_inner<F>(future: Pin<&mut Option<F>>) -> Option<Box<dyn std::any::Any + Send>> {
-    let mut future = future;
-    // Through `&mut` (a shared `&Option<F>` would be a read of a self-referential
-    // future that may still hold borrows into itself).
-    future.as_mut().as_pin_mut()?;
-    catch_unwind(AssertUnwindSafe(|| future.set(None))).err()
+impl<F> Drop for TaskFuture<F> {
+    fn drop(&mut self) {
+        // SAFETY: a `TaskFuture` is pinned for its whole life (async-task keeps it
+        // in the task allocation); this drop does not move it.
+        drop(unsafe { Pin::new_unchecked(&mut *self) }.drop_inner());
+        let header = Self::header(self.header);
+        // Dropped before it finished (shutdown, or its runtime went away): it
+        // ends cancelled.
+        header.decide(|_| OUT_CANCELLED);
+        header.set_gone();
+        if header.shared_if_any().is_some() {
+            let word = header.cancel.load(Ordering::SeqCst);
+            header.shared().complete(word);
+        }
+        header.rt().registry.remove(header);
+    }
 }
 
 impl<F: Future> Future for TaskFuture<F> {
     type Output = Result<F::Output, TaskError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        // SAFETY: see `PinnedDrop` above: the header outlives the future.
-        let header = unsafe { this.header.as_ref() };
-        let mut future = this.future;
-        if future.as_mut().as_pin_mut().is_none() {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let tagged = self.tagged();
+        let header = Self::header(tagged);
+        if Self::is_gone(tagged) {
             // A delivered request waits for the tasks it cancelled down the chain.
             return poll_drain(header, cx);
         }
         // SeqCst store, then load: a canceller that does not see this poll running
         // made its request visible to the load below (see `settle_unconfirmed`).
-        header.state.swap(RUNNING, Ordering::SeqCst);
+        // A poll that delivers a request counts too, as the main task's does.
+        let running = header.begin_poll();
         let start = header.cancel.load(Ordering::SeqCst);
         if start & (PENDING | IN_REGION) != 0 {
             if start & IN_REGION == 0 {
-                return deliver(header, future, cx);
+                return deliver(header, self, cx);
             }
             note_regions(header, start);
         }
-        header
-            .polls
-            .store(header.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         let hook = header.rt().poll_hook.as_ref();
         let started = hook.map(|hook| {
             hook.before_poll(&header.snapshot());
@@ -693,38 +922,39 @@ impl<F: Future> Future for TaskFuture<F> {
         });
         let result = {
             let _restore = CurrentTaskGuard(CURRENT_TASK.with(|c| c.replace(header)));
-            catch_unwind(AssertUnwindSafe(|| match future.as_mut().as_pin_mut() {
-                Some(f) => f.poll(cx),
-                None => panic!("a finished task was polled"),
-            }))
+            // SAFETY: the inner future exists (not `GONE` above, and only the
+            // poller drops it) and is structurally pinned: it is never moved out
+            // of its `TaskFuture`, only dropped in place by `drop_inner`.
+            let inner = unsafe { self.as_mut().map_unchecked_mut(|this| &mut *this.future) };
+            catch_unwind(AssertUnwindSafe(|| inner.poll(cx)))
         };
         if let (Some(hook), Some(started)) = (hook, started) {
             hook.after_poll(header.id, started.elapsed());
         }
         match result {
             Ok(Poll::Pending) => {
-                header.state.store(WAITING, Ordering::Release);
+                header.end_poll_waiting(running);
                 Poll::Pending
             }
             Ok(Poll::Ready(value)) => {
-                if let Some(panic) = drop_inner(future) {
+                if let Some(panic) = self.drop_inner() {
                     drop(value);
                     return end_with_panic(header, start, panic);
                 }
                 let keep = header.decide_value(start);
-                header.state.store(FINISHED, Ordering::Release);
+                header.set_state(FINISHED, Ordering::Release);
                 if keep {
                     Poll::Ready(Ok(value))
                 } else {
                     drop(value);
-                    Poll::Ready(Err(TaskError::Cancelled(Cancelled {
-                        message: header.message(),
-                    })))
+                    Poll::Ready(Err(TaskError::Cancelled(Cancelled::from_message(
+                        header.message(),
+                    ))))
                 }
             }
             Err(panic) => {
                 // The destructor's own panic, if any, is secondary: keep the first.
-                drop(drop_inner(future));
+                drop(self.drop_inner());
                 end_with_panic(header, start, panic)
             }
         }
@@ -752,14 +982,14 @@ fn end_with_panic<T>(
             OUT_PANICKED | REJECTED
         }
     });
-    header.state.store(FINISHED, Ordering::Release);
+    header.set_state(FINISHED, Ordering::Release);
     match word {
         Some(word) if word & OUT_CANCELLED != 0 => {
             // Dropped armed: the payload reports itself (stderr or the hook).
             drop(armed_payload(header, panic));
-            Poll::Ready(Err(TaskError::Cancelled(Cancelled {
-                message: header.message(),
-            })))
+            Poll::Ready(Err(TaskError::Cancelled(Cancelled::from_message(
+                header.message(),
+            ))))
         }
         _ => Poll::Ready(Err(panicked(header, panic))),
     }
@@ -780,13 +1010,13 @@ fn note_regions(header: &Header, start: u32) {
 #[cold]
 fn deliver<F, T>(
     header: &Header,
-    future: Pin<&mut Option<F>>,
+    future: Pin<&mut TaskFuture<F>>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<T, TaskError>> {
     let message = header.message();
     let (panic, drained) = {
         let _restore = CurrentTaskGuard(CURRENT_TASK.with(|c| c.replace(header)));
-        propagate::dropping(message.clone(), || drop_inner(future))
+        propagate::dropping(message.clone(), || future.drop_inner())
     };
     if let Some(panic) = panic {
         // The request was pending when this poll began: it stands (the destructor's
@@ -798,8 +1028,8 @@ fn deliver<F, T>(
         return poll_drain(header, cx);
     }
     header.decide(|_| OUT_CANCELLED);
-    header.state.store(FINISHED, Ordering::Release);
-    Poll::Ready(Err(TaskError::Cancelled(Cancelled { message })))
+    header.set_state(FINISHED, Ordering::Release);
+    Poll::Ready(Err(TaskError::Cancelled(Cancelled::from_message(message))))
 }
 
 /// Waits until the tasks a delivered request cancelled have finished, then ends
@@ -807,14 +1037,14 @@ fn deliver<F, T>(
 fn poll_drain<T>(header: &Header, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
     let shared = header.shared();
     if shared.poll_draining(cx).is_pending() {
-        header.state.store(WAITING, Ordering::Release);
+        header.set_state(WAITING, Ordering::Release);
         return Poll::Pending;
     }
     header.decide(|_| OUT_CANCELLED);
-    header.state.store(FINISHED, Ordering::Release);
-    Poll::Ready(Err(TaskError::Cancelled(Cancelled {
-        message: header.message(),
-    })))
+    header.set_state(FINISHED, Ordering::Release);
+    Poll::Ready(Err(TaskError::Cancelled(Cancelled::from_message(
+        header.message(),
+    ))))
 }
 
 /// The payload of a task's panic, armed to report itself if nobody retrieves it.
@@ -824,7 +1054,7 @@ fn armed_payload(header: &Header, payload: Box<dyn std::any::Any + Send>) -> Pan
         Some(UnretrievedPanic {
             id: header.id,
             name: header.name().cloned(),
-            location: header.location,
+            location: header.location(),
             hook: header.rt().panic_hook.clone(),
         }),
     )
@@ -836,4 +1066,138 @@ fn panicked(header: &Header, payload: Box<dyn std::any::Any + Send>) -> TaskErro
         shared.lock().panic_message = payload.message().map(Arc::from);
     }
     TaskError::Panicked(payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+    use std::time::Duration;
+
+    use super::{Header, POLLS_MASK, POLL_BITS};
+    use crate::{current_task, spawn, yield_now, Runtime};
+
+    /// Every task pays for the header: five words.
+    #[test]
+    fn the_header_is_five_words() {
+        assert_eq!(std::mem::size_of::<Header>(), 40);
+    }
+
+    /// The task's output slot holds a `Result<T, TaskError>`: the error takes two
+    /// words, and a word-sized value fits beside its tag.
+    #[test]
+    fn a_task_error_is_two_words() {
+        use crate::TaskError;
+        assert_eq!(std::mem::size_of::<TaskError>(), 16);
+        assert_eq!(std::mem::size_of::<Result<u64, TaskError>>(), 16);
+    }
+
+    /// Lets the next poll of a task that is not being polled wrap the poll count's
+    /// field (only the poller writes the meta word, and it is not polling).
+    fn skip_to_wrap(header: &Header) {
+        let meta = header.meta.load(Ordering::Relaxed);
+        header.meta.store(meta | POLLS_MASK, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn the_poll_count_carries_past_the_word() {
+        Runtime::new().unwrap().block_on(async {
+            // The task records its poll count at each poll and waits for a wake.
+            let seen = Arc::new(Mutex::new((Vec::new(), None::<Waker>)));
+            let task = spawn({
+                let seen = seen.clone();
+                std::future::poll_fn(move |cx| {
+                    let mut seen = seen.lock().unwrap();
+                    seen.0.push(current_task().unwrap().polls);
+                    seen.1 = Some(cx.waker().clone());
+                    Poll::<()>::Pending
+                })
+            });
+            let polled = |n: usize| {
+                let seen = seen.clone();
+                async move {
+                    for _ in 0..1000 {
+                        if seen.lock().unwrap().0.len() >= n {
+                            return seen.lock().unwrap().0[n - 1];
+                        }
+                        yield_now().await;
+                    }
+                    panic!("the task was not polled {n} times");
+                }
+            };
+            let wake = || seen.lock().unwrap().1.take().unwrap().wake();
+            assert_eq!(polled(1).await, 1);
+            skip_to_wrap(task.header());
+            assert_eq!(task.snapshot().polls, (1 << POLL_BITS) - 1);
+            wake();
+            assert_eq!(polled(2).await, 1 << POLL_BITS);
+            wake();
+            assert_eq!(polled(3).await, (1 << POLL_BITS) + 1);
+            // Twice: the first carry made the shared part, the second adds to it.
+            skip_to_wrap(task.header());
+            wake();
+            assert_eq!(polled(4).await, 2 << POLL_BITS);
+            assert_eq!(task.snapshot().polls, 2 << POLL_BITS);
+            assert!(task.cancel());
+            assert!(task.await.unwrap_err().is_cancelled());
+        });
+    }
+
+    #[test]
+    fn the_spawn_time_is_kept_to_the_millisecond() {
+        Runtime::new().unwrap().block_on(async {
+            let before = std::time::Instant::now();
+            let task = spawn(async { current_task().unwrap().spawned_at });
+            let spawned_at = task.await.unwrap();
+            let after = std::time::Instant::now();
+            assert!(spawned_at <= after);
+            // The loop's cached clock may lag the spawn a little; the kept value
+            // rounds down to the millisecond.
+            assert!(before.saturating_duration_since(spawned_at) < Duration::from_secs(1));
+        });
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    //! The poll count's carry: a reader of the count never pairs the wrapped field
+    //! with the old high count, nor the old field with the new high count.
+
+    use loom::sync::atomic::AtomicU64;
+    use loom::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use super::WAITING;
+    use super::{publish_carry, read_polls, POLLS_MASK, POLL_BITS, POLL_ONE, RUNNING, STATE_MASK};
+
+    #[test]
+    fn loom_a_count_read_during_a_carry_is_whole() {
+        loom::model(|| {
+            let at_max = POLLS_MASK | WAITING;
+            let meta = Arc::new(AtomicU64::new(at_max));
+            let high = Arc::new(AtomicU64::new(0));
+            let poller = {
+                let (meta, high) = (meta.clone(), high.clone());
+                thread::spawn(move || {
+                    // The poll that wraps the field, then one more (as `begin_poll`).
+                    let (running, wrapped) =
+                        (at_max & !STATE_MASK | RUNNING).overflowing_add(POLL_ONE);
+                    assert!(wrapped);
+                    publish_carry(&meta, running, || {
+                        high.fetch_add(1, Release);
+                    });
+                    meta.store(running ^ (RUNNING ^ WAITING), Release);
+                    meta.swap(running + POLL_ONE, SeqCst);
+                })
+            };
+            let max = (1u64 << POLL_BITS) - 1;
+            let (_, seen) = read_polls(&meta, || high.load(Acquire));
+            assert!((max..=max + 2).contains(&seen), "read {seen} polls");
+            poller.join().unwrap();
+            let (_, after) = read_polls(&meta, || high.load(Acquire));
+            assert_eq!(after, max + 2);
+        });
+    }
 }

@@ -84,10 +84,11 @@
 //! - **Commit.** [`commit`] makes the rest of a task uncancellable (how a scheduled
 //!   callback decides to run), so `cancel()` answers `false` from then on.
 //!
-//! Cost: a task that uses none of this pays one word and one null pointer in its
-//! header, one atomic swap and one load per poll and one compare-and-swap when it
-//! completes; handles, messages, callbacks and regions allocate the task's shared
-//! part on first use. An awaited task's `Pending` checks one thread-local (the
+//! Cost: a task that uses none of this pays a 32-bit cancellation word in its
+//! header (the shared part's pointer takes the word that holds the spawn location
+//! until then), one atomic swap and one load per poll and one compare-and-swap
+//! when it completes; handles, messages, callbacks and regions allocate the task's
+//! shared part on first use. An awaited task's `Pending` checks one thread-local (the
 //! timeout probe).
 
 mod catch;
@@ -101,6 +102,7 @@ mod shared_task;
 
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::pin::Pin;
 use std::ptr::NonNull;
@@ -144,15 +146,25 @@ type RawTask<T> = async_task::FallibleTask<Result<T, TaskError>, Header>;
 /// ```
 #[must_use = "dropping a Task detaches it; call .detach() to make that explicit"]
 pub struct Task<T> {
-    raw: Option<RawTask<T>>,
+    /// Detached, and so dropped, only by `Drop`.
+    raw: ManuallyDrop<RawTask<T>>,
     /// The header in the task allocation, which `raw` keeps alive.
     header: NonNull<Header>,
-    output: Option<Result<T, TaskError>>,
-    /// The output was handed out; polling again is a bug.
-    consumed: bool,
-    /// Polled while unfinished: someone awaits it, so a cancellation that drops this
+    slot: Slot<T>,
+}
+
+/// What a [`Task`] handle knows of its task's result (one enum, so `Task<u64>`
+/// is four words: the result's tag has room for the other cases).
+enum Slot<T> {
+    /// Not polled while unfinished.
+    Idle,
+    /// Polled while unfinished: someone awaits it, so a cancellation that drops the
     /// handle travels on to the task (see `propagate`).
-    awaited: bool,
+    Awaited,
+    /// The result, taken from the task by `poll_ready` and not handed out yet.
+    Ready(Result<T, TaskError>),
+    /// The result was handed out; polling again is a bug.
+    Consumed,
 }
 
 // SAFETY: `header` points into the allocation `raw` keeps alive; the header is Sync.
@@ -168,11 +180,9 @@ impl<T> Task<T> {
     pub(crate) fn from_raw(task: async_task::Task<Result<T, TaskError>, Header>) -> Self {
         let header = NonNull::from(task.metadata());
         Task {
-            raw: Some(task.fallible()),
+            raw: ManuallyDrop::new(task.fallible()),
             header,
-            output: None,
-            consumed: false,
-            awaited: false,
+            slot: Slot::Idle,
         }
     }
 
@@ -194,15 +204,13 @@ impl<T> Task<T> {
 
     /// Where the task was spawned.
     pub fn location(&self) -> &'static Location<'static> {
-        self.header().location
+        self.header().location()
     }
 
     /// Whether the task has finished (completed, panicked, or cancelled): awaiting it
     /// will not wait.
     pub fn is_finished(&self) -> bool {
-        self.output.is_some()
-            || self.consumed
-            || self.raw.as_ref().is_some_and(|raw| raw.is_finished())
+        matches!(self.slot, Slot::Ready(_) | Slot::Consumed) || self.raw.is_finished()
     }
 
     /// A snapshot of the task (state, poll count, age...).
@@ -266,28 +274,28 @@ impl<T> Task<T> {
     /// No longer counts as awaited: dropping the handle then detaches even inside a
     /// cancellation (used by `shield` and by `wait` for the tasks it hands back).
     pub(crate) fn unmark_awaited(&mut self) {
-        self.awaited = false;
+        if matches!(self.slot, Slot::Awaited) {
+            self.slot = Slot::Idle;
+        }
     }
 
     /// Lets the task run on with no handle. Same as dropping the handle, said out
     /// loud.
     pub fn detach(mut self) {
-        self.awaited = false;
-        if let Some(raw) = self.raw.take() {
-            raw.detach();
-        }
+        // `Drop` detaches the raw task.
+        self.unmark_awaited();
     }
 
     /// Polls for completion without taking the result; once this returns `Ready`,
     /// [`try_result`](Task::try_result) gives the result. Used by combinators that
     /// hand back finished tasks (`wait`).
     pub fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.output.is_some() || self.consumed {
+        if matches!(self.slot, Slot::Ready(_) | Slot::Consumed) {
             return Poll::Ready(());
         }
         match self.poll_raw(cx) {
             Poll::Ready(out) => {
-                self.output = Some(out);
+                self.slot = Slot::Ready(out);
                 Poll::Ready(())
             }
             Poll::Pending => Poll::Pending,
@@ -297,15 +305,11 @@ impl<T> Task<T> {
     /// Polls the task itself (its output not yet taken nor stored).
     #[inline]
     fn poll_raw(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
-        let raw = self
-            .raw
-            .as_mut()
-            .expect("the raw task lives as long as the handle");
-        match Pin::new(raw).poll(cx) {
+        match Pin::new(&mut *self.raw).poll(cx) {
             Poll::Ready(Some(Ok(value))) => Poll::Ready(Ok(value)),
             Poll::Ready(out) => Poll::Ready(Err(self.task_error(out))),
             Poll::Pending => {
-                self.awaited = true;
+                self.slot = Slot::Awaited;
                 // An expired timeout probing its work cancels the tasks it awaits.
                 propagate::on_awaited_pending(self.header());
                 Poll::Pending
@@ -323,24 +327,24 @@ impl<T> Task<T> {
             Some(Err(TaskError::Cancelled(c))) => TaskError::Cancelled(c),
             Some(Ok(_)) => unreachable!("values are handled by the caller"),
             // The future was dropped before it finished (shutdown).
-            None => TaskError::Cancelled(Cancelled {
-                message: self.header().message(),
-            }),
+            None => TaskError::Cancelled(Cancelled::from_message(self.header().message())),
         }
     }
 
     /// The task's result if it has finished, taking it out of the handle; `None` if
     /// it is still running or the result was already taken.
     pub fn try_result(&mut self) -> Option<Result<T, TaskError>> {
-        if self.output.is_none() && !self.consumed && self.is_finished() {
+        if matches!(self.slot, Slot::Idle | Slot::Awaited) && self.is_finished() {
             let mut cx = Context::from_waker(noop_waker());
             let _ = self.poll_ready(&mut cx);
         }
-        let out = self.output.take();
-        if out.is_some() {
-            self.consumed = true;
+        if !matches!(self.slot, Slot::Ready(_)) {
+            return None;
         }
-        out
+        match std::mem::replace(&mut self.slot, Slot::Consumed) {
+            Slot::Ready(out) => Some(out),
+            _ => unreachable!("checked just above"),
+        }
     }
 
     /// The result [`poll_ready`](Task::poll_ready) saw, without taking it: `None`
@@ -348,7 +352,10 @@ impl<T> Task<T> {
     /// `wait(.., ReturnWhen::FirstException)` classify a finished task and still hand
     /// it back with its result inside.
     pub fn peek_result(&self) -> Option<&Result<T, TaskError>> {
-        self.output.as_ref()
+        match &self.slot {
+            Slot::Ready(out) => Some(out),
+            _ => None,
+        }
     }
 }
 
@@ -366,35 +373,34 @@ impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        assert!(
-            !self.consumed,
-            "a Task was polled after it returned its result"
-        );
         // Stored by `poll_ready` (a combinator looked first), or straight from the
         // task: the value is moved once.
-        let out = match self.output.take() {
-            Some(out) => out,
-            None => match self.poll_raw(cx) {
+        let out = match &self.slot {
+            Slot::Idle | Slot::Awaited => match self.poll_raw(cx) {
                 Poll::Ready(out) => out,
                 Poll::Pending => return Poll::Pending,
             },
+            Slot::Ready(_) => match std::mem::replace(&mut self.slot, Slot::Consumed) {
+                Slot::Ready(out) => out,
+                _ => unreachable!("matched just above"),
+            },
+            Slot::Consumed => panic!("a Task was polled after it returned its result"),
         };
-        self.consumed = true;
+        self.slot = Slot::Consumed;
         Poll::Ready(out)
     }
 }
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
-        if self.awaited && self.output.is_none() && !self.consumed {
-            // Dropped by a cancellation of its awaiter: the request travels on.
-            if !self.raw.as_ref().is_some_and(|raw| raw.is_finished()) {
-                propagate::on_awaited_drop(self.header());
-            }
+        // SAFETY: taken once, here; `self.raw` is not used after.
+        let raw = unsafe { ManuallyDrop::take(&mut self.raw) };
+        // Dropped by a cancellation of its awaiter: the request travels on. (`raw`
+        // keeps the header alive meanwhile.)
+        if matches!(self.slot, Slot::Awaited) && !raw.is_finished() {
+            propagate::on_awaited_drop(self.header());
         }
-        if let Some(raw) = self.raw.take() {
-            raw.detach();
-        }
+        raw.detach();
     }
 }
 

@@ -14,7 +14,7 @@
 use std::fmt;
 use std::panic::Location;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -32,6 +32,9 @@ type Callback = Box<dyn FnOnce(&TaskHandle) + Send + 'static>;
 pub(crate) struct TaskShared {
     pub(crate) id: TaskId,
     pub(crate) name: Option<Arc<str>>,
+    /// Where the task was spawned (the header's link points here once this part
+    /// exists, in place of the location).
+    pub(crate) location: &'static Location<'static>,
     /// Valid while `inner.done` is `None`, read under the lock (module doc).
     header: NonNull<Header>,
     rt: Arc<Shared>,
@@ -39,6 +42,9 @@ pub(crate) struct TaskShared {
     /// region may take it in this poll. One made during the poll waits for the next
     /// (requests land at awaits, as in asyncio), also when it came from another thread.
     pub(crate) deliverable: AtomicBool,
+    /// The poll count above the header's low field: how many times that field
+    /// wrapped (see `Header::polls`).
+    pub(crate) polls_high: AtomicU64,
     inner: Mutex<Inner>,
 }
 
@@ -83,9 +89,11 @@ impl TaskShared {
         TaskShared {
             id: header.id,
             name,
+            location: header.location(),
             header: NonNull::from(header),
             rt: header.rt_arc().clone(),
             deliverable: AtomicBool::new(false),
+            polls_high: AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 done: None,
                 message: None,
