@@ -225,7 +225,19 @@ impl Shared {
 
 /// The schedule function of every task: zero-sized, so async-task takes no extra
 /// reference on the task per schedule; the runtime is found in the task's header.
+#[inline]
 fn schedule_task(runnable: Runnable<Header>, info: ScheduleInfo) {
+    let ptr = Arc::as_ptr(&runnable.metadata().rt);
+    if let Err(runnable) = context::push_on_loop(ptr, runnable) {
+        schedule_elsewhere(runnable, info);
+    }
+}
+
+/// [`schedule_task`] off its own loop's thread: a multi-thread runtime, another
+/// thread, or another runtime's thread. Out of line, so that the loop's own wakes
+/// inline to the push alone.
+#[inline(never)]
+fn schedule_elsewhere(runnable: Runnable<Header>, info: ScheduleInfo) {
     let ptr = Arc::as_ptr(&runnable.metadata().rt);
     let yielded = info.woken_while_running;
     context::with_ctx(|ctx| match ctx {
