@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_task::{Runnable, ScheduleInfo, WithInfo};
 
 use super::context::{self, Ctx};
-use super::current_thread::LoopQueue;
+use super::current_thread::{LoopQueue, Ready};
 use super::multi_thread::Pool;
 use super::{Flavor, PollHook};
 use crate::contextvars::Scoped;
@@ -128,6 +128,22 @@ impl Shared {
     fn start(&self, runnable: Runnable<Header>, eager: bool) {
         context::with_ctx(|ctx| {
             let header = runnable.metadata();
+            if let Some(c) = ctx.filter(|c| c.is(self, context::Role::Loop)) {
+                // The loop's own thread: `block_on` borrows the runtime, and
+                // shutdown needs it exclusively, so neither `closed` nor `finished`
+                // can be set, and no late-push check is needed.
+                debug_assert!(!self.closed.load(Ordering::Relaxed));
+                self.registry
+                    .insert(c.registry_shard(), header, runnable.waker());
+                if eager {
+                    if let Some(_depth) = c.enter_eager() {
+                        runnable.run();
+                        return;
+                    }
+                }
+                c.local.borrow_mut().push_back(Ready::Task(runnable));
+                return;
+            }
             let shard = match ctx {
                 Some(c) if c.holds(self) => c.registry_shard(),
                 _ => self.registry.external_shard(),
