@@ -446,6 +446,19 @@ pub(crate) fn current(what: &str) -> Arc<Shared> {
     }
 }
 
+/// Calls `f` with the runtime of this thread, or `None` outside one, borrowed from
+/// the context: no reference count changes. `f` runs inside the context's borrow,
+/// so entering or leaving a runtime in it panics.
+#[inline]
+pub(crate) fn with_try_current<R>(f: impl FnOnce(Option<&Arc<Shared>>) -> R) -> R {
+    let mut f = Some(f);
+    let done = CTX.try_with(|c| (f.take().expect("called once"))(c.rt.borrow().as_ref()));
+    match done {
+        Ok(r) => r,
+        Err(_) => (f.take().expect("not called yet"))(None),
+    }
+}
+
 pub(crate) fn try_current() -> Option<Arc<Shared>> {
     CTX.try_with(|c| c.rt.borrow().clone()).ok().flatten()
 }
