@@ -31,6 +31,9 @@
 //! notifies the poller only when a thread is actually blocked in it; an unpark
 //! while the driver is busy (a task woken from inside dispatch, or by a task running
 //! on this thread) is just a flag the next park consumes, without a syscall.
+//! A non-blocking park (the poll the loops make every few dozen tasks so that I/O
+//! is not starved) returns at once while no source is registered: a yield-only or
+//! timer-only program makes no poller call while it has tasks to run.
 //!
 //! # Syscalls per round trip
 //!
