@@ -92,3 +92,19 @@ fn the_flavour_helper_names_the_failing_flavour() {
         );
     });
 }
+
+#[test]
+fn with_current_lends_the_running_runtime_and_nothing_outside() {
+    assert!(Handle::with_current(|h| h.is_none()));
+    on_both(|_| async {
+        // The lent handle is this runtime's: what it spawns runs here.
+        let task = Handle::with_current(|h| h.expect("inside a runtime").spawn(async { 5 }));
+        assert_eq!(task.await.unwrap(), 5);
+        let (owned, lent) = (
+            Handle::current().now(),
+            Handle::with_current(|h| h.map(Handle::now)),
+        );
+        assert!(lent.is_some_and(|lent| lent >= owned));
+    });
+    assert!(Handle::with_current(|h| h.is_none()));
+}

@@ -62,13 +62,13 @@ where
     fn execute(&self, future: F) {
         let task = match &self.handle {
             Some(handle) => handle.spawn(future),
-            None => match Handle::try_current() {
-                Some(handle) => handle.spawn(future),
-                None => panic!(
-                    "FerrioExecutor::execute called outside a ferrio runtime; run hyper inside \
-                     `ferrio::run` (or build the executor with `FerrioExecutor::with_handle`)"
-                ),
-            },
+            // Spawned through the thread's runtime as lent by the context: no
+            // handle is cloned per connection or request.
+            None if Handle::with_current(|h| h.is_some()) => ferrio_core::spawn(future),
+            None => panic!(
+                "FerrioExecutor::execute called outside a ferrio runtime; run hyper inside \
+                 `ferrio::run` (or build the executor with `FerrioExecutor::with_handle`)"
+            ),
         };
         task.detach();
     }
@@ -158,6 +158,6 @@ impl hyper::rt::Timer for FerrioTimer {
     }
 
     fn now(&self) -> Instant {
-        Handle::try_current().map_or_else(Instant::now, |handle| handle.now())
+        Handle::with_current(|handle| handle.map_or_else(Instant::now, Handle::now))
     }
 }

@@ -31,6 +31,9 @@
 //! notifies the poller only when a thread is actually blocked in it; an unpark
 //! while the driver is busy (a task woken from inside dispatch, or by a task running
 //! on this thread) is just a flag the next park consumes, without a syscall.
+//! A non-blocking park (the poll the loops make every few dozen tasks so that I/O
+//! is not starved) returns at once while no source is registered: a yield-only or
+//! timer-only program makes no poller call while it has tasks to run.
 //!
 //! # Syscalls per round trip
 //!
@@ -64,7 +67,7 @@ use std::any::Any;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::Waker;
 use std::time::Duration;
@@ -219,6 +222,9 @@ impl Default for ReactorKind {
 pub struct Reactor {
     backend: Backend,
     sources: Mutex<Slab<Arc<Source>>>,
+    /// How many sources are in the poller (or being added): with none, a
+    /// non-blocking park has no event to find and skips its syscall.
+    registered: AtomicUsize,
     /// The event buffer and a reusable list of wakers to call, owned by the parker.
     dispatch: Mutex<Dispatch>,
     park_state: ParkState,
@@ -376,6 +382,7 @@ impl Reactor {
         Ok(Arc::new_cyclic(|me| Reactor {
             backend,
             sources: Mutex::new(Slab::new()),
+            registered: AtomicUsize::new(0),
             dispatch: Mutex::new(Dispatch {
                 events,
                 wakers: Vec::new(),
@@ -430,6 +437,9 @@ impl Reactor {
     /// Registers `fd` for both directions, edge-triggered.
     pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
         let raw = fd.as_raw_fd();
+        // Counted before the add: an event of this source is never left in the
+        // poller by a non-blocking park that read the count as zero after it.
+        self.registered.fetch_add(1, Ordering::AcqRel);
         let source = {
             let mut sources = self.lock_sources();
             let entry = sources.vacant_entry();
@@ -442,6 +452,7 @@ impl Reactor {
         let added = unsafe { self.backend.add(fd, source.key) };
         if let Err(e) = added {
             self.lock_sources().remove(source.key);
+            self.registered.fetch_sub(1, Ordering::AcqRel);
             return Err(e);
         }
         Ok(source)
@@ -461,6 +472,7 @@ impl Reactor {
             .is_some_and(|s| std::ptr::eq(&**s, source))
         {
             sources.remove(source.key);
+            self.registered.fetch_sub(1, Ordering::AcqRel);
         }
     }
 
@@ -502,6 +514,14 @@ impl Reactor {
 
 impl Driver for Reactor {
     fn park(&self, timeout: Option<Duration>) {
+        // The loops poll without blocking every few dozen tasks so that I/O is not
+        // starved; with no source registered that poll can find no event, and a
+        // pending unpark it would consume only makes the next blocking park return
+        // at once (a spurious return the contract allows). Blocking parks always
+        // wait on the poller: unparks arrive through it.
+        if timeout == Some(Duration::ZERO) && self.registered.load(Ordering::Acquire) == 0 {
+            return;
+        }
         // The contract allows one parker at a time; a second one just returns.
         let Ok(mut dispatch) = self.dispatch.try_lock() else {
             return;

@@ -7,13 +7,14 @@ mod common;
 use std::future::Future;
 use std::io::Write;
 use std::os::unix::net::UnixStream as StdUnixStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use ferrio_core::driver::Driver;
-use ferrio_reactor::{Async, Reactor};
+use ferrio_core::Flavor;
+use ferrio_reactor::{Async, Reactor, ReactorKind};
 
 struct CountingWaker(AtomicUsize);
 
@@ -139,4 +140,133 @@ fn io_left_over_after_shutdown_fails_instead_of_hanging() {
     let err = futures_lite::future::block_on(futures_lite::AsyncReadExt::read(&mut &a, &mut buf))
         .unwrap_err();
     assert!(err.to_string().contains("shut down"), "{err}");
+}
+
+/// A task that yields until `stop` is set, so the single-thread loop always has a
+/// ready task and never parks blocking: the reactor is then only polled without
+/// blocking. Returns false if it gave up at its deadline instead.
+fn keep_the_loop_busy(stop: Arc<AtomicBool>) -> ferrio_core::Task<bool> {
+    ferrio_core::spawn(async move {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !stop.load(Ordering::SeqCst) {
+            if Instant::now() > deadline {
+                return false;
+            }
+            ferrio_core::yield_now().await;
+        }
+        true
+    })
+}
+
+#[test]
+fn a_source_registered_while_the_loop_runs_is_polled_while_it_stays_busy() {
+    for &kind in ReactorKind::available() {
+        let rt = common::runtime_with(kind, Flavor::CurrentThread);
+        rt.block_on(async {
+            // No source yet: the busy loop's non-blocking polls are skipped.
+            assert_eq!(Reactor::current().unwrap().source_count(), 0);
+            let stop = Arc::new(AtomicBool::new(false));
+            let busy = keep_the_loop_busy(stop.clone());
+            let (a, mut b) = StdUnixStream::pair().unwrap();
+            let a = Async::new(a).unwrap();
+            let reader = ferrio_core::spawn(async move {
+                let mut buf = [0u8; 1];
+                a.read_with(|s| std::io::Read::read(&mut &*s, &mut buf))
+                    .await
+                    .unwrap();
+                buf[0]
+            });
+            // The reader's first try finds nothing and waits on the poller.
+            ferrio_core::yield_now().await;
+            b.write_all(b"x").unwrap();
+            let got = reader.await.unwrap();
+            stop.store(true, Ordering::SeqCst);
+            assert_eq!(got, b'x');
+            assert!(
+                busy.await.unwrap(),
+                "{kind:?}: the readiness was only seen once the busy task gave up"
+            );
+        });
+    }
+}
+
+#[test]
+fn timers_fire_with_no_source_registered_busy_or_idle() {
+    for &kind in ReactorKind::available() {
+        let rt = common::runtime_with(kind, Flavor::CurrentThread);
+        rt.block_on(async {
+            assert_eq!(Reactor::current().unwrap().source_count(), 0);
+            // Idle: the loop parks blocking until the deadline.
+            let started = Instant::now();
+            ferrio_core::sleep(Duration::from_millis(20)).await;
+            assert!(started.elapsed() >= Duration::from_millis(20));
+            // Busy: only the maintenance between polls fires it.
+            let stop = Arc::new(AtomicBool::new(false));
+            let busy = keep_the_loop_busy(stop.clone());
+            ferrio_core::sleep(Duration::from_millis(20)).await;
+            stop.store(true, Ordering::SeqCst);
+            assert!(
+                busy.await.unwrap(),
+                "{kind:?}: the timer waited for the busy task"
+            );
+        });
+    }
+}
+
+/// Ready once another thread set it; that thread wakes the waker it finds.
+#[derive(Default)]
+struct Remote {
+    done: AtomicBool,
+    waker: std::sync::Mutex<Option<Waker>>,
+}
+
+impl Remote {
+    fn set(&self) {
+        self.done.store(true, Ordering::SeqCst);
+        if let Some(w) = self.waker.lock().unwrap().take() {
+            w.wake();
+        }
+    }
+}
+
+impl Future for &Remote {
+    type Output = ();
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        *self.waker.lock().unwrap() = Some(cx.waker().clone());
+        if self.done.load(Ordering::SeqCst) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+#[test]
+fn a_wake_from_another_thread_unparks_a_loop_with_no_source() {
+    for &kind in ReactorKind::available() {
+        let rt = common::runtime_with(kind, Flavor::CurrentThread);
+        for _ in 0..20 {
+            let remote = Arc::new(Remote::default());
+            let (go, went) = mpsc::channel::<()>();
+            let setter = {
+                let remote = remote.clone();
+                std::thread::spawn(move || {
+                    went.recv_timeout(Duration::from_secs(30))
+                        .expect("the go within 30 s");
+                    remote.set();
+                })
+            };
+            let started = Instant::now();
+            let woken = rt.block_on(async {
+                assert_eq!(Reactor::current().unwrap().source_count(), 0);
+                go.send(()).unwrap();
+                // The deadline only bounds a failure: a lost wake would park the
+                // loop until it.
+                ferrio_core::timeout(Duration::from_secs(30), &*remote).await
+            });
+            setter.join().unwrap();
+            assert!(woken.is_ok(), "{kind:?}: the wake was lost");
+            assert!(started.elapsed() < Duration::from_secs(30));
+        }
+    }
 }

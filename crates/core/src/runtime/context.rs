@@ -14,10 +14,12 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Instant;
 
+use async_task::Runnable;
+
 use super::current_thread::Ready;
 use super::shared::Shared;
 use crate::driver::Driver;
-use crate::task::Task;
+use crate::task::{Header, Task};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -169,6 +171,35 @@ impl Ctx {
             Role::Worker(i) if std::ptr::eq(self.rt_ptr.get(), shared) => Some(i),
             _ => None,
         }
+    }
+}
+
+/// Queues a woken or new task of the runtime at `rt` on this thread's ready queue
+/// when this thread runs that runtime's single-thread loop: the common wake (a task
+/// woken by another task, a timer or I/O of its own loop) then costs one
+/// thread-local read and a push. `Err` gives the task back for the general path
+/// (another thread, another runtime, a multi-thread runtime).
+///
+/// No late-push check is needed here: a thread in the `Loop` role is inside
+/// `block_on`, which borrows the runtime, so shutdown (which needs it exclusively)
+/// cannot have finished.
+#[inline]
+pub(crate) fn push_on_loop(
+    rt: *const Shared,
+    runnable: Runnable<Header>,
+) -> Result<(), Runnable<Header>> {
+    let mut slot = Some(runnable);
+    let _ = CTX.try_with(|c| {
+        if std::ptr::eq(c.rt_ptr.get(), rt) && c.role.get() == Role::Loop {
+            if let Some(runnable) = slot.take() {
+                runnable.metadata().set_scheduled();
+                c.local.borrow_mut().push_back(Ready::Task(runnable));
+            }
+        }
+    });
+    match slot {
+        None => Ok(()),
+        Some(runnable) => Err(runnable),
     }
 }
 
@@ -412,6 +443,19 @@ pub(crate) fn current(what: &str) -> Arc<Shared> {
     match try_current() {
         Some(rt) => rt,
         None => outside(what),
+    }
+}
+
+/// Calls `f` with the runtime of this thread, or `None` outside one, borrowed from
+/// the context: no reference count changes. `f` runs inside the context's borrow,
+/// so entering or leaving a runtime in it panics.
+#[inline]
+pub(crate) fn with_try_current<R>(f: impl FnOnce(Option<&Arc<Shared>>) -> R) -> R {
+    let mut f = Some(f);
+    let done = CTX.try_with(|c| (f.take().expect("called once"))(c.rt.borrow().as_ref()));
+    match done {
+        Ok(r) => r,
+        Err(_) => (f.take().expect("not called yet"))(None),
     }
 }
 

@@ -444,6 +444,8 @@ impl fmt::Debug for Runtime {
 /// assert_eq!(rt.block_on(task).unwrap(), 3);
 /// ```
 #[derive(Clone)]
+// Transparent: `with_current` lends the context's `Arc<Shared>` as a `&Handle`.
+#[repr(transparent)]
 pub struct Handle {
     pub(crate) shared: Arc<Shared>,
 }
@@ -464,6 +466,35 @@ impl Handle {
     /// The runtime running on this thread, if any.
     pub fn try_current() -> Option<Handle> {
         context::try_current().map(|shared| Handle { shared })
+    }
+
+    /// Calls `f` with the handle of the runtime on this thread, or `None` outside
+    /// one, lent rather than cloned: [`try_current`](Handle::try_current) for a
+    /// caller that only looks at the runtime (its clock, say) on a hot path, without
+    /// touching its reference count.
+    ///
+    /// # Panics
+    ///
+    /// When `f` enters or leaves a runtime on this thread (`Handle::enter`,
+    /// `block_on`): the handle it was lent would change under it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_core::Handle;
+    ///
+    /// assert!(Handle::with_current(|h| h.is_none()));
+    /// let rt = ferrio_core::Runtime::new().unwrap();
+    /// let now = rt.block_on(async { Handle::with_current(|h| h.map(Handle::now)) });
+    /// assert!(now.is_some());
+    /// ```
+    pub fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+        context::with_try_current(|shared| {
+            // SAFETY: `Handle` is `repr(transparent)` over `Arc<Shared>`, so a
+            // reference to the one is a valid reference to the other, for the same
+            // lifetime (the context's borrow, which outlives `f`).
+            f(shared.map(|s| unsafe { &*std::ptr::from_ref(s).cast::<Handle>() }))
+        })
     }
 
     /// Spawns a task on the runtime, from any thread.

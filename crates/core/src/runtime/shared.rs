@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_task::{Runnable, ScheduleInfo, WithInfo};
 
 use super::context::{self, Ctx};
-use super::current_thread::LoopQueue;
+use super::current_thread::{LoopQueue, Ready};
 use super::multi_thread::Pool;
 use super::{Flavor, PollHook};
 use crate::contextvars::Scoped;
@@ -128,6 +128,22 @@ impl Shared {
     fn start(&self, runnable: Runnable<Header>, eager: bool) {
         context::with_ctx(|ctx| {
             let header = runnable.metadata();
+            if let Some(c) = ctx.filter(|c| c.is(self, context::Role::Loop)) {
+                // The loop's own thread: `block_on` borrows the runtime, and
+                // shutdown needs it exclusively, so neither `closed` nor `finished`
+                // can be set, and no late-push check is needed.
+                debug_assert!(!self.closed.load(Ordering::Relaxed));
+                self.registry
+                    .insert(c.registry_shard(), header, runnable.waker());
+                if eager {
+                    if let Some(_depth) = c.enter_eager() {
+                        runnable.run();
+                        return;
+                    }
+                }
+                c.local.borrow_mut().push_back(Ready::Task(runnable));
+                return;
+            }
             let shard = match ctx {
                 Some(c) if c.holds(self) => c.registry_shard(),
                 _ => self.registry.external_shard(),
@@ -225,7 +241,19 @@ impl Shared {
 
 /// The schedule function of every task: zero-sized, so async-task takes no extra
 /// reference on the task per schedule; the runtime is found in the task's header.
+#[inline]
 fn schedule_task(runnable: Runnable<Header>, info: ScheduleInfo) {
+    let ptr = Arc::as_ptr(&runnable.metadata().rt);
+    if let Err(runnable) = context::push_on_loop(ptr, runnable) {
+        schedule_elsewhere(runnable, info);
+    }
+}
+
+/// [`schedule_task`] off its own loop's thread: a multi-thread runtime, another
+/// thread, or another runtime's thread. Out of line, so that the loop's own wakes
+/// inline to the push alone.
+#[inline(never)]
+fn schedule_elsewhere(runnable: Runnable<Header>, info: ScheduleInfo) {
     let ptr = Arc::as_ptr(&runnable.metadata().rt);
     let yielded = info.woken_while_running;
     context::with_ctx(|ctx| match ctx {
