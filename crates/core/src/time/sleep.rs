@@ -175,7 +175,8 @@ impl Sleep {
     pub(crate) fn shared_now(&self) -> Instant {
         match &self.shared {
             Some(shared) => shared.time.now(),
-            None => context::try_current().map_or_else(Instant::now, |s| s.time.now()),
+            // Only the clock is read: borrow the thread's runtime, no reference count.
+            None => context::with_try_current(|s| s.map_or_else(Instant::now, |s| s.time.now())),
         }
     }
 
