@@ -97,7 +97,7 @@ impl Registry {
     }
 
     /// Adds a freshly spawned task to `shard`; `waker` is its own waker.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn insert(&self, shard: usize, header: &Header, waker: Waker) {
         let index = shard.min(self.shards.len() - 1);
         let shard = &self.shards[index];
@@ -134,7 +134,7 @@ impl Registry {
 
     /// Removes a task whose future is gone (called once, from the drop of its
     /// future, or when the main task of `block_on` ends).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn remove(&self, header: &Header) {
         let Some((shard, slot)) = self.locate(header.registry_key.load(Ordering::Relaxed)) else {
             return;

@@ -125,16 +125,16 @@ impl Shared {
         Task::from_raw(task)
     }
 
+    #[inline]
     fn start(&self, runnable: Runnable<Header>, eager: bool) {
         context::with_ctx(|ctx| {
-            let header = runnable.metadata();
             if let Some(c) = ctx.filter(|c| c.is(self, context::Role::Loop)) {
                 // The loop's own thread: `block_on` borrows the runtime, and
                 // shutdown needs it exclusively, so neither `closed` nor `finished`
                 // can be set, and no late-push check is needed.
                 debug_assert!(!self.closed.load(Ordering::Relaxed));
                 self.registry
-                    .insert(c.registry_shard(), header, runnable.waker());
+                    .insert(c.registry_shard(), runnable.metadata(), runnable.waker());
                 if eager {
                     if let Some(_depth) = c.enter_eager() {
                         runnable.run();
@@ -144,37 +144,46 @@ impl Shared {
                 c.local.borrow_mut().push_back(Ready::Task(runnable));
                 return;
             }
-            let shard = match ctx {
-                Some(c) if c.holds(self) => c.registry_shard(),
-                _ => self.registry.external_shard(),
-            };
-            self.registry.insert(shard, header, runnable.waker());
-            if self.closed.load(Ordering::Acquire) {
-                header.request_cancel();
-            }
-            if self.finished.load(Ordering::Acquire) {
-                run_after_shutdown(runnable);
-                return;
-            }
-            if eager {
-                if let Some(c) = ctx.filter(|c| c.runs(self)) {
-                    if let Some(_depth) = c.enter_eager() {
-                        // The first step runs here, inside the spawn call; a wake
-                        // during it queues the task as usual.
-                        runnable.run();
-                        return;
-                    }
+            self.start_elsewhere(runnable, eager, ctx);
+        })
+    }
+
+    /// [`start`](Shared::start) off the loop's own thread: a worker, another
+    /// thread, or another runtime's thread. Out of line, so that a spawn on the loop
+    /// inlines to its own path alone.
+    #[inline(never)]
+    fn start_elsewhere(&self, runnable: Runnable<Header>, eager: bool, ctx: Option<&Ctx>) {
+        let header = runnable.metadata();
+        let shard = match ctx {
+            Some(c) if c.holds(self) => c.registry_shard(),
+            _ => self.registry.external_shard(),
+        };
+        self.registry.insert(shard, header, runnable.waker());
+        if self.closed.load(Ordering::Acquire) {
+            header.request_cancel();
+        }
+        if self.finished.load(Ordering::Acquire) {
+            run_after_shutdown(runnable);
+            return;
+        }
+        if eager {
+            if let Some(c) = ctx.filter(|c| c.runs(self)) {
+                if let Some(_depth) = c.enter_eager() {
+                    // The first step runs here, inside the spawn call; a wake
+                    // during it queues the task as usual.
+                    runnable.run();
+                    return;
                 }
             }
-            let from_outside = self.outside(ctx);
-            match &self.scheduler {
-                Scheduler::Current(q) => q.schedule(self, runnable, ctx),
-                Scheduler::Multi(p) => p.schedule_new(self, runnable, ctx),
-            }
-            if from_outside {
-                self.catch_late_push();
-            }
-        })
+        }
+        let from_outside = self.outside(ctx);
+        match &self.scheduler {
+            Scheduler::Current(q) => q.schedule(self, runnable, ctx),
+            Scheduler::Multi(p) => p.schedule_new(self, runnable, ctx),
+        }
+        if from_outside {
+            self.catch_late_push();
+        }
     }
 
     /// Queues a woken task.
