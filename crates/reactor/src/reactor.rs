@@ -515,11 +515,14 @@ impl Reactor {
 impl Driver for Reactor {
     fn park(&self, timeout: Option<Duration>) {
         // The loops poll without blocking every few dozen tasks so that I/O is not
-        // starved; with no source registered that poll can find no event, and a
-        // pending unpark it would consume only makes the next blocking park return
-        // at once (a spurious return the contract allows). Blocking parks always
-        // wait on the poller: unparks arrive through it.
+        // starved; with no source registered that poll can find no event, so it
+        // skips the syscall. It still consumes a pending unpark, as the poll would:
+        // left pending, it makes the next blocking park return at once, and on the
+        // multi-thread executor every spawn's unpark then costs an idle worker a
+        // useless round of its loop (chained_spawn on 2 workers ran 2.9 -> 3.5 ms).
+        // Blocking parks always wait on the poller: unparks arrive through it.
         if timeout == Some(Duration::ZERO) && self.registered.load(Ordering::Acquire) == 0 {
+            self.park_state.park(false, || ());
             return;
         }
         // The contract allows one parker at a time; a second one just returns.
