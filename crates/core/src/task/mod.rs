@@ -96,9 +96,11 @@ mod error;
 mod handle;
 pub(crate) mod header;
 mod id;
+mod meta;
 pub(crate) mod propagate;
 pub(crate) mod shared;
 mod shared_task;
+mod snapshot;
 
 use std::fmt;
 use std::future::Future;
@@ -113,9 +115,9 @@ pub use catch::{catch_cancel, commit, CatchCancel, Reraise};
 pub use error::{Cancelled, PanicPayload, PanicReport, TaskError, UnretrievedPanicHook};
 pub use handle::{TaskHandle, TaskOutcome, WaitDone};
 pub(crate) use header::Header;
-pub use header::{TaskSnapshot, TaskState};
 pub use id::TaskId;
 pub use shared_task::SharedTask;
+pub use snapshot::{TaskSnapshot, TaskState};
 
 use crate::runtime::{context, Handle};
 
