@@ -112,12 +112,19 @@ pub(crate) fn coarse_now() -> Instant {
 }
 
 /// Runs `f` with this thread's context (`None` during thread teardown).
+///
+/// `f` is called outside the thread-local's accessor, not inside it: moving `f`
+/// in and out of an `Option` to call it on either branch cost every spawn and
+/// wake a copy of its captures.
+#[inline(always)]
 pub(crate) fn with_ctx<R>(f: impl FnOnce(Option<&Ctx>) -> R) -> R {
-    let mut f = Some(f);
-    match CTX.try_with(|c| (f.take().expect("called once"))(Some(c))) {
-        Ok(r) => r,
-        Err(_) => (f.take().expect("not called yet"))(None),
-    }
+    let ctx = CTX.try_with(std::ptr::from_ref).ok();
+    // SAFETY: the accessor succeeded, so this thread's `Ctx` is not destroyed yet,
+    // and a thread-local is destroyed only by its own thread after the code
+    // running on it returns: `f` runs on this thread now, so the `Ctx` outlives
+    // the call. (From inside another thread-local's destructor, `Ctx`'s own runs
+    // after that destructor returns.)
+    f(ctx.map(|c| unsafe { &*c }))
 }
 
 impl Ctx {

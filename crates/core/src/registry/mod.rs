@@ -16,12 +16,15 @@
 
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::task::Waker;
 
 use slab::Slab;
 
+use self::shard_lock::ShardLock;
+
 use crate::task::{Header, TaskId, TaskSnapshot};
+
+mod shard_lock;
 
 /// At most this many shards, so a task's key (shard and slot) fits the header's 32
 /// bits with room for the slots: threads past the last shard but one share the last.
@@ -62,7 +65,7 @@ struct ShardInner {
 
 #[repr(align(128))]
 struct Shard {
-    inner: Mutex<ShardInner>,
+    inner: ShardLock<ShardInner>,
     /// How many entries `inner` holds; written under the lock, read without it.
     len: AtomicUsize,
 }
@@ -81,7 +84,7 @@ impl Registry {
             slot_bits: u32::BITS - shard_bits,
             shards: (0..shards)
                 .map(|_| Shard {
-                    inner: Mutex::new(ShardInner {
+                    inner: ShardLock::new(ShardInner {
                         entries: Slab::new(),
                         closed: false,
                     }),
@@ -101,7 +104,7 @@ impl Registry {
     pub(crate) fn insert(&self, shard: usize, header: &Header, waker: Waker) {
         let index = shard.min(self.shards.len() - 1);
         let shard = &self.shards[index];
-        let mut inner = lock(&shard.inner);
+        let mut inner = shard.inner.lock();
         if inner.closed {
             drop(inner);
             // Dropping a waker may free a task and run user code: not under the lock.
@@ -140,7 +143,7 @@ impl Registry {
             return;
         };
         let removed = {
-            let mut inner = lock(&shard.inner);
+            let mut inner = shard.inner.lock();
             let ours = inner
                 .entries
                 .get(slot)
@@ -161,7 +164,7 @@ impl Registry {
             return None;
         }
         let (shard, slot) = self.locate(header.registry_key.load(Ordering::Relaxed))?;
-        let inner = lock(&shard.inner);
+        let inner = shard.inner.lock();
         let entry = inner.entries.get(slot)?;
         std::ptr::eq(entry.header.as_ptr(), header).then(|| entry.waker.clone())
     }
@@ -185,7 +188,7 @@ impl Registry {
         for shard in self.shards.iter() {
             let mut slot = 0;
             loop {
-                let inner = lock(&shard.inner);
+                let inner = shard.inner.lock();
                 // An empty shard has nothing to visit, however many free slots a
                 // past burst left in its slab (shutdown walks every shard). Checked
                 // under the lock: shutdown's ordering against a racing spawn rests
@@ -268,7 +271,7 @@ impl Registry {
     pub(crate) fn close(&self) {
         for shard in self.shards.iter() {
             let entries = {
-                let mut inner = lock(&shard.inner);
+                let mut inner = shard.inner.lock();
                 inner.closed = true;
                 shard.len.store(0, Ordering::Relaxed);
                 std::mem::take(&mut inner.entries)
@@ -311,8 +314,4 @@ fn too_many_tasks(slot_bits: u32) -> ! {
         "more than {} live tasks spawned from one runtime thread",
         1u64 << slot_bits
     );
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

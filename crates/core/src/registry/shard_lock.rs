@@ -1,0 +1,178 @@
+//! The lock of a registry shard: a spin lock whose release is a plain store.
+//!
+//! Every spawn and every task's end take their shard's lock once, nearly always
+//! uncontended (a shard belongs to one thread; others take it only to remove a
+//! task that ended there, or to walk it a bounded chunk at a time). A futex mutex
+//! pays a second atomic read-modify-write to release (it must learn whether a
+//! waiter sleeps) and, in std, two reads of the thread's panic count for
+//! poisoning; here the release is one store. The price is that a waiter does not
+//! sleep: it spins briefly, then yields its time slice until the holder, whose
+//! hold is a few dozen instructions or one walk chunk, releases.
+
+use std::ops::{Deref, DerefMut};
+
+use crate::loom::{AtomicBool, Ordering};
+
+#[cfg(loom)]
+use loom::cell::UnsafeCell;
+#[cfg(not(loom))]
+use std::cell::UnsafeCell;
+
+/// Spins of a waiter before it starts yielding its time slice.
+#[cfg(not(loom))]
+const SPINS: u32 = 64;
+
+pub(super) struct ShardLock<T> {
+    locked: AtomicBool,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: the lock gives one thread at a time access to the value (`lock` returns
+// a guard only after it swapped `locked` from false to true), so sharing the lock
+// hands the value between threads, which `T: Send` permits.
+unsafe impl<T: Send> Sync for ShardLock<T> {}
+
+impl<T> ShardLock<T> {
+    pub(super) fn new(value: T) -> ShardLock<T> {
+        ShardLock {
+            locked: AtomicBool::new(false),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn lock(&self) -> ShardGuard<'_, T> {
+        // Acquire: what the last holder wrote before its release store is seen.
+        // A compare-exchange, not a swap: a failed one writes nothing.
+        if self
+            .locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.lock_contended();
+        }
+        ShardGuard { lock: self }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lock_contended(&self) {
+        let mut spins = 0;
+        while self
+            .locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.back_off(&mut spins);
+        }
+    }
+
+    /// Waits, reading only, until the lock looks free: briefly spinning, then
+    /// yielding the time slice to the holder.
+    #[cfg(not(loom))]
+    fn back_off(&self, spins: &mut u32) {
+        while self.locked.load(Ordering::Relaxed) {
+            if *spins < SPINS {
+                *spins += 1;
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    /// Under loom, one yield per try: the model would let a plain load read the
+    /// stale `true` without end, and the read-only wait is an optimisation, not
+    /// part of the protocol.
+    #[cfg(loom)]
+    fn back_off(&self, _spins: &mut u32) {
+        loom::thread::yield_now();
+    }
+}
+
+pub(super) struct ShardGuard<'a, T> {
+    lock: &'a ShardLock<T>,
+}
+
+impl<T> Deref for ShardGuard<'_, T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: the guard exists only while this thread holds the lock, so no
+        // other thread has access to the value.
+        #[cfg(not(loom))]
+        unsafe {
+            &*self.lock.value.get()
+        }
+        #[cfg(loom)]
+        // SAFETY: as above; loom checks the exclusivity this claims.
+        self.lock.value.with(|v| unsafe { &*v })
+    }
+}
+
+impl<T> DerefMut for ShardGuard<'_, T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only borrow
+        // through the guard.
+        #[cfg(not(loom))]
+        unsafe {
+            &mut *self.lock.value.get()
+        }
+        #[cfg(loom)]
+        // SAFETY: as above; loom checks the exclusivity this claims.
+        self.lock.value.with_mut(|v| unsafe { &mut *v })
+    }
+}
+
+impl<T> Drop for ShardGuard<'_, T> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // Release: this holder's writes are seen by the next one's acquire swap.
+        self.lock.locked.store(false, Ordering::Release);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    //! Mutual exclusion and hand-over: every increment made under the lock is
+    //! seen by the next holder, whether it got the lock at once or after waiting.
+
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use super::ShardLock;
+
+    #[test]
+    fn holders_exclude_each_other_and_see_each_others_writes() {
+        loom::model(|| {
+            let lock = Arc::new(ShardLock::new(0u32));
+            let other = lock.clone();
+            let t = thread::spawn(move || {
+                *other.lock() += 1;
+            });
+            *lock.lock() += 1;
+            t.join().unwrap();
+            assert_eq!(*lock.lock(), 2);
+        });
+    }
+
+    #[test]
+    fn a_holder_never_sees_another_holders_half_done_update() {
+        loom::model(|| {
+            let lock = Arc::new(ShardLock::new((0u32, 0u32)));
+            let other = lock.clone();
+            let t = thread::spawn(move || {
+                let mut g = other.lock();
+                g.0 += 1;
+                thread::yield_now();
+                g.1 += 1;
+            });
+            let (a, b) = *lock.lock();
+            assert_eq!(a, b, "the update is seen whole or not at all");
+            t.join().unwrap();
+            assert_eq!(*lock.lock(), (1, 1));
+        });
+    }
+}
