@@ -128,6 +128,11 @@ impl Source {
 
     /// Ready with the state snapshot (for [`clear`](Self::clear)) when `dir` is
     /// ready; otherwise registers the waker and returns pending.
+    ///
+    /// Inlined: the ready case is one load and a test, and every I/O operation
+    /// starts here; the registration is out of line, so an operation that finds its
+    /// readiness set pays no call and no saved registers for it.
+    #[inline(always)]
     pub(crate) fn poll_ready(
         &self,
         dir: Direction,
@@ -137,6 +142,17 @@ impl Source {
         if state & dir != 0 {
             return Poll::Ready(Ok(state));
         }
+        self.poll_ready_slow(dir, cx)
+    }
+
+    /// [`poll_ready`](Self::poll_ready) once `dir` was seen clear: registers the
+    /// waker, then looks at the state again (see "Wake-up protocol").
+    #[inline(never)]
+    fn poll_ready_slow(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<usize>> {
         if self.closed.load(Ordering::Acquire) {
             return Poll::Ready(Err(shut_down_error()));
         }
