@@ -333,6 +333,7 @@ impl Backend {
 
 impl EventBuf {
     /// Calls `f` with the key and readiness bits of each source event.
+    #[inline(always)]
     fn for_each(&self, mut f: impl FnMut(usize, usize)) {
         match self {
             EventBuf::Polling(events) => {

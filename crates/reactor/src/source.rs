@@ -91,6 +91,7 @@ impl Wakers {
         }
     }
 
+    #[inline(always)]
     fn take(&mut self, dirs: usize, out: &mut Vec<Waker>) {
         if dirs & READABLE != 0 {
             out.extend(self.read.take());
@@ -189,7 +190,9 @@ impl Source {
     }
 
     /// Marks `dirs` ready (with [`READ_CLOSED`] if given), bumps the tick and moves
-    /// the matching wakers into `out`.
+    /// the matching wakers into `out`. Inlined into the reactor's event loop: it
+    /// runs once per event.
+    #[inline(always)]
     pub(crate) fn set_ready(&self, dirs: usize, out: &mut Vec<Waker>) {
         if dirs & READY_MASK == 0 {
             return;
