@@ -286,4 +286,35 @@ mod tests {
         }
         assert_eq!(got, data);
     }
+
+    /// Reads through hyper's `Read` of an adapter whose stream itself reads through
+    /// hyper's `Read` of another adapter: the inner one finds the thread's buffer
+    /// borrowed by the outer one and reads into hyper's buffer instead.
+    #[test]
+    fn reads_every_byte_when_the_thread_buffer_is_lent_out() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut io = FerrioIo::new(FerrioIo::new(FerrioIo::new(Chunks {
+            data: data.clone(),
+            chunk: 70_000,
+            pending: false,
+        })));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut got = Vec::new();
+        let mut storage = vec![MaybeUninit::<u8>::uninit(); 100_000];
+        loop {
+            let mut buf = hyper::rt::ReadBuf::uninit(&mut storage);
+            match hyper::rt::Read::poll_read(Pin::new(&mut io), &mut cx, buf.unfilled()) {
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => break,
+                Poll::Ready(Ok(())) => {
+                    assert!(buf.filled().len() <= MAX_READ);
+                    got.extend_from_slice(buf.filled());
+                }
+                Poll::Ready(Err(e)) => panic!("read failed: {e}"),
+                Poll::Pending => {}
+            }
+        }
+        assert_eq!(got, data);
+        // The outer adapter's buffer is back: nothing holds the borrow.
+        assert!(READ_BUF.with(|cell| cell.try_borrow_mut().is_ok()));
+    }
 }
