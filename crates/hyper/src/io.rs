@@ -1,8 +1,9 @@
 //! [`FerrioIo`]: hyper's `rt::Read`/`rt::Write` over any futures-io stream, and the
 //! way back (futures-io over hyper's traits, for upgraded connections).
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -14,10 +15,16 @@ use pin_project_lite::pin_project;
 // whole offered part on every poll (a poll that ends `Pending` included); instead the
 // reader fills a per-thread buffer, zeroed once when it grows, and the `n` bytes read
 // are copied into hyper's. Copying `n` bytes never costs more than zeroing `len >= n`.
+//
+// The buffer is borrowed (a `RefCell`), not taken out and put back: a read that ends
+// `Pending` (hyper polls again after each request, to find the next one) then costs a
+// flag test and two stores instead of moving the `Vec` out and back. A reader that
+// itself reads through a `FerrioIo` on this thread (nested adapters) finds the buffer
+// borrowed and zeroes the part of hyper's buffer it reads into instead.
 const MAX_READ: usize = 64 * 1024;
 
 thread_local! {
-    static READ_BUF: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 pin_project! {
@@ -108,27 +115,44 @@ impl<T: AsyncRead> hyper::rt::Read for FerrioIo<T> {
         mut buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
         let len = buf.remaining().min(MAX_READ);
-        // Taken out, not borrowed, so a reader that itself reads through a
-        // `FerrioIo` on this thread (nested adapters) gets a buffer of its own.
-        let mut scratch = READ_BUF.try_with(Cell::take).unwrap_or_default();
-        if scratch.len() < len {
-            scratch.resize(len, 0);
-        }
-        let polled = self.project().inner.poll_read(cx, &mut scratch[..len]);
-        let result = match polled {
-            Poll::Ready(Ok(n)) if n > len => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the stream's poll_read reported more bytes than the buffer holds",
-            ))),
-            Poll::Ready(Ok(n)) => {
-                buf.put_slice(&scratch[..n]);
-                Poll::Ready(Ok(()))
+        let mut inner = self.project().inner;
+        let through_scratch = READ_BUF.try_with(|cell| {
+            let mut scratch = cell.try_borrow_mut().ok()?;
+            if scratch.len() < len {
+                scratch.resize(len, 0);
             }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        };
-        let _ = READ_BUF.try_with(|cell| cell.set(scratch));
-        result
+            let polled = inner.as_mut().poll_read(cx, &mut scratch[..len]);
+            Some(check_read(polled, len).map_ok(|n| buf.put_slice(&scratch[..n])))
+        });
+        if let Ok(Some(done)) = through_scratch {
+            return done;
+        }
+        // Nested (or the thread's buffer is gone): read into hyper's buffer, zeroed.
+        // SAFETY: only initialised bytes (zeros) are written through the slice, so
+        // nothing hyper counted as initialised becomes uninitialised.
+        let unfilled = unsafe { &mut buf.as_mut()[..len] };
+        unfilled.fill(MaybeUninit::new(0));
+        // SAFETY: every byte of `unfilled` was just initialised, and `MaybeUninit<u8>`
+        // has the layout of `u8`.
+        let bytes = unsafe { &mut *(unfilled as *mut [MaybeUninit<u8>] as *mut [u8]) };
+        let polled = inner.poll_read(cx, bytes);
+        check_read(polled, len).map_ok(|n| {
+            // SAFETY: the first `n <= len` bytes of the unfilled part were zeroed
+            // above (and may have been overwritten by the read since).
+            unsafe { buf.advance(n) }
+        })
+    }
+}
+
+/// The outcome of a futures-io read into `len` bytes; a reader that claims more is
+/// broken, and its count must not reach the buffer.
+fn check_read(polled: Poll<io::Result<usize>>, len: usize) -> Poll<io::Result<usize>> {
+    match polled {
+        Poll::Ready(Ok(n)) if n > len => Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the stream's poll_read reported more bytes than the buffer holds",
+        ))),
+        other => other,
     }
 }
 
@@ -261,5 +285,36 @@ mod tests {
             }
         }
         assert_eq!(got, data);
+    }
+
+    /// Reads through hyper's `Read` of an adapter whose stream itself reads through
+    /// hyper's `Read` of another adapter: the inner one finds the thread's buffer
+    /// borrowed by the outer one and reads into hyper's buffer instead.
+    #[test]
+    fn reads_every_byte_when_the_thread_buffer_is_lent_out() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut io = FerrioIo::new(FerrioIo::new(FerrioIo::new(Chunks {
+            data: data.clone(),
+            chunk: 70_000,
+            pending: false,
+        })));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut got = Vec::new();
+        let mut storage = vec![MaybeUninit::<u8>::uninit(); 100_000];
+        loop {
+            let mut buf = hyper::rt::ReadBuf::uninit(&mut storage);
+            match hyper::rt::Read::poll_read(Pin::new(&mut io), &mut cx, buf.unfilled()) {
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => break,
+                Poll::Ready(Ok(())) => {
+                    assert!(buf.filled().len() <= MAX_READ);
+                    got.extend_from_slice(buf.filled());
+                }
+                Poll::Ready(Err(e)) => panic!("read failed: {e}"),
+                Poll::Pending => {}
+            }
+        }
+        assert_eq!(got, data);
+        // The outer adapter's buffer is back: nothing holds the borrow.
+        assert!(READ_BUF.with(|cell| cell.try_borrow_mut().is_ok()));
     }
 }

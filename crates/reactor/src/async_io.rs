@@ -277,17 +277,37 @@ impl<T: AsFd> Async<T> {
     /// short one. A pending FIN (and urgent data) counts as bytes left, and
     /// `READ_CLOSED` still guards the clear as for a short read. Without the report
     /// only `WouldBlock` ends readiness.
+    ///
+    /// Inlined up to the readiness test: a reader that polls again after a
+    /// draining read (hyper does, to look for the next request) finds the bit
+    /// clear and goes straight to registering its waker, without the call and the
+    /// saved registers of the read itself.
     #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[inline(always)]
     pub(crate) fn poll_tcp_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        let snapshot = ready!(self.source.poll_ready(READABLE, cx))?;
+        self.tcp_read_when_ready(snapshot, cx, buf)
+    }
+
+    /// The body of [`poll_tcp_read`](Self::poll_tcp_read) once read readiness was
+    /// seen set, in the state `snapshot`.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[inline(never)]
+    fn tcp_read_when_ready(
+        &self,
+        mut snapshot: usize,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         loop {
-            let snapshot = ready!(self.source.poll_ready(READABLE, cx))?;
             match crate::sys::recv_with_inq(self.get_ref().as_fd(), buf) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.source.clear(READABLE, snapshot)
+                    self.source.clear(READABLE, snapshot);
+                    snapshot = ready!(self.source.poll_ready(READABLE, cx))?;
                 }
                 Ok((n, inq)) => {
                     // No report: assume nothing (a TCP read also stops short at

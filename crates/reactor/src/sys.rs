@@ -82,8 +82,10 @@ pub(crate) fn recv_with_inq(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
 ) -> io::Result<(usize, Option<usize>)> {
-    // Room for a few control messages; u64 keeps it aligned for `cmsghdr`.
-    let mut control = [0u64; 8];
+    // Room for a few control messages; u64 keeps it aligned for `cmsghdr`. Left
+    // uninitialised: the kernel writes the messages and says how long they are in
+    // `msg_controllen`, and only those bytes are read.
+    let mut control = [std::mem::MaybeUninit::<u64>::uninit(); 8];
     let mut iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
@@ -105,14 +107,18 @@ pub(crate) fn recv_with_inq(
     // that lie within its control buffer and return null past the end.
     let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
     while !cmsg.is_null() {
-        // SAFETY: a non-null header from CMSG_FIRSTHDR/CMSG_NXTHDR lies in `control`.
+        // SAFETY: a non-null header from CMSG_FIRSTHDR/CMSG_NXTHDR lies within the
+        // first `msg_controllen` bytes of `control`, which the kernel wrote.
         let header = unsafe { &*cmsg };
         if header.cmsg_level == libc::SOL_TCP && header.cmsg_type == libc::TCP_CM_INQ {
             // SAFETY: a TCP_CM_INQ message carries one c_int at CMSG_DATA, within
-            // `control`; it may be unaligned, hence read_unaligned.
+            // the part of `control` the kernel wrote; it may be unaligned, hence
+            // read_unaligned.
             let value =
                 unsafe { std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>()) };
             inq = usize::try_from(value).ok();
+            // The kernel sends one such message: no need to walk on.
+            break;
         }
         // SAFETY: as for CMSG_FIRSTHDR; `cmsg` is a header of this message.
         cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };

@@ -226,6 +226,10 @@ impl<T: AsFd> Socket<T>
 where
     for<'a> &'a T: Read,
 {
+    /// Inlined into the caller up to the readiness test of a `TCP_INQ` read (see
+    /// `Async::poll_tcp_read`); the other reads are out of line, so they do not
+    /// weigh on that path.
+    #[inline]
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
@@ -235,6 +239,11 @@ where
         if self.tcp_inq {
             return self.inner.poll_tcp_read(cx, buf);
         }
+        self.poll_read_plain(cx, buf)
+    }
+
+    #[inline(never)]
+    fn poll_read_plain(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut &*self.inner).poll_read(cx, buf)
     }
 
@@ -300,6 +309,7 @@ macro_rules! stream_impls {
     };
     (@io $ty:ty) => {
         impl futures_io::AsyncRead for $ty {
+            #[inline]
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -308,6 +318,7 @@ macro_rules! stream_impls {
                 self.inner.poll_read(cx, buf)
             }
 
+            #[inline]
             fn poll_read_vectored(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -318,6 +329,7 @@ macro_rules! stream_impls {
         }
 
         impl futures_io::AsyncWrite for $ty {
+            #[inline]
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -326,6 +338,7 @@ macro_rules! stream_impls {
                 self.inner.poll_write(cx, buf)
             }
 
+            #[inline]
             fn poll_write_vectored(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
