@@ -22,6 +22,8 @@
 //! - [`runtime`]: [`Runtime`], [`Builder`], [`Handle`]; the loop turn of each
 //!   executor is documented in its module.
 //! - [`time`]: timers; [`clock`]: the clock seam; [`driver`]: how loops park.
+//! - [`spin_lock`]: the short-hold lock of the task registry and the reactor's
+//!   readiness slots.
 
 pub mod clock;
 pub mod combinators;
@@ -32,6 +34,7 @@ mod registry;
 pub mod runtime;
 pub mod settable;
 mod spawn;
+pub mod spin_lock;
 pub mod task;
 pub mod time;
 

@@ -1,13 +1,19 @@
-//! The lock of a registry shard: a spin lock whose release is a plain store.
+//! [`SpinLock`]: a lock for holds of a few dozen instructions, nearly always
+//! uncontended, whose release is a plain store.
 //!
-//! Every spawn and every task's end take their shard's lock once, nearly always
-//! uncontended (a shard belongs to one thread; others take it only to remove a
-//! task that ended there, or to walk it a bounded chunk at a time). A futex mutex
-//! pays a second atomic read-modify-write to release (it must learn whether a
-//! waiter sleeps) and, in std, two reads of the thread's panic count for
+//! Every spawn and every task's end take their registry shard's lock once, and
+//! the reactor takes a source's waker slots for each registration and each event:
+//! a shard belongs to one thread, and others take it only to remove a task that
+//! ended there or to walk it a bounded chunk at a time; a source's slots are met
+//! by its task and the reactor only when an event lands while the task registers.
+//! A futex mutex pays a second atomic read-modify-write to release (it must learn
+//! whether a waiter sleeps) and, in std, two reads of the thread's panic count for
 //! poisoning; here the release is one store. The price is that a waiter does not
-//! sleep: it spins briefly, then yields its time slice until the holder, whose
-//! hold is a few dozen instructions or one walk chunk, releases.
+//! sleep: it spins briefly, then yields its time slice until the holder releases.
+//! Not for holds that may block or run user code.
+//!
+//! Public for the drivers of other crates (`ferrio-reactor`), not part of the
+//! asyncio-named API.
 
 use std::ops::{Deref, DerefMut};
 
@@ -22,26 +28,48 @@ use std::cell::UnsafeCell;
 #[cfg(not(loom))]
 const SPINS: u32 = 64;
 
-pub(super) struct ShardLock<T> {
+/// A spin lock for short holds (see the [module](self) docs). No poisoning: a
+/// holder that panics releases it as it unwinds, and the value is as it left it.
+///
+/// ```
+/// use ferrio_core::spin_lock::SpinLock;
+///
+/// let slots = SpinLock::new(Vec::new());
+/// slots.lock().push(1);
+/// assert_eq!(*slots.lock(), [1]);
+/// ```
+pub struct SpinLock<T> {
     locked: AtomicBool,
     value: UnsafeCell<T>,
 }
 
 // SAFETY: the lock gives one thread at a time access to the value (`lock` returns
-// a guard only after it swapped `locked` from false to true), so sharing the lock
+// a guard only after it changed `locked` from false to true), so sharing the lock
 // hands the value between threads, which `T: Send` permits.
-unsafe impl<T: Send> Sync for ShardLock<T> {}
+unsafe impl<T: Send> Sync for SpinLock<T> {}
 
-impl<T> ShardLock<T> {
-    pub(super) fn new(value: T) -> ShardLock<T> {
-        ShardLock {
+impl<T> std::fmt::Debug for SpinLock<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The value is not shown: reading it would need the lock.
+        f.debug_struct("SpinLock")
+            .field("locked", &self.locked.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> SpinLock<T> {
+    /// A new, unlocked lock holding `value`.
+    pub fn new(value: T) -> SpinLock<T> {
+        SpinLock {
             locked: AtomicBool::new(false),
             value: UnsafeCell::new(value),
         }
     }
 
+    /// Locks, spinning then yielding while another thread holds the lock; the
+    /// guard releases it when dropped.
     #[inline(always)]
-    pub(super) fn lock(&self) -> ShardGuard<'_, T> {
+    pub fn lock(&self) -> SpinGuard<'_, T> {
         // Acquire: what the last holder wrote before its release store is seen.
         // A compare-exchange, not a swap: a failed one writes nothing.
         if self
@@ -51,7 +79,7 @@ impl<T> ShardLock<T> {
         {
             self.lock_contended();
         }
-        ShardGuard { lock: self }
+        SpinGuard { lock: self }
     }
 
     #[cold]
@@ -90,11 +118,12 @@ impl<T> ShardLock<T> {
     }
 }
 
-pub(super) struct ShardGuard<'a, T> {
-    lock: &'a ShardLock<T>,
+/// Access to a [`SpinLock`]'s value while it is held; releases it when dropped.
+pub struct SpinGuard<'a, T> {
+    lock: &'a SpinLock<T>,
 }
 
-impl<T> Deref for ShardGuard<'_, T> {
+impl<T> Deref for SpinGuard<'_, T> {
     type Target = T;
 
     #[inline(always)]
@@ -111,7 +140,7 @@ impl<T> Deref for ShardGuard<'_, T> {
     }
 }
 
-impl<T> DerefMut for ShardGuard<'_, T> {
+impl<T> DerefMut for SpinGuard<'_, T> {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: as in `deref`, and `&mut self` makes this the only borrow
@@ -126,7 +155,7 @@ impl<T> DerefMut for ShardGuard<'_, T> {
     }
 }
 
-impl<T> Drop for ShardGuard<'_, T> {
+impl<T> Drop for SpinGuard<'_, T> {
     #[inline(always)]
     fn drop(&mut self) {
         // Release: this holder's writes are seen by the next one's acquire swap.
@@ -142,12 +171,12 @@ mod loom_models {
     use loom::sync::Arc;
     use loom::thread;
 
-    use super::ShardLock;
+    use super::SpinLock;
 
     #[test]
     fn holders_exclude_each_other_and_see_each_others_writes() {
         loom::model(|| {
-            let lock = Arc::new(ShardLock::new(0u32));
+            let lock = Arc::new(SpinLock::new(0u32));
             let other = lock.clone();
             let t = thread::spawn(move || {
                 *other.lock() += 1;
@@ -161,7 +190,7 @@ mod loom_models {
     #[test]
     fn a_holder_never_sees_another_holders_half_done_update() {
         loom::model(|| {
-            let lock = Arc::new(ShardLock::new((0u32, 0u32)));
+            let lock = Arc::new(SpinLock::new((0u32, 0u32)));
             let other = lock.clone();
             let t = thread::spawn(move || {
                 let mut g = other.lock();

@@ -20,11 +20,9 @@ use std::task::Waker;
 
 use slab::Slab;
 
-use self::shard_lock::ShardLock;
+use crate::spin_lock::SpinLock;
 
 use crate::task::{Header, TaskId, TaskSnapshot};
-
-mod shard_lock;
 
 /// At most this many shards, so a task's key (shard and slot) fits the header's 32
 /// bits with room for the slots: threads past the last shard but one share the last.
@@ -65,7 +63,7 @@ struct ShardInner {
 
 #[repr(align(128))]
 struct Shard {
-    inner: ShardLock<ShardInner>,
+    inner: SpinLock<ShardInner>,
     /// How many entries `inner` holds; written under the lock, read without it.
     len: AtomicUsize,
 }
@@ -84,7 +82,7 @@ impl Registry {
             slot_bits: u32::BITS - shard_bits,
             shards: (0..shards)
                 .map(|_| Shard {
-                    inner: ShardLock::new(ShardInner {
+                    inner: SpinLock::new(ShardInner {
                         entries: Slab::new(),
                         closed: false,
                     }),
