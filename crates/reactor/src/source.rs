@@ -32,7 +32,8 @@
 
 use std::task::{Context, Poll, Waker};
 
-use crate::loom::{AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::loom::{AtomicBool, AtomicUsize, Ordering};
+use crate::waker_lock::{WakerGuard, WakerLock};
 
 /// The readiness bit for reads.
 pub(crate) const READABLE: usize = 0b01;
@@ -60,7 +61,7 @@ pub(crate) struct Source {
     state: AtomicUsize,
     /// Set when the reactor shut down; waiting then fails instead of hanging.
     closed: AtomicBool,
-    wakers: Mutex<Wakers>,
+    wakers: WakerLock<Wakers>,
 }
 
 /// One waker slot per direction, plus an overflow list for the rare case of several
@@ -118,7 +119,7 @@ impl Source {
             raw,
             state: AtomicUsize::new(READY_MASK),
             closed: AtomicBool::new(false),
-            wakers: Mutex::new(Wakers {
+            wakers: WakerLock::new(Wakers {
                 read: None,
                 write: None,
                 read_more: Vec::new(),
@@ -211,9 +212,9 @@ impl Source {
         self.lock().take(READY_MASK, out);
     }
 
-    fn lock(&self) -> MutexGuard<'_, Wakers> {
-        // A panicking waker clone cannot leave the slots inconsistent.
-        self.wakers.lock().unwrap_or_else(|e| e.into_inner())
+    #[inline(always)]
+    fn lock(&self) -> WakerGuard<'_, Wakers> {
+        self.wakers.lock()
     }
 }
 
