@@ -190,3 +190,37 @@ mod loom_models {
         });
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::Arc;
+
+    use super::WakerLock;
+
+    /// The contended path (spinning, then yielding) under real threads: no
+    /// increment is lost, and each holder sees the pair whole.
+    #[test]
+    fn contended_holders_lose_no_update() {
+        const THREADS: usize = 4;
+        const ROUNDS: usize = 200_000;
+        let lock = Arc::new(WakerLock::new((0usize, 0usize)));
+        let threads: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let lock = lock.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..ROUNDS {
+                        let mut g = lock.lock();
+                        assert_eq!(g.0, g.1, "a holder saw another's half-done update");
+                        g.0 += 1;
+                        std::hint::black_box(&mut *g);
+                        g.1 += 1;
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(*lock.lock(), (THREADS * ROUNDS, THREADS * ROUNDS));
+    }
+}
