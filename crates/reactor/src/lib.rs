@@ -56,7 +56,6 @@ pub mod signal;
 mod source;
 pub mod streams;
 mod sys;
-mod waker_lock;
 
 pub use async_io::Async;
 pub use reactor::{Reactor, ReactorKind};

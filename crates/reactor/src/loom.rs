@@ -1,10 +1,10 @@
 //! The one place the reactor's lock-free protocols take their synchronisation types
 //! from: std's, or loom's under `cfg(loom)` so the models in `loom/models.rs`
-//! explore every interleaving of the readiness state ([`Source`]), of its waker
-//! lock ([`WakerLock`]) and of the park state ([`ParkState`]).
+//! explore every interleaving of the readiness state ([`Source`]) and of the park
+//! state ([`ParkState`]). A source's waker slots sit behind ferrio-core's
+//! `SpinLock`, which is built on loom's atomics too under `cfg(loom)`.
 //!
 //! [`Source`]: crate::source::Source
-//! [`WakerLock`]: crate::waker_lock::WakerLock
 //! [`ParkState`]: crate::reactor::ParkState
 
 #[cfg(loom)]

@@ -33,7 +33,7 @@
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::{AtomicBool, AtomicUsize, Ordering};
-use crate::waker_lock::{WakerGuard, WakerLock};
+use ferrio_core::spin_lock::{SpinGuard, SpinLock};
 
 /// The readiness bit for reads.
 pub(crate) const READABLE: usize = 0b01;
@@ -61,7 +61,11 @@ pub(crate) struct Source {
     state: AtomicUsize,
     /// Set when the reactor shut down; waiting then fails instead of hanging.
     closed: AtomicBool,
-    wakers: WakerLock<Wakers>,
+    /// Held for a waker clone or for moving one or two wakers out, never while a
+    /// waker is woken: short enough for a spin lock, whose release is a plain
+    /// store (a futex mutex's costs a second read-modify-write, and std's checks
+    /// the panic count twice per hold).
+    wakers: SpinLock<Wakers>,
 }
 
 /// One waker slot per direction, plus an overflow list for the rare case of several
@@ -119,7 +123,7 @@ impl Source {
             raw,
             state: AtomicUsize::new(READY_MASK),
             closed: AtomicBool::new(false),
-            wakers: WakerLock::new(Wakers {
+            wakers: SpinLock::new(Wakers {
                 read: None,
                 write: None,
                 read_more: Vec::new(),
@@ -213,7 +217,7 @@ impl Source {
     }
 
     #[inline(always)]
-    fn lock(&self) -> WakerGuard<'_, Wakers> {
+    fn lock(&self) -> SpinGuard<'_, Wakers> {
         self.wakers.lock()
     }
 }
