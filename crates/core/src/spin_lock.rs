@@ -163,6 +163,53 @@ impl<T> Drop for SpinGuard<'_, T> {
     }
 }
 
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::Arc;
+
+    use super::SpinLock;
+
+    /// The contended path (spinning, then yielding) under real threads: no
+    /// increment is lost, and each holder sees the pair whole.
+    #[test]
+    fn contended_holders_lose_no_update() {
+        const THREADS: usize = 4;
+        const ROUNDS: usize = 100_000;
+        let lock = Arc::new(SpinLock::new((0usize, 0usize)));
+        let threads: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let lock = lock.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..ROUNDS {
+                        let mut g = lock.lock();
+                        assert_eq!(g.0, g.1, "a holder saw another's half-done update");
+                        g.0 += 1;
+                        std::hint::black_box(&mut *g);
+                        g.1 += 1;
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(*lock.lock(), (THREADS * ROUNDS, THREADS * ROUNDS));
+    }
+
+    /// A holder that panics releases the lock as it unwinds.
+    #[test]
+    fn a_panicking_holder_releases_the_lock() {
+        let lock = SpinLock::new(1);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut g = lock.lock();
+            *g = 2;
+            panic!("inside the hold");
+        }));
+        assert!(caught.is_err());
+        assert_eq!(*lock.lock(), 2);
+    }
+}
+
 #[cfg(all(test, loom))]
 mod loom_models {
     //! Mutual exclusion and hand-over: every increment made under the lock is
