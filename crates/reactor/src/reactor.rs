@@ -110,12 +110,18 @@ impl ParkState {
     /// One parker at a time.
     pub(crate) fn park<R>(&self, blocking: bool, wait: impl FnOnce() -> R) -> Option<R> {
         if !blocking {
-            let _ = self.0.compare_exchange(
-                NOTIFIED,
-                IDLE,
-                loom::Ordering::AcqRel,
-                loom::Ordering::Acquire,
-            );
+            // Loaded first: the exchange takes the line exclusively even when it
+            // fails, and every multi-thread worker polls here every few dozen
+            // tasks, so the line would move between their caches at each poll.
+            // A failed exchange is an Acquire load, which this load is.
+            if self.0.load(loom::Ordering::Acquire) == NOTIFIED {
+                let _ = self.0.compare_exchange(
+                    NOTIFIED,
+                    IDLE,
+                    loom::Ordering::AcqRel,
+                    loom::Ordering::Acquire,
+                );
+            }
             return Some(wait());
         }
         match self.0.compare_exchange(

@@ -32,6 +32,12 @@ pub(super) enum Wake {
     Parker(usize),
 }
 
+/// On cache lines of its own: every worker swaps `driver_taken` at each
+/// maintenance (every 61 tasks) and the searcher and sleeper counts change as
+/// workers come and go, while the pool fields beside it (`shutdown`, read every
+/// turn of every worker's loop) are read-only in steady state. Sharing a line, each
+/// of those writes cost every other worker a cache miss on its next turn.
+#[repr(align(128))]
 pub(super) struct Idle {
     /// Indexes of sleeping workers.
     sleepers: Mutex<Vec<usize>>,

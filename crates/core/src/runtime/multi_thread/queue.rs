@@ -7,7 +7,9 @@
 //! thread, which pops.
 //!
 //! Indices grow forever (u64, never wrap in practice); the slot of index `i` is
-//! `i % capacity`. The owner writes slot `tail` and then publishes `tail + 1`
+//! `i % capacity`, with the capacity a power of two so that this is a mask: a
+//! division by a capacity known only at run time cost two `div` instructions per
+//! yield (one push, one pop), tens of cycles each. The owner writes slot `tail` and then publishes `tail + 1`
 //! (Release); a popper reads `head`, checks `head < tail` (Acquire), reads the slot,
 //! and claims it by moving `head` from `head` to `head + 1` with a CAS. The owner
 //! overwrites a slot only after seeing `head` move past it (its Acquire load pairs
@@ -24,7 +26,8 @@ use async_task::Runnable;
 use crate::loom::{AtomicPtr, AtomicU64, Ordering};
 use crate::task::Header;
 
-/// A new queue of `capacity` runnables: the owner's handle and the shared one.
+/// A new queue of at least `capacity` runnables (rounded up to a power of two):
+/// the owner's handle and the shared one.
 pub(super) fn local(capacity: usize) -> (Local, Steal) {
     let inner = Arc::new(Inner(RawQueue::new(capacity)));
     (Local(inner.clone()), Steal(inner))
@@ -119,6 +122,8 @@ struct RawQueue {
     head: CachePadded<AtomicU64>,
     tail: CachePadded<AtomicU64>,
     slots: Box<[AtomicPtr<()>]>,
+    /// `slots.len() - 1`; the length is a power of two.
+    mask: u64,
 }
 
 #[repr(align(128))]
@@ -126,17 +131,25 @@ struct CachePadded<T>(T);
 
 impl RawQueue {
     fn new(capacity: usize) -> RawQueue {
+        let capacity = capacity.max(1).next_power_of_two();
         RawQueue {
             head: CachePadded(AtomicU64::new(0)),
             tail: CachePadded(AtomicU64::new(0)),
-            slots: (0..capacity.max(1))
+            slots: (0..capacity)
                 .map(|_| AtomicPtr::new(std::ptr::null_mut()))
                 .collect(),
+            mask: capacity as u64 - 1,
         }
     }
 
     fn capacity(&self) -> u64 {
-        self.slots.len() as u64
+        self.mask + 1
+    }
+
+    /// The slot of index `index`.
+    #[inline]
+    fn slot(&self, index: u64) -> &AtomicPtr<()> {
+        &self.slots[(index & self.mask) as usize]
     }
 
     /// Appends `ptr`; gives it back when the queue is full.
@@ -150,7 +163,7 @@ impl RawQueue {
         if tail - head >= self.capacity() {
             return Err(ptr);
         }
-        self.slots[(tail % self.capacity()) as usize].store(ptr.as_ptr(), Ordering::Relaxed);
+        self.slot(tail).store(ptr.as_ptr(), Ordering::Relaxed);
         self.tail.0.store(tail + 1, Ordering::Release);
         Ok(())
     }
@@ -163,7 +176,7 @@ impl RawQueue {
             if head >= tail {
                 return None;
             }
-            let ptr = self.slots[(head % self.capacity()) as usize].load(Ordering::Relaxed);
+            let ptr = self.slot(head).load(Ordering::Relaxed);
             match self.head.0.compare_exchange_weak(
                 head,
                 head + 1,

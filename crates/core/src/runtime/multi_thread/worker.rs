@@ -235,7 +235,29 @@ impl Worker<'_> {
         None
     }
 
+    /// The next task to run: [`Self::find_task_anywhere`]'s first two steps, the
+    /// LIFO slot and the local queue, inline in the run loop, where a yield-heavy
+    /// load finds nearly every task; the turns that look at the injector first, or
+    /// must skip the LIFO slot, and every search past the local queue take the out
+    /// of line path (which repeats the two cheap looks when they failed here).
+    #[inline]
     fn find_task(&mut self) -> Option<Runnable<Header>> {
+        if !self.tick.is_multiple_of(MAINTENANCE_INTERVAL) && self.lifo_streak < MAX_LIFO_STREAK {
+            let me = &self.pool.workers[self.index];
+            if let Some(r) = me.lifo.take() {
+                self.lifo_streak += 1;
+                return Some(r);
+            }
+            self.lifo_streak = 0;
+            if let Some(r) = me.queue.pop() {
+                return Some(r);
+            }
+        }
+        self.find_task_anywhere()
+    }
+
+    #[inline(never)]
+    fn find_task_anywhere(&mut self) -> Option<Runnable<Header>> {
         let pool = self.pool;
         let me = &pool.workers[self.index];
         if self.tick.is_multiple_of(MAINTENANCE_INTERVAL) {
