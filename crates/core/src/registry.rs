@@ -17,6 +17,7 @@
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Waker;
+use std::time::Instant;
 
 use slab::Slab;
 
@@ -179,14 +180,15 @@ impl Registry {
     }
 
     /// Visits every entry, a chunk at a time under each shard's lock; `visit`
-    /// returns `false` to stop. Between chunks the lock is released (and after a
-    /// full chunk of entries the thread yields, as the lock is not fair), so a spawn
-    /// or completion waiting for it gets it.
+    /// returns `false` to stop. Between chunks the lock is released, and when the
+    /// shard's thread waited for it meanwhile, left alone as long as the chunk
+    /// held it (the lock is not fair), so spawns and completions keep going.
     fn walk(&self, mut visit: impl FnMut(&Entry) -> bool) {
         for shard in self.shards.iter() {
             let mut slot = 0;
             loop {
                 let inner = shard.inner.lock();
+                let held = Instant::now();
                 // An empty shard has nothing to visit, however many free slots a
                 // past burst left in its slab (shutdown walks every shard). Checked
                 // under the lock: shutdown's ordering against a racing spawn rests
@@ -206,12 +208,19 @@ impl Registry {
                     slot += 1;
                     scanned += 1;
                 }
+                let contended = shard.inner.has_waiters();
                 drop(inner);
                 if slot >= end {
                     break;
                 }
-                if visited == CHUNK {
-                    std::thread::yield_now();
+                if contended {
+                    // The shard's thread waited for this chunk: leave it the lock
+                    // as long as the chunk held it, so that a walk takes at most
+                    // about half of its time (a waiter spins, it does not queue).
+                    let resume = held + held.elapsed() * 2;
+                    while Instant::now() < resume {
+                        std::thread::yield_now();
+                    }
                 }
             }
         }

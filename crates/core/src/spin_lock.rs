@@ -17,7 +17,7 @@
 
 use std::ops::{Deref, DerefMut};
 
-use crate::loom::{AtomicBool, Ordering};
+use crate::loom::{AtomicBool, AtomicUsize, Ordering};
 
 #[cfg(loom)]
 use loom::cell::UnsafeCell;
@@ -40,6 +40,10 @@ const SPINS: u32 = 64;
 /// ```
 pub struct SpinLock<T> {
     locked: AtomicBool,
+    /// Threads in `lock_contended`: a holder that releases only to lock again at
+    /// once (a walk, chunk after chunk) leaves them room first (see
+    /// [`SpinLock::has_waiters`]).
+    waiters: AtomicUsize,
     value: UnsafeCell<T>,
 }
 
@@ -62,6 +66,7 @@ impl<T> SpinLock<T> {
     pub fn new(value: T) -> SpinLock<T> {
         SpinLock {
             locked: AtomicBool::new(false),
+            waiters: AtomicUsize::new(0),
             value: UnsafeCell::new(value),
         }
     }
@@ -82,9 +87,18 @@ impl<T> SpinLock<T> {
         SpinGuard { lock: self }
     }
 
+    /// Whether another thread is waiting for the lock right now. A waiter spins
+    /// or yields rather than sleeping, so a holder that releases only to lock
+    /// again at once would win nearly every race and starve it: such a holder
+    /// checks this before releasing and then leaves the lock alone a while.
+    pub fn has_waiters(&self) -> bool {
+        self.waiters.load(Ordering::Relaxed) != 0
+    }
+
     #[cold]
     #[inline(never)]
     fn lock_contended(&self) {
+        self.waiters.fetch_add(1, Ordering::Relaxed);
         let mut spins = 0;
         while self
             .locked
@@ -93,6 +107,7 @@ impl<T> SpinLock<T> {
         {
             self.back_off(&mut spins);
         }
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Waits, reading only, until the lock looks free: briefly spinning, then
