@@ -22,7 +22,6 @@ use std::time::Instant;
 use slab::Slab;
 
 use crate::spin_lock::SpinLock;
-
 use crate::task::{Header, TaskId, TaskSnapshot};
 
 /// At most this many shards, so a task's key (shard and slot) fits the header's 32

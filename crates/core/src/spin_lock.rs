@@ -173,7 +173,8 @@ impl<T> DerefMut for SpinGuard<'_, T> {
 impl<T> Drop for SpinGuard<'_, T> {
     #[inline(always)]
     fn drop(&mut self) {
-        // Release: this holder's writes are seen by the next one's acquire swap.
+        // Release: this holder's writes are seen by the next holder's Acquire
+        // compare-exchange.
         self.lock.locked.store(false, Ordering::Release);
     }
 }
@@ -221,6 +222,8 @@ mod tests {
             panic!("inside the hold");
         }));
         assert!(caught.is_err());
+        // Checked before locking again: a lock left held would hang that call.
+        assert!(!lock.locked.load(std::sync::atomic::Ordering::Acquire));
         assert_eq!(*lock.lock(), 2);
     }
 }

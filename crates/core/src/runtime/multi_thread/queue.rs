@@ -9,9 +9,10 @@
 //! Indices grow forever (u64, never wrap in practice); the slot of index `i` is
 //! `i % capacity`, with the capacity a power of two so that this is a mask: a
 //! division by a capacity known only at run time cost two `div` instructions per
-//! yield (one push, one pop), tens of cycles each. The owner writes slot `tail` and then publishes `tail + 1`
-//! (Release); a popper reads `head`, checks `head < tail` (Acquire), reads the slot,
-//! and claims it by moving `head` from `head` to `head + 1` with a CAS. The owner
+//! yield (one push, one pop), tens of cycles each. The owner writes slot `tail`
+//! and then publishes `tail + 1` (Release); a popper reads `head`, checks
+//! `head < tail` (Acquire), reads the slot, and claims it by moving `head` from
+//! `head` to `head + 1` with a CAS. The owner
 //! overwrites a slot only after seeing `head` move past it (its Acquire load pairs
 //! with the popper's AcqRel CAS, which came after the popper's read), so a claimed
 //! value is always the one written for that index.

@@ -235,50 +235,60 @@ impl Worker<'_> {
         None
     }
 
-    /// The next task to run: [`Self::find_task_anywhere`]'s first two steps, the
-    /// LIFO slot and the local queue, inline in the run loop, where a yield-heavy
-    /// load finds nearly every task; the turns that look at the injector first, or
-    /// must skip the LIFO slot, and every search past the local queue take the out
-    /// of line path (which repeats the two cheap looks when they failed here).
+    /// The next task to run. Inline in the run loop, where a yield-heavy load
+    /// finds nearly every task in the LIFO slot or the local queue; the
+    /// maintenance turns, which look at the injector first, and every search
+    /// past the local queue are out of line.
     #[inline]
     fn find_task(&mut self) -> Option<Runnable<Header>> {
-        if !self.tick.is_multiple_of(MAINTENANCE_INTERVAL) && self.lifo_streak < MAX_LIFO_STREAK {
-            let me = &self.pool.workers[self.index];
-            if let Some(r) = me.lifo.take() {
-                self.lifo_streak += 1;
-                return Some(r);
-            }
-            self.lifo_streak = 0;
-            if let Some(r) = me.queue.pop() {
+        if !self.tick.is_multiple_of(MAINTENANCE_INTERVAL) {
+            if let Some(r) = self.take_local() {
                 return Some(r);
             }
         }
         self.find_task_anywhere()
     }
 
-    #[inline(never)]
-    fn find_task_anywhere(&mut self) -> Option<Runnable<Header>> {
-        let pool = self.pool;
-        let me = &pool.workers[self.index];
-        if self.tick.is_multiple_of(MAINTENANCE_INTERVAL) {
-            if let Ok(r) = pool.injector.pop() {
-                return Some(r);
-            }
-        }
+    /// The LIFO slot (unless its streak is used up: then its task goes behind the
+    /// others), then the local queue.
+    #[inline(always)]
+    fn take_local(&mut self) -> Option<Runnable<Header>> {
+        let me = &self.pool.workers[self.index];
         if self.lifo_streak < MAX_LIFO_STREAK {
             if let Some(r) = me.lifo.take() {
                 self.lifo_streak += 1;
                 return Some(r);
             }
-        } else if let Some(r) = me.lifo.take() {
-            pool.push_local(r);
+        } else {
+            self.demote_lifo();
         }
         self.lifo_streak = 0;
-        if let Some(r) = me.queue.pop() {
-            return Some(r);
+        me.queue.pop()
+    }
+
+    /// The LIFO slot's streak is used up: its task goes behind the others.
+    #[cold]
+    fn demote_lifo(&self) {
+        if let Some(r) = self.pool.workers[self.index].lifo.take() {
+            self.pool.push_local(r);
+        }
+    }
+
+    /// [`find_task`](Self::find_task) past this worker's own LIFO slot and queue
+    /// (on a maintenance turn, the injector first, then those two).
+    #[inline(never)]
+    fn find_task_anywhere(&mut self) -> Option<Runnable<Header>> {
+        let pool = self.pool;
+        if self.tick.is_multiple_of(MAINTENANCE_INTERVAL) {
+            if let Ok(r) = pool.injector.pop() {
+                return Some(r);
+            }
+            if let Some(r) = self.take_local() {
+                return Some(r);
+            }
         }
         if !pool.injector.is_empty() && pull_injector(pool) > 0 {
-            if let Some(r) = me.queue.pop() {
+            if let Some(r) = pool.workers[self.index].queue.pop() {
                 return Some(r);
             }
         }
