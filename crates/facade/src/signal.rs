@@ -91,11 +91,20 @@ pub(crate) async fn unhandled_ctrl_c() {
     if ferrio_reactor::signal::is_ignored(SIGINT).unwrap_or(false) {
         return std::future::pending().await;
     }
+    // The runner polls this from its main task only, so its own reactor can read
+    // the signal: no helper thread, and a single-threaded program stays
+    // single-threaded (a second thread makes the allocator lock).
+    let subscription = match ferrio_reactor::Reactor::current() {
+        Some(reactor) => Signals::with_reactor([SIGINT], &reactor),
+        None => Signals::new([SIGINT]),
+    };
+    // One subscription for the whole loop: between two, Ctrl-C would kill.
+    let Ok(mut subscription) = subscription else {
+        return std::future::pending().await;
+    };
     loop {
         let handled_before = USER_CTRL_C_DELIVERIES.load(Ordering::SeqCst);
-        if ferrio_reactor::signal::ctrl_c().await.is_err() {
-            return std::future::pending().await;
-        }
+        subscription.recv().await;
         let handled = USER_CTRL_C_DELIVERIES.load(Ordering::SeqCst) != handled_before;
         if !handled && USER_CTRL_C_LISTENERS.load(Ordering::SeqCst) == 0 {
             return;

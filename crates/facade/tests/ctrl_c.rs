@@ -115,6 +115,22 @@ fn child() {
             });
             println!("graceful shutdown returned {value}");
         }
+        Some("single_threaded") => {
+            let threads_before = thread_names();
+            let runner = ferrio::Runner::builder()
+                .ctrl_c(Some(true))
+                .build()
+                .unwrap();
+            let result = runner.run_until_interrupt(async {
+                let _cancelled = Cancelled;
+                ferrio::yield_now().await;
+                println!("threads before: {}", threads_before.len());
+                println!("threads while listening: {:?}", thread_names());
+                println!("ready");
+                ferrio::sleep(Duration::from_secs(3600)).await;
+            });
+            println!("result: {result:?}");
+        }
         Some("after_run") => {
             let value = ferrio::Runner::builder()
                 .ctrl_c(Some(true))
@@ -256,6 +272,51 @@ fn a_program_that_handles_ctrl_c_is_not_cancelled() {
     assert!(success, "{stdout}\n{stderr}");
     assert!(stdout.contains("the program got Ctrl-C"), "{stdout}");
     assert!(stdout.contains("graceful shutdown returned 7"), "{stdout}");
+}
+
+/// The names of this process's threads.
+fn thread_names() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .map(|task| {
+            let comm = task.expect("a task entry").path().join("comm");
+            std::fs::read_to_string(comm)
+                .unwrap_or_default()
+                .trim_end()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// A single-threaded runner listens for Ctrl-C on its own reactor: the program
+/// stays single-threaded (a second thread would make every allocation lock), and
+/// the Ctrl-C still interrupts it.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_single_thread_runner_listens_without_a_thread() {
+    if child_scenario().is_some() {
+        return;
+    }
+    let (success, stdout, stderr) = interrupt_child("single_threaded");
+    assert!(success, "{stdout}\n{stderr}");
+    assert!(stdout.contains("result: Err(Interrupted)"), "{stdout}");
+    assert!(stdout.contains("main future dropped"), "{stdout}");
+    let count = |prefix: &str| -> usize {
+        // The harness prints "test child ... " on the scenario's first line.
+        let rest = stdout
+            .lines()
+            .find_map(|line| line.split_once(prefix).map(|(_, rest)| rest))
+            .unwrap_or_else(|| panic!("no line {prefix:?}: {stdout}"));
+        if prefix.starts_with("threads before") {
+            rest.trim().parse().unwrap()
+        } else {
+            rest.matches('"').count() / 2
+        }
+    };
+    let before = count("threads before: ");
+    let listening = count("threads while listening: ");
+    assert!(!stdout.contains("ferrio-signal"), "{stdout}");
+    assert_eq!(listening, before, "the runner started a thread: {stdout}");
 }
 
 /// Once `run` has returned, nobody listens for Ctrl-C: it kills the program again,

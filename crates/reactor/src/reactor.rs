@@ -422,6 +422,15 @@ impl Reactor {
         })
     }
 
+    /// Whether this is the reactor of the runtime running on this thread: a
+    /// pointer comparison, cheaper than [`Reactor::current`]'s upgrade.
+    pub(crate) fn is_current(&self) -> bool {
+        driver::with_current(|d| {
+            d.and_then(|d| d.as_any().downcast_ref::<Reactor>())
+                .is_some_and(|r| std::ptr::eq(r, self))
+        })
+    }
+
     /// [`Reactor::current`], or a panic that says how to get a runtime with I/O.
     #[track_caller]
     pub(crate) fn current_or_panic() -> Arc<Reactor> {

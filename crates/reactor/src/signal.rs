@@ -4,14 +4,24 @@
 //!
 //! Signal handlers are process-wide by nature. The first subscription to a signal
 //! installs a handler that only does async-signal-safe work: it sets the signal's
-//! pending flag and writes one byte to a process-wide non-blocking pipe. One helper
-//! thread, `ferrio-signal`, blocks on that pipe and hands each pending signal to every
-//! live subscription, waking its task on whatever runtime or executor it runs. So a
-//! subscription works under any executor, several runtimes in one process each get
-//! their signals, and no subscriber can miss a signal because another one read the
-//! pipe first. Like the kernel, a subscription coalesces repeats of one signal that
-//! arrive before it is polled. A handler that was installed before ours (a function,
-//! not the default action or "ignore") still runs on every signal.
+//! pending flag and writes one byte to a process-wide non-blocking pipe. Whoever
+//! reads that pipe hands each pending signal to every live subscription, waking its
+//! task on whatever runtime or executor it runs, so no subscriber can miss a signal
+//! because another one read the pipe first. Two kinds of reader exist:
+//!
+//! - A subscription made with [`Signals::with_reactor`] reads the pipe itself when
+//!   it is polled on a thread that drives that reactor, which wakes it when the
+//!   pipe turns readable. This is how a runtime listens for its own Ctrl-C without
+//!   a thread of its own: an extra thread would make a single-threaded program
+//!   multi-threaded, and the allocator then locks on every allocation.
+//! - Any other subscription (and one of the first kind polled elsewhere, or after
+//!   its reactor shut down) relies on one helper thread, `ferrio-signal`, started at
+//!   the first such need, which blocks on the pipe. So a subscription works under
+//!   any executor, and several runtimes in one process each get their signals.
+//!
+//! Like the kernel, a subscription coalesces repeats of one signal that arrive
+//! before it is polled. A handler that was installed before ours (a function, not
+//! the default action or "ignore") still runs on every signal.
 //!
 //! # When nobody listens
 //!
@@ -26,7 +36,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -35,6 +45,9 @@ use std::task::{Context, Poll, Waker};
 use futures_core::Stream;
 use libc::{c_int, c_void, siginfo_t};
 use slab::Slab;
+
+use crate::source::READABLE;
+use crate::{Async, Reactor};
 
 /// Signals numbers this module can track (covers real-time signals on Linux).
 const MAX_SIGNAL: usize = 128;
@@ -62,8 +75,11 @@ static PREVIOUS_HANDLER: [AtomicUsize; MAX_SIGNAL] = [const { AtomicUsize::new(0
 /// Per signal: whether that previous handler takes `SA_SIGINFO` arguments.
 static PREVIOUS_SIGINFO: [AtomicBool; MAX_SIGNAL] = [const { AtomicBool::new(false) }; MAX_SIGNAL];
 
-/// Process-wide state of the helper thread and the subscriptions.
+/// Process-wide state of the pipe and the subscriptions.
 struct Globals {
+    /// The pipe's read end, non-blocking: the helper thread and every reactor that
+    /// reads it for a subscription ([`Pump`]) share it.
+    read_fd: OwnedFd,
     /// Owns the pipe's write end that [`WRITE_FD`] names, for the process lifetime.
     _write_fd: OwnedFd,
     /// Per signal: the disposition ours replaced, while ours is installed.
@@ -88,8 +104,10 @@ struct SubscriberState {
     waker: Option<Waker>,
 }
 
+static GLOBALS: OnceLock<Globals> = OnceLock::new();
+
+/// The pipe and the tables, created at the first subscription. Starts no thread.
 fn globals() -> io::Result<&'static Globals> {
-    static GLOBALS: OnceLock<Globals> = OnceLock::new();
     static INIT: Mutex<()> = Mutex::new(());
     if let Some(g) = GLOBALS.get() {
         return Ok(g);
@@ -99,20 +117,37 @@ fn globals() -> io::Result<&'static Globals> {
         return Ok(g);
     }
     let (read_fd, write_fd) = pipe()?;
-    std::thread::Builder::new()
-        .name("ferrio-signal".into())
-        .spawn(move || dispatch_loop(read_fd))?;
     WRITE_FD.store(write_fd.as_raw_fd(), Ordering::Release);
-    let g = GLOBALS.get_or_init(|| Globals {
+    Ok(GLOBALS.get_or_init(|| Globals {
+        read_fd,
         _write_fd: write_fd,
         replaced: Mutex::new([None; MAX_SIGNAL]),
         subscribers: Mutex::new(Slab::new()),
-    });
-    let _ = GLOBALS_READY.set(g);
-    Ok(g)
+    }))
 }
 
-/// A close-on-exec pipe whose write end never blocks (the handler must not).
+/// Set once the helper thread runs; it then reads the pipe for the process lifetime.
+static HELPER_STARTED: AtomicBool = AtomicBool::new(false);
+
+/// Starts the `ferrio-signal` helper thread unless it already runs.
+fn start_helper(g: &'static Globals) -> io::Result<()> {
+    static START: Mutex<()> = Mutex::new(());
+    if HELPER_STARTED.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    let _start = START.lock().unwrap_or_else(|e| e.into_inner());
+    if HELPER_STARTED.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    std::thread::Builder::new()
+        .name("ferrio-signal".into())
+        .spawn(move || dispatch_loop(g))?;
+    HELPER_STARTED.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// A close-on-exec pipe that never blocks: the handler must not, and the readers
+/// share the read end, so whoever comes second must find it empty, not wait.
 fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: `fds` is a valid two-element out buffer.
@@ -125,37 +160,51 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     for fd in [&read_fd, &write_fd] {
         // SAFETY: F_SETFD on a descriptor we own.
         unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
+        crate::sys::set_nonblocking(fd.as_fd())?;
     }
-    crate::sys::set_nonblocking(std::os::fd::AsFd::as_fd(&write_fd))?;
     Ok((read_fd, write_fd))
 }
 
 /// The helper thread: waits for handler bytes and delivers pending signals.
-fn dispatch_loop(read_fd: OwnedFd) {
-    let mut buf = [0u8; 64];
+fn dispatch_loop(g: &'static Globals) {
     loop {
-        // SAFETY: reading into a valid buffer from a descriptor this thread owns.
-        let n = unsafe { libc::read(read_fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n == 0 {
-            return;
-        }
+        let mut wait = libc::pollfd {
+            fd: g.read_fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for a descriptor that lives as long as the process.
+        let n = unsafe { libc::poll(&mut wait, 1, -1) };
         if n < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
             return;
         }
-        let Some(g) = GLOBALS_READY.get() else {
-            continue;
-        };
-        deliver(g);
+        // Another reader may have drained the pipe first; then it delivers.
+        if read_pipe(g.read_fd.as_fd()) > 0 {
+            deliver(g);
+        }
     }
 }
 
-/// Set once the globals exist, for the helper thread (which starts before).
-static GLOBALS_READY: OnceLock<&'static Globals> = OnceLock::new();
+/// Empties the pipe without waiting; returns how many bytes it read.
+fn read_pipe(fd: BorrowedFd<'_>) -> usize {
+    let mut buf = [0u8; 64];
+    let mut total = 0;
+    loop {
+        // SAFETY: reading into a valid buffer from a descriptor the caller holds.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        match n {
+            n if n > 0 => total += n as usize,
+            // -1 with EINTR: try again; EAGAIN (empty) or anything else: done.
+            -1 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {}
+            _ => return total,
+        }
+    }
+}
 
 fn deliver(g: &Globals) {
     let mut wakers = Vec::new();
     for (signal, pending) in PENDING.iter().enumerate() {
-        if !pending.swap(false, Ordering::AcqRel) {
+        if !pending.load(Ordering::Relaxed) || !pending.swap(false, Ordering::AcqRel) {
             continue;
         }
         let signal = signal as i32;
@@ -170,6 +219,49 @@ fn deliver(g: &Globals) {
     }
     for waker in wakers {
         waker.wake();
+    }
+}
+
+/// A subscription's own reader of the pipe, registered with one reactor.
+struct Pump {
+    /// A duplicate of the pipe's read end: one reactor may hold several pumps, and
+    /// a poller takes each descriptor once.
+    pipe: Async<OwnedFd>,
+}
+
+impl Pump {
+    fn new(g: &Globals, reactor: &Arc<Reactor>) -> io::Result<Pump> {
+        let pipe = g.read_fd.try_clone()?;
+        // The duplicate shares the original's non-blocking file description.
+        Ok(Pump {
+            pipe: Async::with_reactor_nonblocking(pipe, reactor)?,
+        })
+    }
+
+    /// Reads the pipe and delivers what it announced, and asks the reactor to wake
+    /// `cx` at the next byte. False when this poll cannot serve the subscription:
+    /// this thread does not drive the pump's reactor, or that reactor shut down.
+    fn poll(&self, g: &Globals, cx: &mut Context<'_>) -> bool {
+        if !self.pipe.reactor().is_current() {
+            return false;
+        }
+        let mut read = 0;
+        let serving = loop {
+            match self
+                .pipe
+                .poll_op(READABLE, cx, &mut |fd| match read_pipe(fd.as_fd()) {
+                    0 => Err(io::ErrorKind::WouldBlock.into()),
+                    n => Ok(n),
+                }) {
+                Poll::Ready(Ok(n)) => read += n,
+                Poll::Ready(Err(_)) => break false,
+                Poll::Pending => break true,
+            }
+        };
+        if read > 0 {
+            deliver(g);
+        }
+        serving
     }
 }
 
@@ -419,7 +511,7 @@ fn errno_location() -> *mut c_int {
 pub fn is_ignored(signal: i32) -> io::Result<bool> {
     let index = signal_index(signal)?;
     // Under the lock, so ours cannot be installed or removed while we look.
-    let replaced = GLOBALS_READY
+    let replaced = GLOBALS
         .get()
         .map(|g| g.replaced.lock().unwrap_or_else(|e| e.into_inner()));
     if let Some(previous) = replaced.as_ref().and_then(|replaced| replaced[index]) {
@@ -457,16 +549,72 @@ pub struct Signals {
     subscriber: Arc<Subscriber>,
     /// This subscription's entry in [`Globals::subscribers`], removed on drop.
     key: usize,
+    /// The reactor's reader of the pipe, for a subscription made with
+    /// [`Signals::with_reactor`]; `None` when the helper thread serves it.
+    pump: Option<Pump>,
 }
 
 impl Signals {
     /// Subscribes to `signals` (e.g. `libc::SIGINT`, `libc::SIGTERM`).
     ///
+    /// The subscription may be polled by any executor on any thread: the
+    /// `ferrio-signal` helper thread reads the signals for it.
+    ///
     /// # Errors
     ///
     /// `InvalidInput` for a number that is not a signal, or one that cannot be
-    /// handled (`SIGKILL`, `SIGSTOP`, `SIGSEGV`, `SIGILL`, `SIGFPE`).
+    /// handled (`SIGKILL`, `SIGSTOP`, `SIGSEGV`, `SIGILL`, `SIGFPE`); the OS's
+    /// error when the helper thread cannot be started.
     pub fn new(signals: impl IntoIterator<Item = i32>) -> io::Result<Signals> {
+        let signals = Self::subscribe(signals, None)?;
+        start_helper(globals()?)?;
+        Ok(signals)
+    }
+
+    /// Subscribes to `signals` with `reactor` as their reader: polled on a thread
+    /// that drives `reactor` (a task of its runtime), the subscription reads the
+    /// signals itself and the reactor wakes it, so no helper thread is needed.
+    /// This is how `ferrio::run` listens for Ctrl-C and a single-threaded program
+    /// stays single-threaded.
+    ///
+    /// Polled anywhere else, or after `reactor` shut down, the subscription falls
+    /// back to the helper thread of [`Signals::new`] and works as one made there.
+    /// Awaited by blocking a thread that is meant to drive `reactor` (a nested
+    /// `block_on` inside one of its tasks), it waits for that runtime to run again;
+    /// use [`Signals::new`] for that.
+    ///
+    /// # Errors
+    ///
+    /// As [`Signals::new`], and the OS's error when the pipe cannot be registered
+    /// with `reactor`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrio_reactor::signal::Signals;
+    /// use ferrio_reactor::Reactor;
+    ///
+    /// # ferrio_reactor::new_runtime()?.block_on(async {
+    /// let reactor = Reactor::current().expect("a runtime with a reactor");
+    /// let mut signals = Signals::with_reactor([libc::SIGUSR1], &reactor)?;
+    /// // SAFETY: sending a signal to our own process.
+    /// unsafe { libc::kill(libc::getpid(), libc::SIGUSR1) };
+    /// assert_eq!(signals.recv().await, libc::SIGUSR1);
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn with_reactor(
+        signals: impl IntoIterator<Item = i32>,
+        reactor: &Arc<Reactor>,
+    ) -> io::Result<Signals> {
+        let pump = Pump::new(globals()?, reactor)?;
+        Self::subscribe(signals, Some(pump))
+    }
+
+    fn subscribe(
+        signals: impl IntoIterator<Item = i32>,
+        pump: Option<Pump>,
+    ) -> io::Result<Signals> {
         let mut wanted: Vec<i32> = signals.into_iter().collect();
         for &signal in &wanted {
             signal_index(signal)?;
@@ -482,7 +630,11 @@ impl Signals {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(Arc::clone(&subscriber));
-        let signals = Signals { subscriber, key };
+        let signals = Signals {
+            subscriber,
+            key,
+            pump,
+        };
         for signal in wanted {
             // Wanted before it is counted, so a signal the new handler catches is
             // queued here; recorded one by one, so a failure part-way unsubscribes
@@ -510,6 +662,14 @@ impl Signals {
 
     /// Polls for the next signal.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<i32> {
+        if let (Some(pump), Some(g)) = (&self.pump, GLOBALS.get()) {
+            if !pump.poll(g, cx) {
+                // Not on its reactor's thread, or the reactor is gone: the helper
+                // reads for it. Should the thread fail to start, the next poll
+                // tries again; there is no error to return from a poll.
+                let _ = start_helper(g);
+            }
+        }
         let mut state = self
             .subscriber
             .state
@@ -518,7 +678,15 @@ impl Signals {
         match state.queue.pop_front() {
             Some(signal) => Poll::Ready(signal),
             None => {
-                state.waker = Some(cx.waker().clone());
+                // A runtime polls its Ctrl-C listener at every turn of its main
+                // task: keep the waker it already has.
+                if !state
+                    .waker
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()))
+                {
+                    state.waker = Some(cx.waker().clone());
+                }
                 Poll::Pending
             }
         }
@@ -527,7 +695,7 @@ impl Signals {
 
 impl Drop for Signals {
     fn drop(&mut self) {
-        let Some(g) = GLOBALS_READY.get() else {
+        let Some(g) = GLOBALS.get() else {
             return;
         };
         let wanted = std::mem::take(&mut self.state().wanted);

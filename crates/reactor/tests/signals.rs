@@ -146,3 +146,94 @@ fn an_ignored_signal_stays_ignored_around_a_subscription() {
     assert!(!ferrio_reactor::signal::is_ignored(libc::SIGINT).unwrap());
     assert!(ferrio_reactor::signal::is_ignored(libc::SIGKILL).is_err());
 }
+
+/// The names of this process's threads.
+fn thread_names() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .map(|task| {
+            let comm = task.expect("a task entry").path().join("comm");
+            std::fs::read_to_string(comm)
+                .unwrap_or_default()
+                .trim_end()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// A subscription read by its runtime's reactor gets its signals, repeatedly, and
+/// the process gains no helper thread for it.
+#[test]
+fn a_reactor_subscription_needs_no_helper_thread() {
+    const NAME: &str = "a_reactor_subscription_needs_no_helper_thread";
+    if !common::is_child(NAME) {
+        let output = common::run_as_child(NAME);
+        assert!(output.status.success(), "{output:?}");
+        return;
+    }
+    common::on_each_flavor(|| async {
+        let reactor = ferrio_reactor::Reactor::current().expect("a reactor");
+        let mut signals = Signals::with_reactor([libc::SIGUSR1, libc::SIGUSR2], &reactor).unwrap();
+        for _ in 0..3 {
+            raise(libc::SIGUSR1);
+            assert_eq!(signals.recv().await, libc::SIGUSR1);
+            // From another thread, while the loop waits in the reactor.
+            let sender = std::thread::spawn(|| raise(libc::SIGUSR2));
+            assert_eq!(signals.recv().await, libc::SIGUSR2);
+            sender.join().unwrap();
+        }
+    });
+    let names = thread_names();
+    assert!(
+        !names.iter().any(|name| name == "ferrio-signal"),
+        "a helper thread was started: {names:?}"
+    );
+}
+
+/// One signal reaches a subscription its reactor reads and one the helper thread
+/// serves, whichever of the two readers takes the byte off the pipe.
+#[test]
+fn reactor_and_helper_subscriptions_each_get_the_signal() {
+    common::on_each_flavor(|| async {
+        let reactor = ferrio_reactor::Reactor::current().expect("a reactor");
+        let mut on_reactor = Signals::with_reactor([libc::SIGWINCH], &reactor).unwrap();
+        let mut on_helper = Signals::new([libc::SIGWINCH]).unwrap();
+        let (sent, received) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            sent.send(futures_lite::future::block_on(on_helper.recv()))
+                .unwrap();
+        });
+        raise(libc::SIGWINCH);
+        assert_eq!(on_reactor.recv().await, libc::SIGWINCH);
+        let got = received
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the helper-served subscription got no signal within 10 s");
+        assert_eq!(got, libc::SIGWINCH);
+        waiter.join().unwrap();
+    });
+}
+
+/// A reactor subscription awaited where its reactor does not run (another thread,
+/// another executor) falls back to the helper thread instead of waiting for ever.
+#[test]
+fn a_reactor_subscription_polled_elsewhere_still_gets_signals() {
+    let runtime = common::runtime(ferrio_core::Flavor::CurrentThread);
+    let mut signals = runtime.block_on(async {
+        let reactor = ferrio_reactor::Reactor::current().expect("a reactor");
+        Signals::with_reactor([libc::SIGURG], &reactor).unwrap()
+    });
+    let (sent, received) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        sent.send(futures_lite::future::block_on(signals.recv()))
+            .unwrap();
+    });
+    // Until the waiter has polled once, the signal may land before the helper
+    // exists: the pipe keeps it, and the helper's first read delivers it.
+    raise(libc::SIGURG);
+    let got = received
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("no signal within 10 s");
+    assert_eq!(got, libc::SIGURG);
+    waiter.join().unwrap();
+    drop(runtime);
+}
