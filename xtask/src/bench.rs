@@ -1,7 +1,7 @@
-//! `cargo xtask bench [--quick] [--steady-heap] [--filter REGEX] [BENCH...]`: runs the criterion
-//! benches, then prints one table (workload, each runtime's median, ferrio's ratio to
-//! the best peer of the same flavour, the labelled extras) and writes
-//! `target/ferrio-bench.tsv` (`workload`, `runtime`, `median_ns`).
+//! `cargo xtask bench [--quick] [--steady-heap] [--filter REGEX] [BENCH...]`: runs
+//! the criterion benches, then prints one table (workload, each runtime's median,
+//! ferrio's ratio to the best peer of the same flavour, the labelled extras) and
+//! writes `target/ferrio-bench.tsv` (`workload`, `runtime`, `median_ns`).
 //!
 //! `cargo xtask bench --instructions`: instructions per operation under valgrind
 //! instead (see [`instructions`]).
