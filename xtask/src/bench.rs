@@ -1,10 +1,23 @@
-//! `cargo xtask bench [--quick] [--filter REGEX] [BENCH...]`: runs the criterion
-//! benches, then prints one table (workload, each runtime's median, ferrio's ratio to
-//! the best peer of the same flavour, the labelled extras) and writes
-//! `target/ferrio-bench.tsv` (`workload`, `runtime`, `median_ns`).
+//! `cargo xtask bench [--quick] [--steady-heap] [--filter REGEX] [BENCH...]`: runs
+//! the criterion benches, then prints one table (workload, each runtime's median,
+//! ferrio's ratio to the best peer of the same flavour, the labelled extras) and
+//! writes `target/ferrio-bench.tsv` (`workload`, `runtime`, `median_ns`).
 //!
 //! `cargo xtask bench --instructions`: instructions per operation under valgrind
 //! instead (see [`instructions`]).
+//!
+//! `--steady-heap` runs the benches with glibc's heap trimming off (fixed
+//! `M_TRIM_THRESHOLD` and `M_MMAP_THRESHOLD`, through `GLIBC_TUNABLES`), for every
+//! runtime alike. By default glibc gives the top of its heap back to the OS when a
+//! large block is freed and the free space there exceeds a threshold that it raises
+//! as the process frees big mapped blocks; so whether a workload that frees
+//! megabytes per run (`spawn_many`: about 16 MB of tasks and handles) finds its
+//! memory again or page-faults it back in every run depends on what the process
+//! did before: which runtime ran first, and whether some live allocation happens to
+//! sit above the freed space. On this 2-core VM that moved `spawn_many` on
+//! `ferrio-st` between 8.6 ms and 19 ms (about 3 800 page faults a run) with the
+//! code unchanged. The default keeps what users get; this flag shows the runtimes'
+//! own cost.
 //!
 //! Criterion stores each result in `target/criterion/<group>/<id>/new/estimates.json`;
 //! groups are workloads and ids are runtime names, so the table is read back from
@@ -33,12 +46,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         return instructions::run();
     }
     let quick = args.iter().any(|a| a == "--quick");
+    let steady_heap = args.iter().any(|a| a == "--steady-heap");
     let mut filter = None;
     let mut benches = Vec::new();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
-            "--quick" => {}
+            "--quick" | "--steady-heap" => {}
             "--filter" => {
                 filter = Some(
                     rest.next()
@@ -73,6 +87,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "10",
         ]);
     }
+    if steady_heap {
+        command.env("GLIBC_TUNABLES", steady_heap_tunables());
+    }
     let status = command.status().map_err(|e| format!("cargo bench: {e}"))?;
     if !status.success() {
         return Err(format!("cargo bench failed: {status}"));
@@ -85,6 +102,20 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     print_table(&results);
     write_tsv(&results)?;
     Ok(())
+}
+
+/// `GLIBC_TUNABLES` for `--steady-heap`: a trim threshold no bench reaches, and the
+/// largest mmap threshold glibc accepts (32 MiB), so big vectors come from the heap
+/// and are reused too. Setting either one also stops glibc's dynamic adjustment of
+/// both, which is what made the figures depend on the bench order. Tunables already
+/// in the environment are kept, with these after them.
+fn steady_heap_tunables() -> String {
+    const STEADY: &str =
+        "glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432";
+    match std::env::var("GLIBC_TUNABLES") {
+        Ok(existing) if !existing.is_empty() => format!("{existing}:{STEADY}"),
+        _ => STEADY.to_string(),
+    }
 }
 
 /// workload -> runtime (or other id) -> median in nanoseconds.

@@ -1,8 +1,9 @@
 //! `cargo xtask`: the project's tasks, one module each.
 //!
 //! - `cargo xtask test-all`: everything CI checks, in order, one summary line a step.
-//! - `cargo xtask bench [--quick] [--filter REGEX] [BENCH...]`: the criterion benches,
-//!   then one table (workload x runtime) and `target/ferrio-bench.tsv`;
+//! - `cargo xtask bench [--quick] [--steady-heap] [--filter REGEX] [BENCH...]`: the
+//!   criterion benches, then one table (workload x runtime) and
+//!   `target/ferrio-bench.tsv` (`--steady-heap`: glibc's heap trimming off);
 //!   `cargo xtask bench --instructions`: instructions (valgrind) and system calls
 //!   (strace) per spawn+await, yield, ping_pong round trip, chained spawn and run.
 //! - `cargo xtask loom`: the loom models of every crate that has them.
@@ -51,7 +52,7 @@ fn usage() -> ExitCode {
          tasks:\n  \
          test-all [--no-miri] [--no-loom] [--no-soak]\n  \
                                              everything CI checks\n  \
-         bench [--quick] [--filter RE] [BENCH...]\n                                     criterion benches + table + target/ferrio-bench.tsv\n  \
+         bench [--quick] [--steady-heap] [--filter RE] [BENCH...]\n                                     criterion benches + table + target/ferrio-bench.tsv\n                                     (--steady-heap: glibc heap trimming off)\n  \
          bench --instructions                instructions and system calls per operation\n  \
          loom                                loom models\n  \
          miri                                crates with unsafe code under miri\n  \
