@@ -33,7 +33,10 @@
 //! on this thread) is just a flag the next park consumes, without a syscall.
 //! A non-blocking park (the poll the loops make every few dozen tasks so that I/O
 //! is not starved) returns at once while no source is registered: a yield-only or
-//! timer-only program makes no poller call while it has tasks to run.
+//! timer-only program makes no poller call while it has tasks to run. The signal
+//! pipe a runtime reads for its own Ctrl-C listener does not count until a signal
+//! actually arrived (the handler raises a flag the park reads), so `ferrio::run`
+//! keeps that property.
 //!
 //! # Syscalls per round trip
 //!
@@ -231,6 +234,12 @@ pub struct Reactor {
     /// How many sources are in the poller (or being added): with none, a
     /// non-blocking park has no event to find and skips its syscall.
     registered: AtomicUsize,
+    /// How many of those are the signal pipe, read for a subscription (see
+    /// `signal::Pump`): they have an event to find only after a signal arrived.
+    /// Counted after registering and uncounted before deregistering, so it never
+    /// exceeds the pipe's share of `registered`: a count that lags only costs a
+    /// poll, it never skips one that another source needed.
+    pub(crate) signal_pipes: AtomicUsize,
     /// The event buffer and a reusable list of wakers to call, owned by the parker.
     dispatch: Mutex<Dispatch>,
     park_state: ParkState,
@@ -390,6 +399,7 @@ impl Reactor {
             backend,
             sources: Mutex::new(Slab::new()),
             registered: AtomicUsize::new(0),
+            signal_pipes: AtomicUsize::new(0),
             dispatch: Mutex::new(Dispatch {
                 events,
                 wakers: Vec::new(),
@@ -492,6 +502,18 @@ impl Reactor {
         }
     }
 
+    /// Whether a non-blocking poll could find an event: some source other than the
+    /// signal pipe is registered, or the pipe is and a signal arrived since it was
+    /// last read. `ferrio::run` registers the pipe for its Ctrl-C listener; without
+    /// this, every yield-only or spawn-only program would pay a poller call every
+    /// few dozen tasks for a pipe that is almost always empty.
+    #[inline]
+    fn may_have_events(&self) -> bool {
+        let registered = self.registered.load(Ordering::Acquire);
+        registered != 0
+            && (registered != self.signal_pipes.load(Ordering::Acquire) || crate::signal::arrived())
+    }
+
     fn lock_sources(&self) -> std::sync::MutexGuard<'_, Slab<Arc<Source>>> {
         self.sources.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -541,7 +563,7 @@ impl Driver for Reactor {
         // multi-thread executor every spawn's unpark then costs an idle worker a
         // useless round of its loop (chained_spawn on 2 workers ran 2.9 -> 3.5 ms).
         // Blocking parks always wait on the poller: unparks arrive through it.
-        if timeout == Some(Duration::ZERO) && self.registered.load(Ordering::Acquire) == 0 {
+        if timeout == Some(Duration::ZERO) && !self.may_have_events() {
             self.park_state.park(false, || ());
             return;
         }

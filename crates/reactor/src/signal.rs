@@ -67,6 +67,13 @@ const FORBIDDEN: [c_int; 5] = [
 static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
 /// Per signal: a signal arrived and is not yet handed to the subscriptions.
 static PENDING: [AtomicBool; MAX_SIGNAL] = [const { AtomicBool::new(false) }; MAX_SIGNAL];
+/// Raised by the handler after it wrote to the pipe, lowered by a reader before it
+/// empties the pipe: while it is down, a reactor whose only source is the pipe
+/// skips its non-blocking polls. In that order, a byte is never left in the pipe
+/// with the flag down; at worst the flag stays up over an empty pipe (a reader
+/// emptied it between the handler's write and raise), which costs polls, not a
+/// signal.
+static ARRIVED: AtomicBool = AtomicBool::new(false);
 /// Per signal: how many live subscriptions want it.
 static LISTENERS: [AtomicUsize; MAX_SIGNAL] = [const { AtomicUsize::new(0) }; MAX_SIGNAL];
 /// Per signal: the handler function that was installed before ours (0 for the
@@ -185,8 +192,17 @@ fn dispatch_loop(g: &'static Globals) {
     }
 }
 
+/// Whether a signal may have been written to the pipe since a reader last emptied
+/// it (see [`ARRIVED`]).
+#[inline]
+pub(crate) fn arrived() -> bool {
+    ARRIVED.load(Ordering::Acquire)
+}
+
 /// Empties the pipe without waiting; returns how many bytes it read.
 fn read_pipe(fd: BorrowedFd<'_>) -> usize {
+    // Lowered first: a signal written during the reads raises it again after.
+    ARRIVED.store(false, Ordering::SeqCst);
     let mut buf = [0u8; 64];
     let mut total = 0;
     loop {
@@ -233,9 +249,10 @@ impl Pump {
     fn new(g: &Globals, reactor: &Arc<Reactor>) -> io::Result<Pump> {
         let pipe = g.read_fd.try_clone()?;
         // The duplicate shares the original's non-blocking file description.
-        Ok(Pump {
-            pipe: Async::with_reactor_nonblocking(pipe, reactor)?,
-        })
+        let pipe = Async::with_reactor_nonblocking(pipe, reactor)?;
+        // Counted once registered (see `Reactor::signal_pipes`).
+        reactor.signal_pipes.fetch_add(1, Ordering::AcqRel);
+        Ok(Pump { pipe })
     }
 
     /// Reads the pipe and delivers what it announced, and asks the reactor to wake
@@ -262,6 +279,16 @@ impl Pump {
             deliver(g);
         }
         serving
+    }
+}
+
+impl Drop for Pump {
+    fn drop(&mut self) {
+        // Uncounted before `pipe` deregisters itself (see `Reactor::signal_pipes`).
+        self.pipe
+            .reactor()
+            .signal_pipes
+            .fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -305,6 +332,7 @@ extern "C" fn on_signal(signal: c_int, info: *mut siginfo_t, context: *mut c_voi
                 1,
             )
         };
+        ARRIVED.store(true, Ordering::SeqCst);
     } else if PREVIOUS_HANDLER[index].load(Ordering::Acquire) == libc::SIG_DFL {
         default_action(signal);
     }

@@ -237,3 +237,49 @@ fn a_reactor_subscription_polled_elsewhere_still_gets_signals() {
     waiter.join().unwrap();
     drop(runtime);
 }
+
+/// A loop that never runs out of work polls its reactor only every few dozen
+/// tasks, and skips even that while the signal pipe is its only source and no
+/// signal came: a signal must still end that skipping and reach the subscription.
+#[test]
+fn a_signal_reaches_a_reactor_subscription_on_a_busy_loop() {
+    common::on_each_flavor(|| async {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        use std::time::{Duration, Instant};
+
+        let reactor = ferrio_reactor::Reactor::current().expect("a reactor");
+        let mut signals = Signals::with_reactor([libc::SIGURG], &reactor).unwrap();
+        let received = Arc::new(AtomicBool::new(false));
+        let turns = Arc::new(AtomicUsize::new(0));
+        // Keeps the loop busy (never idle, so it never blocks in the reactor)
+        // until the signal arrived, or for at most 10 s.
+        let busy = ferrio_core::spawn({
+            let (received, turns) = (received.clone(), turns.clone());
+            async move {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while !received.load(Ordering::SeqCst) && Instant::now() < deadline {
+                    turns.fetch_add(1, Ordering::SeqCst);
+                    ferrio_core::yield_now().await;
+                }
+                received.load(Ordering::SeqCst)
+            }
+        });
+        // Sends once the loop has spun a thousand turns with the subscription
+        // waiting, so the signal lands on a loop that is not going to block.
+        let sender = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while turns.load(Ordering::SeqCst) < 1_000 && Instant::now() < deadline {
+                std::thread::yield_now();
+            }
+            raise(libc::SIGURG);
+        });
+        assert_eq!(signals.recv().await, libc::SIGURG);
+        received.store(true, Ordering::SeqCst);
+        assert!(
+            busy.await.unwrap(),
+            "the signal arrived only once the loop stopped being busy"
+        );
+        sender.join().unwrap();
+    });
+}
