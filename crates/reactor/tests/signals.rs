@@ -283,3 +283,26 @@ fn a_signal_reaches_a_reactor_subscription_on_a_busy_loop() {
         sender.join().unwrap();
     });
 }
+
+/// A signal that reached a subscription dropped before anyone read the pipe is not
+/// handed to a later subscription: it arrived before that one existed. (A runner
+/// whose main future ended in the poll a Ctrl-C came in would otherwise have its
+/// next `run` cancelled by that Ctrl-C.)
+#[test]
+fn a_later_subscription_does_not_get_an_earlier_signal() {
+    common::on_each_flavor(|| async {
+        let reactor = ferrio_reactor::Reactor::current().expect("a reactor");
+        let early = Signals::with_reactor([libc::SIGVTALRM], &reactor).unwrap();
+        // SAFETY: a thread-directed signal to ourselves, handled by `early`: the
+        // handler has run when raise returns.
+        unsafe { libc::raise(libc::SIGVTALRM) };
+        // Never polled: the byte stays in the pipe.
+        drop(early);
+        let mut later = Signals::with_reactor([libc::SIGVTALRM], &reactor).unwrap();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(
+            later.poll_recv(&mut cx).is_pending(),
+            "a signal raised before the subscription reached it"
+        );
+    });
+}
