@@ -650,14 +650,6 @@ impl Signals {
         wanted.sort_unstable();
         wanted.dedup();
         let g = globals()?;
-        // A signal the pipe still announces arrived before this subscription: it
-        // goes to the subscriptions of that moment (or to none), not to this one. A
-        // reactor reads the pipe only when its subscription is polled, so a byte
-        // can outlive its subscriptions (a runner's main future that ends in the
-        // poll the Ctrl-C came in), and the next runner would be cancelled by it.
-        if arrived() && read_pipe(g.read_fd.as_fd()) > 0 {
-            deliver(g);
-        }
         // Listed before the handler can count it, so every signal the handler
         // passes on finds this subscription.
         let subscriber = Arc::new(Subscriber::default());
@@ -734,6 +726,14 @@ impl Drop for Signals {
         let Some(g) = GLOBALS.get() else {
             return;
         };
+        // A reactor reads the pipe only when its subscription is polled, so a
+        // signal can still be in it as that subscription goes (a runner's main
+        // future that ends in the poll a Ctrl-C came in). Handed out now, it
+        // reaches the subscriptions of its time, this one included; left there,
+        // the next subscription (the next `ferrio::run`) would take it for its own.
+        if arrived() && read_pipe(g.read_fd.as_fd()) > 0 {
+            deliver(g);
+        }
         let wanted = std::mem::take(&mut self.state().wanted);
         for signal in wanted {
             unsubscribe(g, signal);
