@@ -271,21 +271,20 @@ impl Runner {
             }
             let me = ferrio_core::current_task().map(|t| t.id);
             let mut main = std::pin::pin!(main);
-            let mut ctrl_c = std::pin::pin!(crate::signal::unhandled_ctrl_c());
+            let mut ctrl_c = crate::signal::UnhandledCtrlC::new();
             std::future::poll_fn(|cx| {
                 // The main future first, so a value that is ready wins over a
                 // Ctrl-C that arrives at the same moment.
                 if let std::task::Poll::Ready(value) = main.as_mut().poll(cx) {
                     return std::task::Poll::Ready(Ok(value));
                 }
-                while ctrl_c.as_mut().poll(cx).is_ready() {
+                while ctrl_c.poll_unhandled(cx).is_ready() {
                     if interrupted.replace(true) {
                         return std::task::Poll::Ready(Err(Interrupted));
                     }
                     match me {
                         Some(me) => {
                             ferrio_core::Handle::current().cancel_task(me);
-                            ctrl_c.set(crate::signal::unhandled_ctrl_c());
                         }
                         None => return std::task::Poll::Ready(Err(Interrupted)),
                     }

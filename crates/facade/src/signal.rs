@@ -81,33 +81,81 @@ pub fn ctrl_c() -> impl Future<Output = io::Result<()>> + Send {
     }
 }
 
-/// Resolves on a Ctrl-C that the program does not handle itself: the runner's own
-/// listener. Never resolves where signals cannot be listened for, nor when SIGINT
-/// is ignored as it starts (then it takes no subscription: Ctrl-C stays ignored).
-pub(crate) async fn unhandled_ctrl_c() {
-    // asyncio's `Runner` installs its SIGINT handler only over the default one; a
-    // parent that ignores SIGINT for its child (nohup, a background job of a
-    // non-interactive shell) has said Ctrl-C must not stop it.
-    if ferrio_reactor::signal::is_ignored(SIGINT).unwrap_or(false) {
-        return std::future::pending().await;
+/// The runner's own Ctrl-C listener: ready at each Ctrl-C that the program does
+/// not handle itself, and polled again after one (asyncio's second Ctrl-C). One
+/// subscription for the listener's whole life: between two, SIGINT would get its
+/// previous disposition (death), and a Ctrl-C the first had read would go with it.
+/// Never ready where signals cannot be listened for, nor when SIGINT is ignored
+/// as it starts (then it takes no subscription: Ctrl-C stays ignored).
+pub(crate) struct UnhandledCtrlC {
+    state: Listener,
+}
+
+enum Listener {
+    /// Not polled yet: it subscribes at its first poll, inside the runtime, so that
+    /// the runtime's reactor can read the signal.
+    Unstarted,
+    Listening {
+        subscription: Signals,
+        /// [`USER_CTRL_C_DELIVERIES`] when the wait for the current Ctrl-C began.
+        handled_before: usize,
+    },
+    /// Ctrl-C is left alone.
+    Off,
+}
+
+impl UnhandledCtrlC {
+    pub(crate) fn new() -> UnhandledCtrlC {
+        UnhandledCtrlC {
+            state: Listener::Unstarted,
+        }
     }
-    // The runner polls this from its main task only, so its own reactor can read
-    // the signal: no helper thread, and a single-threaded program stays
-    // single-threaded (a second thread makes the allocator lock).
-    let subscription = match ferrio_reactor::Reactor::current() {
-        Some(reactor) => Signals::with_reactor([SIGINT], &reactor),
-        None => Signals::new([SIGINT]),
-    };
-    // One subscription for the whole loop: between two, Ctrl-C would kill.
-    let Ok(mut subscription) = subscription else {
-        return std::future::pending().await;
-    };
-    loop {
-        let handled_before = USER_CTRL_C_DELIVERIES.load(Ordering::SeqCst);
-        subscription.recv().await;
-        let handled = USER_CTRL_C_DELIVERIES.load(Ordering::SeqCst) != handled_before;
-        if !handled && USER_CTRL_C_LISTENERS.load(Ordering::SeqCst) == 0 {
-            return;
+
+    /// Ready once per Ctrl-C the program does not handle.
+    pub(crate) fn poll_unhandled(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if let Listener::Unstarted = self.state {
+            self.state = Self::start();
+        }
+        let Listener::Listening {
+            subscription,
+            handled_before,
+        } = &mut self.state
+        else {
+            return std::task::Poll::Pending;
+        };
+        loop {
+            std::task::ready!(subscription.poll_recv(cx));
+            let handled_now = USER_CTRL_C_DELIVERIES.load(Ordering::SeqCst);
+            let handled = std::mem::replace(handled_before, handled_now) != handled_now;
+            if !handled && USER_CTRL_C_LISTENERS.load(Ordering::SeqCst) == 0 {
+                return std::task::Poll::Ready(());
+            }
+        }
+    }
+
+    fn start() -> Listener {
+        // asyncio's `Runner` installs its SIGINT handler only over the default one;
+        // a parent that ignores SIGINT for its child (nohup, a background job of a
+        // non-interactive shell) has said Ctrl-C must not stop it.
+        if ferrio_reactor::signal::is_ignored(SIGINT).unwrap_or(false) {
+            return Listener::Off;
+        }
+        // The runner polls this from its main task only, so its own reactor can
+        // read the signal: no helper thread, and a single-threaded program stays
+        // single-threaded (a second thread makes the allocator lock).
+        let subscription = match ferrio_reactor::Reactor::current() {
+            Some(reactor) => Signals::with_reactor([SIGINT], &reactor),
+            None => Signals::new([SIGINT]),
+        };
+        match subscription {
+            Ok(subscription) => Listener::Listening {
+                subscription,
+                handled_before: USER_CTRL_C_DELIVERIES.load(Ordering::SeqCst),
+            },
+            Err(_) => Listener::Off,
         }
     }
 }

@@ -1,0 +1,68 @@
+//! The runner's Ctrl-C listener across signals raised by the main future itself
+//! (thread-directed with `raise`, so the handler has run when it returns): a
+//! Ctrl-C belongs to the run it came in, and a second one stops that run at once.
+
+#![cfg(unix)]
+
+use std::time::Duration;
+
+/// SIGINT's number, the same on every Unix.
+const SIGINT: i32 = 2;
+
+fn raise_sigint() {
+    // SAFETY: a signal to this thread; the runner's handler is installed (its
+    // listener subscribed at the main future's first Pending).
+    unsafe { libc::raise(SIGINT) };
+}
+
+fn runners() -> [ferrio::Runner; 2] {
+    [
+        ferrio::Runner::builder().current_thread().build().unwrap(),
+        ferrio::Runner::builder().multi_thread().build().unwrap(),
+    ]
+}
+
+/// A Ctrl-C that came in the poll where main returned its value belongs to that
+/// run: the next run of the same runner is not cancelled by it.
+#[test]
+fn a_ctrl_c_does_not_cancel_the_next_run() {
+    for runner in runners() {
+        let first = runner.run_until_interrupt(async {
+            // A first Pending, so the listener (polled after main) has subscribed.
+            ferrio::sleep(Duration::from_millis(1)).await;
+            // Main returns in this poll: the listener never reads the signal.
+            raise_sigint();
+            1
+        });
+        assert_eq!(first, Ok(1));
+        let second = runner.run_until_interrupt(async {
+            // One Pending: the listener, polled after it, reads the pipe at once.
+            ferrio::sleep(Duration::from_millis(1)).await;
+            2
+        });
+        assert_eq!(
+            second,
+            Ok(2),
+            "a Ctrl-C of the previous run cancelled this one"
+        );
+    }
+}
+
+/// asyncio's Runner: the first Ctrl-C cancels main, whose catch region may go on
+/// awaiting; a second one stops the run at once with `Interrupted`.
+#[test]
+fn a_second_ctrl_c_stops_the_run() {
+    for runner in runners() {
+        let result = runner.run_until_interrupt(async {
+            ferrio::sleep(Duration::from_millis(1)).await;
+            raise_sigint();
+            let caught = ferrio::catch_cancel(ferrio::sleep(Duration::from_secs(3600))).await;
+            assert!(caught.is_err(), "the first Ctrl-C cancels main");
+            // Cleaning up: a second Ctrl-C, then a wait it must cut short.
+            raise_sigint();
+            ferrio::sleep(Duration::from_secs(3600)).await;
+            unreachable!("the second Ctrl-C stops the run");
+        });
+        assert_eq!(result, Err(ferrio::Interrupted));
+    }
+}
