@@ -66,3 +66,36 @@ fn a_second_ctrl_c_stops_the_run() {
         assert_eq!(result, Err(ferrio::Interrupted));
     }
 }
+
+/// A main future that only yields never lets the loop block in its reactor; the
+/// Ctrl-C (sent from another thread once main has spun) must still cancel it.
+#[test]
+fn a_ctrl_c_interrupts_a_main_that_only_yields() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    for runner in runners() {
+        let turns = Arc::new(AtomicUsize::new(0));
+        let sender = std::thread::spawn({
+            let turns = turns.clone();
+            move || {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while turns.load(Ordering::SeqCst) < 1_000 && Instant::now() < deadline {
+                    std::thread::yield_now();
+                }
+                // SAFETY: a signal to this process, whose runner handles it.
+                unsafe { libc::kill(libc::getpid(), SIGINT) };
+            }
+        });
+        let result = runner.run_until_interrupt(async {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                turns.fetch_add(1, Ordering::SeqCst);
+                ferrio::yield_now().await;
+            }
+        });
+        sender.join().unwrap();
+        assert_eq!(result, Err(ferrio::Interrupted), "main ran out its 10 s");
+    }
+}
