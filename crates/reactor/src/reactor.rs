@@ -433,12 +433,15 @@ impl Reactor {
     }
 
     /// Whether this is the reactor of the runtime running on this thread: a
-    /// pointer comparison, cheaper than [`Reactor::current`]'s upgrade.
+    /// pointer comparison, cheaper than [`Reactor::current`]'s upgrade. A thread
+    /// that only entered the runtime (`Handle::enter`) does not count: nobody may
+    /// be driving the reactor then, and what waits on it would wait for ever.
     pub(crate) fn is_current(&self) -> bool {
-        driver::with_current(|d| {
-            d.and_then(|d| d.as_any().downcast_ref::<Reactor>())
-                .is_some_and(|r| std::ptr::eq(r, self))
-        })
+        ferrio_core::in_runtime()
+            && driver::with_current(|d| {
+                d.and_then(|d| d.as_any().downcast_ref::<Reactor>())
+                    .is_some_and(|r| std::ptr::eq(r, self))
+            })
     }
 
     /// [`Reactor::current`], or a panic that says how to get a runtime with I/O.

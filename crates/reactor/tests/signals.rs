@@ -306,3 +306,39 @@ fn a_later_subscription_does_not_get_an_earlier_signal() {
         );
     });
 }
+
+/// Wakes by sending on a channel, so a test can wait for the wake with a deadline.
+struct SendOnWake(std::sync::mpsc::Sender<()>);
+
+impl std::task::Wake for SendOnWake {
+    fn wake(self: std::sync::Arc<Self>) {
+        let _ = self.0.send(());
+    }
+}
+
+/// A reactor subscription polled on a thread that only entered its runtime
+/// (`Handle::enter`, nobody running it) is not served by that reactor, which no
+/// one drives: it falls back to the helper thread, and the signal wakes it.
+#[test]
+fn a_reactor_subscription_polled_under_handle_enter_still_gets_signals() {
+    let runtime = common::runtime(ferrio_core::Flavor::CurrentThread);
+    let reactor =
+        runtime.block_on(async { ferrio_reactor::Reactor::current().expect("a reactor") });
+    let mut signals = Signals::with_reactor([libc::SIGXCPU], &reactor).unwrap();
+    let handle = runtime.handle();
+    let _entered = handle.enter();
+    let (sent, woken) = std::sync::mpsc::channel();
+    let waker = std::task::Waker::from(std::sync::Arc::new(SendOnWake(sent)));
+    let mut cx = std::task::Context::from_waker(&waker);
+    // Waiting before the signal comes, so the first poll cannot simply read it.
+    assert!(signals.poll_recv(&mut cx).is_pending());
+    // SAFETY: a thread-directed signal to ourselves, which `signals` handles.
+    unsafe { libc::raise(libc::SIGXCPU) };
+    woken
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the subscription was not woken within 10 s");
+    assert_eq!(
+        signals.poll_recv(&mut cx),
+        std::task::Poll::Ready(libc::SIGXCPU)
+    );
+}
