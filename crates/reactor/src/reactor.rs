@@ -235,11 +235,8 @@ pub struct Reactor {
     /// non-blocking park has no event to find and skips its syscall.
     registered: AtomicUsize,
     /// How many of those are the signal pipe, read for a subscription (see
-    /// `signal::Pump`): they have an event to find only after a signal arrived.
-    /// Counted after registering and uncounted before deregistering, so it never
-    /// exceeds the pipe's share of `registered`: a count that lags only costs a
-    /// poll, it never skips one that another source needed.
-    pub(crate) signal_pipes: AtomicUsize,
+    /// [`Reactor::count_signal_pipe`]).
+    signal_pipes: AtomicUsize,
     /// The event buffer and a reusable list of wakers to call, owned by the parker.
     dispatch: Mutex<Dispatch>,
     park_state: ParkState,
@@ -503,6 +500,24 @@ impl Reactor {
             sources.remove(source.key);
             self.registered.fetch_sub(1, Ordering::AcqRel);
         }
+    }
+
+    /// Counts a registration of the signal pipe, made by a subscription that reads
+    /// it on this reactor: such a source has an event to find only after a signal
+    /// arrived, so it alone does not make the loop poll. Counted after it is
+    /// registered and uncounted ([`uncount_signal_pipe`](Self::uncount_signal_pipe))
+    /// before it is deregistered, so the count does not exceed the pipes' share of
+    /// `registered` for long. `registered` and this count are two loads, not one
+    /// snapshot: while another thread registers or removes a pipe between them,
+    /// one non-blocking poll may be skipped that another source needed. That
+    /// delays its event to the next poll; blocking parks always poll.
+    pub(crate) fn count_signal_pipe(&self) {
+        self.signal_pipes.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Uncounts a registration [`count_signal_pipe`](Self::count_signal_pipe) counted.
+    pub(crate) fn uncount_signal_pipe(&self) {
+        self.signal_pipes.fetch_sub(1, Ordering::AcqRel);
     }
 
     /// Whether a non-blocking poll could find an event: some source other than the
