@@ -42,6 +42,10 @@ fn runs_and_unfired_ctrl_c_futures_keep_memory_flat() {
                 })
                 .await
             } else {
+                // Main waits once, so the runner's listener is polled: it reads
+                // the signal pipe through the run's reactor and leaves its waker
+                // there.
+                ferrio::yield_now().await;
                 Some(i)
             }
         });

@@ -82,11 +82,6 @@ impl<T: AsFd> Async<T> {
         })
     }
 
-    /// The registration, for readers that end readiness themselves.
-    pub(crate) fn source(&self) -> &Source {
-        &self.source
-    }
-
     /// The reactor this object is registered with.
     pub(crate) fn reactor(&self) -> &Arc<Reactor> {
         &self.reactor

@@ -71,7 +71,7 @@ use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::Waker;
 use std::time::Duration;
 
@@ -82,6 +82,7 @@ use slab::Slab;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use crate::epoll::{Epoll, EpollEvents};
 use crate::loom;
+use crate::signal::SignalPipe;
 use crate::source::{Source, READABLE, WRITABLE};
 
 /// Nobody is blocked in the poller and no unpark is pending.
@@ -234,9 +235,13 @@ pub struct Reactor {
     /// How many sources are in the poller (or being added): with none, a
     /// non-blocking park has no event to find and skips its syscall.
     registered: AtomicUsize,
-    /// How many of those are the signal pipe, read for a subscription (see
+    /// How many of those are the signal pipe (0 or 1, see
     /// [`Reactor::count_signal_pipe`]).
     signal_pipes: AtomicUsize,
+    /// The process's signal pipe as this reactor reads it, registered at the first
+    /// subscription that reads it here and kept for the reactor's life, so a
+    /// runner's Ctrl-C listener costs no system call per run.
+    pub(crate) signal_pipe: OnceLock<SignalPipe>,
     /// The event buffer and a reusable list of wakers to call, owned by the parker.
     dispatch: Mutex<Dispatch>,
     park_state: ParkState,
@@ -397,6 +402,7 @@ impl Reactor {
             sources: Mutex::new(Slab::new()),
             registered: AtomicUsize::new(0),
             signal_pipes: AtomicUsize::new(0),
+            signal_pipe: OnceLock::new(),
             dispatch: Mutex::new(Dispatch {
                 events,
                 wakers: Vec::new(),
@@ -502,22 +508,14 @@ impl Reactor {
         }
     }
 
-    /// Counts a registration of the signal pipe, made by a subscription that reads
-    /// it on this reactor: such a source has an event to find only after a signal
-    /// arrived, so it alone does not make the loop poll. Counted after it is
-    /// registered and uncounted ([`uncount_signal_pipe`](Self::uncount_signal_pipe))
-    /// before it is deregistered, so the count does not exceed the pipes' share of
-    /// `registered` for long. `registered` and this count are two loads, not one
-    /// snapshot: while another thread registers or removes a pipe between them,
-    /// one non-blocking poll may be skipped that another source needed. That
-    /// delays its event to the next poll; blocking parks always poll.
+    /// Counts the registration of the signal pipe ([`Reactor::signal_pipe`]): that
+    /// source has an event to find only after a signal arrived, so it alone does
+    /// not make the loop poll. Counted once it is registered, and never uncounted
+    /// (it stays registered), so the count never exceeds the pipe's share of
+    /// `registered`: it lags only in the moment between the two, which costs one
+    /// poll at most.
     pub(crate) fn count_signal_pipe(&self) {
         self.signal_pipes.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// Uncounts a registration [`count_signal_pipe`](Self::count_signal_pipe) counted.
-    pub(crate) fn uncount_signal_pipe(&self) {
-        self.signal_pipes.fetch_sub(1, Ordering::AcqRel);
     }
 
     /// Whether a non-blocking poll could find an event: some source other than the

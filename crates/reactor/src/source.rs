@@ -210,6 +210,19 @@ impl Source {
         self.lock().take(dirs, out);
     }
 
+    /// Wakes every task waiting to read, and forgets their wakers: for a source that
+    /// outlives its readers (the signal pipe a reactor keeps), when one goes. Its
+    /// waker would otherwise stay until the next event; the others poll again and
+    /// register anew.
+    pub(crate) fn wake_readers(&self) {
+        // Taken without `take`'s vector: a runner does this at the end of each run.
+        let (first, more) = {
+            let mut wakers = self.lock();
+            (wakers.read.take(), std::mem::take(&mut wakers.read_more))
+        };
+        first.into_iter().chain(more).for_each(Waker::wake);
+    }
+
     /// Makes every later wait fail and moves all wakers into `out`.
     pub(crate) fn close(&self, out: &mut Vec<Waker>) {
         self.closed.store(true, Ordering::Release);

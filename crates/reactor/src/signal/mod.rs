@@ -52,6 +52,7 @@ mod readers;
 
 use handler::{cannot_handle, signal_index, subscribe, unsubscribe, MAX_SIGNAL, WRITE_FD};
 pub(crate) use readers::arrived;
+pub(crate) use readers::SignalPipe;
 use readers::{deliver, pipe, read_pipe, start_helper, Pump};
 
 /// Process-wide state of the pipe and the subscriptions.

@@ -10,8 +10,8 @@ use std::task::{Context, Poll};
 
 use super::handler::{ARRIVED, PENDING};
 use super::Globals;
-use crate::source::READABLE;
-use crate::{Async, Reactor};
+use crate::source::{Source, READABLE};
+use crate::Reactor;
 
 /// Set once the helper thread runs; it then reads the pipe for the process lifetime.
 static HELPER_STARTED: AtomicBool = AtomicBool::new(false);
@@ -125,30 +125,56 @@ pub(super) fn deliver(g: &Globals) {
     }
 }
 
-/// A subscription's own reader of the pipe, registered with one reactor.
+/// The signal pipe as one reactor reads it ([`Reactor::signal_pipe`]), registered
+/// for that reactor's whole life: one registration serves every subscription read
+/// there, and a runner's next `run` finds it in place.
+pub(crate) struct SignalPipe {
+    /// A duplicate of the pipe's read end (a poller takes each descriptor once,
+    /// and the helper thread waits on the original); it shares the original's
+    /// non-blocking file description.
+    fd: OwnedFd,
+    source: Arc<Source>,
+}
+
+/// A subscription's own reader of the pipe, through one reactor.
 pub(super) struct Pump {
-    /// A duplicate of the pipe's read end: one reactor may hold several pumps, and
-    /// a poller takes each descriptor once.
-    pipe: Async<OwnedFd>,
+    reactor: Arc<Reactor>,
 }
 
 impl Pump {
     pub(super) fn new(g: &Globals, reactor: &Arc<Reactor>) -> io::Result<Pump> {
-        let pipe = g.read_fd.try_clone()?;
-        // The duplicate shares the original's non-blocking file description.
-        let pipe = Async::with_reactor_nonblocking(pipe, reactor)?;
-        reactor.count_signal_pipe();
-        Ok(Pump { pipe })
+        if reactor.signal_pipe.get().is_none() {
+            let fd = g.read_fd.try_clone()?;
+            let source = reactor.register(fd.as_fd())?;
+            if reactor.is_shut_down() {
+                source.close(&mut Vec::new());
+            }
+            let mut ours = Some(SignalPipe { fd, source });
+            reactor
+                .signal_pipe
+                .get_or_init(|| ours.take().expect("initialised once"));
+            match ours {
+                // Another subscription registered the pipe first: keep that one.
+                // Deregistered before its descriptor closes.
+                Some(lost) => reactor.deregister(&lost.source),
+                None => reactor.count_signal_pipe(),
+            }
+        }
+        Ok(Pump {
+            reactor: Arc::clone(reactor),
+        })
     }
 
     /// Reads the pipe and delivers what it announced, and asks the reactor to wake
     /// `cx` at the next byte. False when this poll cannot serve the subscription:
     /// this thread does not drive the pump's reactor, or that reactor shut down.
     pub(super) fn poll(&self, g: &Globals, cx: &mut Context<'_>) -> bool {
-        if !self.pipe.reactor().is_current() {
+        if !self.reactor.is_current() {
             return false;
         }
-        let source = self.pipe.source();
+        let Some(SignalPipe { fd, source }) = self.reactor.signal_pipe.get() else {
+            return false;
+        };
         let mut read = 0;
         let serving = loop {
             match source.poll_ready(READABLE, cx) {
@@ -158,7 +184,7 @@ impl Pump {
                     // `read_pipe` stops only at an empty pipe, so readiness ends
                     // here without the `EAGAIN` read another try would cost; a byte
                     // written meanwhile moved the tick, and then it is kept.
-                    read += read_pipe(self.pipe.get_ref().as_fd());
+                    read += read_pipe(fd.as_fd());
                     source.clear(READABLE, snapshot);
                 }
             }
@@ -172,7 +198,10 @@ impl Pump {
 
 impl Drop for Pump {
     fn drop(&mut self) {
-        // Before `pipe` deregisters itself (see `Reactor::count_signal_pipe`).
-        self.pipe.reactor().uncount_signal_pipe();
+        // The registration stays with the reactor; this subscription's waker must
+        // not (one per `run` would pile up until the next signal).
+        if let Some(pipe) = self.reactor.signal_pipe.get() {
+            pipe.source.wake_readers();
+        }
     }
 }
