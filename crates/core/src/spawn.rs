@@ -158,5 +158,5 @@ pub fn all_tasks() -> Vec<TaskSnapshot> {
 /// `block_on` included (it is a task); `None` outside any task (in a destructor run
 /// at shutdown, or on a thread that runs no runtime).
 pub fn current_task() -> Option<TaskSnapshot> {
-    crate::task::header::current_snapshot()
+    crate::task::current::current_snapshot()
 }

@@ -15,7 +15,7 @@ use super::{Flavor, PollHook};
 use crate::contextvars::Scoped;
 use crate::driver::Driver;
 use crate::registry::Registry;
-use crate::task::header::TaskFuture;
+use crate::task::task_future::TaskFuture;
 use crate::task::{Header, Task, UnretrievedPanicHook};
 use crate::time::TimeShared;
 

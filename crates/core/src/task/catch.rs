@@ -10,8 +10,9 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
+use super::current::current_header;
 use super::error::Cancelled;
-use super::header::{current_header, COMMITTED, CONFIRMED, DONE, PENDING};
+use super::header::{COMMITTED, CONFIRMED, DONE, PENDING};
 use super::propagate;
 use super::shared::{DoneWaiter, TaskShared};
 

@@ -7,8 +7,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use super::current::current_header;
 use super::error::Cancelled;
-use super::header::{current_header, COUNT_SHIFT, DONE, OUT_CANCELLED, OUT_PANICKED};
+use super::header::{COUNT_SHIFT, DONE, OUT_CANCELLED, OUT_PANICKED};
 use super::shared::{DoneWaiter, TaskShared};
 use super::TaskId;
 

@@ -92,6 +92,7 @@
 //! timeout probe).
 
 mod catch;
+pub(crate) mod current;
 mod error;
 mod handle;
 pub(crate) mod header;
@@ -101,6 +102,7 @@ pub(crate) mod propagate;
 pub(crate) mod shared;
 mod shared_task;
 mod snapshot;
+pub(crate) mod task_future;
 
 use std::fmt;
 use std::future::Future;

@@ -120,7 +120,7 @@ impl Drop for RestoreProbe {
 /// cancellation) flows back into the work. Returns what `poll_it` returned and the
 /// cancelled tasks, to wait for.
 pub(crate) fn probing<R>(poll_it: impl FnOnce() -> R) -> (R, Vec<DoneWaiter>) {
-    let owner = super::header::current_header().map_or(NO_TASK, |h| h as *const Header);
+    let owner = super::current::current_header().map_or(NO_TASK, |h| h as *const Header);
     let outer_owner = PROBING.with(|p| p.replace(owner));
     let outer = PROBED.with(|p| std::mem::take(&mut *p.borrow_mut()));
     let restore = RestoreProbe(outer_owner, outer);
@@ -148,7 +148,7 @@ pub(crate) fn unprobed<R>(poll_it: impl FnOnce() -> R) -> R {
 pub(crate) fn is_probing() -> bool {
     let owner = PROBING.try_with(Cell::get).unwrap_or(std::ptr::null());
     !owner.is_null()
-        && owner == super::header::current_header().map_or(NO_TASK, |h| h as *const Header)
+        && owner == super::current::current_header().map_or(NO_TASK, |h| h as *const Header)
 }
 
 /// An awaited task's poll returned `Pending`: inside a probe of the task polling it,

@@ -9,7 +9,8 @@ use pin_project_lite::pin_project;
 
 use super::sleep::far_future;
 use super::{sleep, sleep_until, Sleep};
-use crate::task::header::{current_header, OUT_CANCELLED};
+use crate::task::current::current_header;
+use crate::task::header::OUT_CANCELLED;
 use crate::task::propagate;
 use crate::task::shared::{DoneWaiter, TaskShared};
 

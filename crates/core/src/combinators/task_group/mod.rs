@@ -24,7 +24,7 @@ use std::task::{Context, Poll, Waker};
 use futures_lite::FutureExt;
 use slab::Slab;
 
-use crate::task::header::current_header;
+use crate::task::current::current_header;
 use crate::task::shared::TaskShared;
 use crate::{Task, TaskBuilder, TaskHandle, TaskId};
 
