@@ -9,6 +9,15 @@ use std::time::Duration;
 /// SIGINT's number, the same on every Unix.
 const SIGINT: i32 = 2;
 
+/// Signals are process-wide, and the harness runs this file's tests on threads of
+/// one process: each test holds this while it raises, so one test's Ctrl-C cannot
+/// reach another's runner.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn raise_sigint() {
     // SAFETY: a signal to this thread; the runner's handler is installed (its
     // listener subscribed at the main future's first Pending).
@@ -26,6 +35,7 @@ fn runners() -> [ferrio::Runner; 2] {
 /// run: the next run of the same runner is not cancelled by it.
 #[test]
 fn a_ctrl_c_does_not_cancel_the_next_run() {
+    let _serial = one_at_a_time();
     for runner in runners() {
         let first = runner.run_until_interrupt(async {
             // A first Pending, so the listener (polled after main) has subscribed.
@@ -52,6 +62,7 @@ fn a_ctrl_c_does_not_cancel_the_next_run() {
 /// awaiting; a second one stops the run at once with `Interrupted`.
 #[test]
 fn a_second_ctrl_c_stops_the_run() {
+    let _serial = one_at_a_time();
     for runner in runners() {
         let result = runner.run_until_interrupt(async {
             ferrio::sleep(Duration::from_millis(1)).await;
@@ -71,6 +82,7 @@ fn a_second_ctrl_c_stops_the_run() {
 /// Ctrl-C (sent from another thread once main has spun) must still cancel it.
 #[test]
 fn a_ctrl_c_interrupts_a_main_that_only_yields() {
+    let _serial = one_at_a_time();
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::time::Instant;
