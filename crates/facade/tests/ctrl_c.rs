@@ -10,6 +10,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+#[path = "../../../test-support/threads.rs"]
+mod threads;
+use threads::thread_names;
+
 const CHILD_ENV: &str = "FERRIO_CTRL_C_CHILD";
 
 /// SIGINT's number, the same on every Unix.
@@ -124,8 +128,10 @@ fn child() {
             let result = runner.run_until_interrupt(async {
                 let _cancelled = Cancelled;
                 ferrio::yield_now().await;
+                let listening = thread_names();
                 println!("threads before: {}", threads_before.len());
-                println!("threads while listening: {:?}", thread_names());
+                println!("threads while listening: {}", listening.len());
+                println!("thread names: {listening:?}");
                 println!("ready");
                 ferrio::sleep(Duration::from_secs(3600)).await;
             });
@@ -274,20 +280,6 @@ fn a_program_that_handles_ctrl_c_is_not_cancelled() {
     assert!(stdout.contains("graceful shutdown returned 7"), "{stdout}");
 }
 
-/// The names of this process's threads.
-fn thread_names() -> Vec<String> {
-    std::fs::read_dir("/proc/self/task")
-        .expect("/proc/self/task")
-        .map(|task| {
-            let comm = task.expect("a task entry").path().join("comm");
-            std::fs::read_to_string(comm)
-                .unwrap_or_default()
-                .trim_end()
-                .to_owned()
-        })
-        .collect()
-}
-
 /// A single-threaded runner listens for Ctrl-C on its own reactor: the program
 /// stays single-threaded (a second thread would make every allocation lock), and
 /// the Ctrl-C still interrupts it.
@@ -303,15 +295,13 @@ fn a_single_thread_runner_listens_without_a_thread() {
     assert!(stdout.contains("main future dropped"), "{stdout}");
     let count = |prefix: &str| -> usize {
         // The harness prints "test child ... " on the scenario's first line.
-        let rest = stdout
+        stdout
             .lines()
             .find_map(|line| line.split_once(prefix).map(|(_, rest)| rest))
-            .unwrap_or_else(|| panic!("no line {prefix:?}: {stdout}"));
-        if prefix.starts_with("threads before") {
-            rest.trim().parse().unwrap()
-        } else {
-            rest.matches('"').count() / 2
-        }
+            .unwrap_or_else(|| panic!("no line {prefix:?}: {stdout}"))
+            .trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("{prefix:?} is not a count ({e}): {stdout}"))
     };
     let before = count("threads before: ");
     let listening = count("threads while listening: ");

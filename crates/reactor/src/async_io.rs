@@ -72,9 +72,6 @@ impl<T: AsFd> Async<T> {
     /// Registers an object the caller already switched to non-blocking mode.
     pub(crate) fn with_reactor_nonblocking(io: T, reactor: &Arc<Reactor>) -> io::Result<Async<T>> {
         let source = reactor.register(io.as_fd())?;
-        if reactor.is_shut_down() {
-            source.close(&mut Vec::new());
-        }
         Ok(Async {
             source,
             reactor: reactor.clone(),

@@ -235,12 +235,10 @@ pub struct Reactor {
     /// How many sources are in the poller (or being added): with none, a
     /// non-blocking park has no event to find and skips its syscall.
     registered: AtomicUsize,
-    /// How many of those are the signal pipe (0 or 1, see
-    /// [`Reactor::count_signal_pipe`]).
-    signal_pipes: AtomicUsize,
     /// The process's signal pipe as this reactor reads it, registered at the first
     /// subscription that reads it here and kept for the reactor's life, so a
-    /// runner's Ctrl-C listener costs no system call per run.
+    /// runner's Ctrl-C listener costs no system call per run. Set only once
+    /// registered (see [`Reactor::may_have_events`]).
     pub(crate) signal_pipe: OnceLock<SignalPipe>,
     /// The event buffer and a reusable list of wakers to call, owned by the parker.
     dispatch: Mutex<Dispatch>,
@@ -401,7 +399,6 @@ impl Reactor {
             backend,
             sources: Mutex::new(Slab::new()),
             registered: AtomicUsize::new(0),
-            signal_pipes: AtomicUsize::new(0),
             signal_pipe: OnceLock::new(),
             dispatch: Mutex::new(Dispatch {
                 events,
@@ -429,10 +426,12 @@ impl Reactor {
     /// The reactor of the runtime running on this thread, if that runtime was built
     /// with a reactor as its driver.
     pub fn current() -> Option<Arc<Reactor>> {
-        driver::with_current(|d| {
-            d.and_then(|d| d.as_any().downcast_ref::<Reactor>())
-                .and_then(|r| r.me.upgrade())
-        })
+        Self::with_current(|r| r.and_then(|r| r.me.upgrade()))
+    }
+
+    /// Runs `f` with the reactor of the runtime running on this thread, if any.
+    fn with_current<R>(f: impl FnOnce(Option<&Reactor>) -> R) -> R {
+        driver::with_current(|d| f(d.and_then(|d| d.as_any().downcast_ref::<Reactor>())))
     }
 
     /// Whether this is the reactor of the runtime running on this thread: a
@@ -441,10 +440,7 @@ impl Reactor {
     /// be driving the reactor then, and what waits on it would wait for ever.
     pub(crate) fn is_current(&self) -> bool {
         ferrio_core::in_runtime()
-            && driver::with_current(|d| {
-                d.and_then(|d| d.as_any().downcast_ref::<Reactor>())
-                    .is_some_and(|r| std::ptr::eq(r, self))
-            })
+            && Self::with_current(|r| r.is_some_and(|r| std::ptr::eq(r, self)))
     }
 
     /// [`Reactor::current`], or a panic that says how to get a runtime with I/O.
@@ -466,7 +462,9 @@ impl Reactor {
         self.lock_sources().len()
     }
 
-    /// Registers `fd` for both directions, edge-triggered.
+    /// Registers `fd` for both directions, edge-triggered. On a reactor that has
+    /// shut down the source comes back closed, so waiting on it fails at once
+    /// instead of hanging.
     pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
         let raw = fd.as_raw_fd();
         // Counted before the add: an event of this source is never left in the
@@ -486,6 +484,9 @@ impl Reactor {
             self.lock_sources().remove(source.key);
             self.registered.fetch_sub(1, Ordering::AcqRel);
             return Err(e);
+        }
+        if self.is_shut_down() {
+            source.close(&mut Vec::new());
         }
         Ok(source)
     }
@@ -508,26 +509,20 @@ impl Reactor {
         }
     }
 
-    /// Counts the registration of the signal pipe ([`Reactor::signal_pipe`]): that
-    /// source has an event to find only after a signal arrived, so it alone does
-    /// not make the loop poll. Counted once it is registered, and never uncounted
-    /// (it stays registered), so the count never exceeds the pipe's share of
-    /// `registered`: it lags only in the moment between the two, which costs one
-    /// poll at most.
-    pub(crate) fn count_signal_pipe(&self) {
-        self.signal_pipes.fetch_add(1, Ordering::AcqRel);
-    }
-
     /// Whether a non-blocking poll could find an event: some source other than the
     /// signal pipe is registered, or the pipe is and a signal arrived since it was
     /// last read. `ferrio::run` registers the pipe for its Ctrl-C listener; without
     /// this, every yield-only or spawn-only program would pay a poller call every
-    /// few dozen tasks for a pipe that is almost always empty.
+    /// few dozen tasks for a pipe that is almost always empty. The pipe is counted
+    /// once [`Reactor::signal_pipe`] is set, which is after it was registered: the
+    /// count never exceeds the pipe's share of `registered`, so another source's
+    /// poll is never skipped for it; in the moment between the two, one poll is made
+    /// that was not needed.
     #[inline]
     fn may_have_events(&self) -> bool {
         let registered = self.registered.load(Ordering::Acquire);
-        registered != 0
-            && (registered != self.signal_pipes.load(Ordering::Acquire) || crate::signal::arrived())
+        let pipes = usize::from(self.signal_pipe.get().is_some());
+        registered != 0 && (registered != pipes || crate::signal::arrived())
     }
 
     fn lock_sources(&self) -> std::sync::MutexGuard<'_, Slab<Arc<Source>>> {

@@ -1,6 +1,8 @@
 //! Signals: a stream for any Unix signal, and ctrl_c().
 
 mod common;
+#[path = "../../../test-support/threads.rs"]
+mod threads;
 
 use ferrio_reactor::signal::{ctrl_c, Signals};
 use futures_lite::StreamExt;
@@ -147,20 +149,6 @@ fn an_ignored_signal_stays_ignored_around_a_subscription() {
     assert!(ferrio_reactor::signal::is_ignored(libc::SIGKILL).is_err());
 }
 
-/// The names of this process's threads.
-fn thread_names() -> Vec<String> {
-    std::fs::read_dir("/proc/self/task")
-        .expect("/proc/self/task")
-        .map(|task| {
-            let comm = task.expect("a task entry").path().join("comm");
-            std::fs::read_to_string(comm)
-                .unwrap_or_default()
-                .trim_end()
-                .to_owned()
-        })
-        .collect()
-}
-
 /// A subscription read by its runtime's reactor gets its signals, repeatedly, and
 /// the process gains no helper thread for it.
 #[test]
@@ -183,7 +171,7 @@ fn a_reactor_subscription_needs_no_helper_thread() {
             sender.join().unwrap();
         }
     });
-    let names = thread_names();
+    let names = threads::thread_names();
     assert!(
         !names.iter().any(|name| name == "ferrio-signal"),
         "a helper thread was started: {names:?}"

@@ -293,11 +293,7 @@ impl Signals {
                 let _ = start_helper(g);
             }
         }
-        let mut state = self
-            .subscriber
-            .state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state();
         match state.queue.pop_front() {
             Some(signal) => Poll::Ready(signal),
             None => {

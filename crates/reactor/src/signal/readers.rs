@@ -146,18 +146,14 @@ impl Pump {
         if reactor.signal_pipe.get().is_none() {
             let fd = g.read_fd.try_clone()?;
             let source = reactor.register(fd.as_fd())?;
-            if reactor.is_shut_down() {
-                source.close(&mut Vec::new());
-            }
             let mut ours = Some(SignalPipe { fd, source });
             reactor
                 .signal_pipe
                 .get_or_init(|| ours.take().expect("initialised once"));
-            match ours {
-                // Another subscription registered the pipe first: keep that one.
-                // Deregistered before its descriptor closes.
-                Some(lost) => reactor.deregister(&lost.source),
-                None => reactor.count_signal_pipe(),
+            // Another subscription registered the pipe first: keep that one. This
+            // one is deregistered before its descriptor closes.
+            if let Some(lost) = ours {
+                reactor.deregister(&lost.source);
             }
         }
         Ok(Pump {
