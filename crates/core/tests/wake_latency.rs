@@ -1,9 +1,10 @@
 //! The multi-thread executor: a task woken by a worker that then stays busy in a
 //! long poll is picked up by an idle worker, instead of waiting in the busy
-//! worker's LIFO slot until that poll ends.
+//! worker's LIFO slot until that poll ends; so is a task spawned by such a poll
+//! (queued on the busy worker with no sleeper notified).
 #![cfg(not(miri))]
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
@@ -51,62 +52,142 @@ impl Gate {
     }
 }
 
-/// How long the woken task waited to start while its waker's poll blocked.
-fn latency(workers: usize) -> Duration {
+/// Where the measuring body runs.
+#[derive(Clone, Copy, Debug)]
+enum Main {
+    /// As the main future, on the `block_on` thread.
+    BlockOn,
+    /// In a task the main future spawns (as `ferrio::run` runs a program): on a
+    /// worker, woken by its timers from the worker that sleeps in the driver, which
+    /// then runs the rest itself.
+    Task,
+}
+
+/// Runs `body` on a fresh runtime of `workers` workers, placed as `main` says.
+fn run_on<F>(workers: usize, main: Main, body: fn() -> F) -> Duration
+where
+    F: Future<Output = Duration> + Send + 'static,
+{
     let rt = Builder::new_multi_thread()
         .worker_threads(workers)
         .build()
         .unwrap();
-    rt.block_on(async {
-        let gate = Arc::new(Gate::default());
-        let woken = spawn({
-            let gate = gate.clone();
-            async move {
-                gate.wait().await;
-                Instant::now()
-            }
-        });
-        let start = Instant::now();
-        while !gate.has_waiter() {
-            assert!(start.elapsed() < Duration::from_secs(10), "never waited");
-            sleep(Duration::from_millis(1)).await;
+    rt.block_on(async move {
+        match main {
+            Main::BlockOn => body().await,
+            Main::Task => spawn(body()).await.unwrap(),
         }
-        let waker = spawn(async move {
-            // Long enough for the other workers to stop searching and park.
-            std::thread::sleep(Duration::from_millis(20));
-            let woke_at = Instant::now();
-            // The woken task lands in this worker's LIFO slot...
-            gate.open();
-            // ...and this poll keeps the worker busy.
-            std::thread::sleep(BLOCK);
-            woke_at
-        });
-        let started = timeout(Duration::from_secs(10), woken)
-            .await
-            .expect("the woken task ran")
-            .unwrap();
-        let woke_at = waker.await.unwrap();
-        started.saturating_duration_since(woke_at)
     })
 }
 
-fn check(workers: usize) {
+/// How long the woken task waited to start while its waker's poll blocked.
+async fn wake_latency() -> Duration {
+    let gate = Arc::new(Gate::default());
+    let woken = spawn({
+        let gate = gate.clone();
+        async move {
+            gate.wait().await;
+            Instant::now()
+        }
+    });
+    let start = Instant::now();
+    while !gate.has_waiter() {
+        assert!(start.elapsed() < Duration::from_secs(10), "never waited");
+        sleep(Duration::from_millis(1)).await;
+    }
+    let waker = spawn(async move {
+        // Long enough for the other workers to stop searching and park.
+        std::thread::sleep(Duration::from_millis(20));
+        let woke_at = Instant::now();
+        // The woken task lands in this worker's LIFO slot...
+        gate.open();
+        // ...and this poll keeps the worker busy.
+        std::thread::sleep(BLOCK);
+        woke_at
+    });
+    let started = timeout(Duration::from_secs(10), woken)
+        .await
+        .expect("the woken task ran")
+        .unwrap();
+    let woke_at = waker.await.unwrap();
+    started.saturating_duration_since(woke_at)
+}
+
+/// How long a task spawned by a poll that then blocks waited to start.
+async fn spawn_latency() -> Duration {
+    // A timer first: its wake-up takes the worker in the driver out of it.
+    sleep(Duration::from_millis(1)).await;
+    let spawner = spawn(async {
+        // Long enough for the other workers to stop searching and park.
+        std::thread::sleep(Duration::from_millis(20));
+        let spawned_at = Instant::now();
+        // Queued on this worker, where nothing else waits...
+        let child = spawn(async { Instant::now() });
+        // ...and this poll keeps the worker busy.
+        std::thread::sleep(BLOCK);
+        (spawned_at, child)
+    });
+    let (spawned_at, child) = timeout(Duration::from_secs(10), spawner)
+        .await
+        .expect("the spawner ran")
+        .unwrap();
+    let started = timeout(Duration::from_secs(10), child)
+        .await
+        .expect("the child ran")
+        .unwrap();
+    started.saturating_duration_since(spawned_at)
+}
+
+fn check<F>(what: &str, body: fn() -> F, workers: usize, main: Main)
+where
+    F: Future<Output = Duration> + Send + 'static,
+{
     for trial in 0..3 {
-        let waited = latency(workers);
+        let waited = run_on(workers, main, body);
         assert!(
             waited < BOUND,
-            "{workers} workers, trial {trial}: the woken task waited {waited:?} \
-             while its waker blocked {BLOCK:?}"
+            "{workers} workers, main {main:?}, trial {trial}: the {what} task waited \
+             {waited:?} while the poll that queued it blocked {BLOCK:?}"
         );
     }
 }
 
 #[test]
 fn woken_task_starts_while_its_waker_blocks_2_workers() {
-    check(2);
+    check("woken", wake_latency, 2, Main::BlockOn);
 }
 
 #[test]
 fn woken_task_starts_while_its_waker_blocks_8_workers() {
-    check(8);
+    check("woken", wake_latency, 8, Main::BlockOn);
+}
+
+#[test]
+fn woken_task_starts_while_its_waker_blocks_in_a_task_2_workers() {
+    check("woken", wake_latency, 2, Main::Task);
+}
+
+#[test]
+fn woken_task_starts_while_its_waker_blocks_in_a_task_8_workers() {
+    check("woken", wake_latency, 8, Main::Task);
+}
+
+#[test]
+fn spawned_task_starts_while_its_spawner_blocks_2_workers() {
+    check("spawned", spawn_latency, 2, Main::BlockOn);
+}
+
+#[test]
+fn spawned_task_starts_while_its_spawner_blocks_8_workers() {
+    check("spawned", spawn_latency, 8, Main::BlockOn);
+}
+
+#[test]
+fn spawned_task_starts_while_its_spawner_blocks_in_a_task_2_workers() {
+    check("spawned", spawn_latency, 2, Main::Task);
+}
+
+#[test]
+fn spawned_task_starts_while_its_spawner_blocks_in_a_task_8_workers() {
+    check("spawned", spawn_latency, 8, Main::Task);
 }

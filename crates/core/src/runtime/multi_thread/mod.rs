@@ -6,9 +6,10 @@
 //! one-task LIFO slot (also stealable; `lifo.rs`). A task woken by the task running
 //! on the same worker goes to the LIFO slot, so message ping-pong stays hot in
 //! cache; at most three LIFO tasks run in a row before the local queue gets its
-//! turn. A spawned task goes to the back of the local queue (never the LIFO slot)
-//! and a sleeping worker is notified, so a busy spawner's children run on another
-//! worker. A task that yields goes to the back of the local queue. Wakes from
+//! turn. A spawned task goes to the back of the local queue (never the LIFO slot);
+//! a sleeping worker is notified when other tasks already wait on this worker, so a
+//! busy spawner's children run on another worker, while a task that spawns one
+//! successor (a chain) keeps it on its own core. A task that yields goes to the back of the local queue. Wakes from
 //! outside the workers go to the global injector.
 //!
 //! # One turn of a worker (`worker.rs`)
@@ -29,10 +30,10 @@
 //! sleeper holds the driver and parks in it until the next timer deadline; the
 //! others park on their own parkers. New work wakes one sleeper (preferring one not
 //! in the driver) unless a worker is already searching for work. `idle.rs` gives
-//! the protocol and why no wake-up is lost. A task woken into the LIFO slot
-//! notifies no one; while workers run, the sleeper in the driver looks every few
-//! milliseconds for such a task stuck behind a long poll and steals it
-//! (`watch.rs`).
+//! the protocol and why no wake-up is lost. A task woken into the LIFO slot, or
+//! spawned onto a worker with nothing else waiting, notifies no one; while workers
+//! run, the sleeper in the driver looks every few milliseconds for such a task
+//! stuck behind a long poll and steals it (`watch.rs`).
 //!
 //! # `block_on`
 //!
@@ -198,7 +199,19 @@ impl Pool {
         ctx: Option<&Ctx>,
     ) {
         match ctx.and_then(|c| c.worker_of(shared)) {
-            Some(_) => self.push_local(runnable),
+            Some(index) => {
+                let me = &self.workers[index];
+                let waiting = !me.queue.is_empty() || me.lifo.is_occupied();
+                self.push_local(runnable);
+                // Nothing else waits here: this worker runs the new task as soon
+                // as the spawner's poll ends. Waking a sleeper for it would only
+                // have the two race for it, and a chain of tasks that each spawn
+                // the next would hop between cores at every link. If the poll runs
+                // long instead, the driver holder's watch finds the task (`watch.rs`).
+                if !waiting {
+                    return;
+                }
+            }
             None => self.push_injector(runnable),
         }
         self.notify_parked(shared);

@@ -97,6 +97,14 @@ impl Steal {
     pub(super) fn is_empty(&self) -> bool {
         self.0 .0.is_empty()
     }
+
+    /// How many runnables were ever taken from the queue, or `None` while it is
+    /// empty (a snapshot): the same number twice means no one took a task between.
+    pub(super) fn taken_while_waiting(&self) -> Option<u64> {
+        let head = self.0 .0.head.0.load(Ordering::Acquire);
+        let tail = self.0 .0.tail.0.load(Ordering::Acquire);
+        (head < tail).then_some(head)
+    }
 }
 
 /// The ring, typed: it owns the runnables left in it when both handles are gone.

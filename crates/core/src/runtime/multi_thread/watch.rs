@@ -2,36 +2,66 @@
 //!
 //! A task woken by the task running on a worker goes to that worker's LIFO slot,
 //! and no sleeper is notified: message ping-pong would otherwise pay a wake-up
-//! (and lose its cache) per message. The price is that a worker that stays in one
-//! poll for long (a blocking call) holds its LIFO task back while idle workers
+//! (and lose its cache) per message. Likewise a task spawned on a worker with
+//! nothing else waiting goes to its local queue unannounced: the spawner's worker
+//! runs it next, and a chain of tasks that each spawn the next stays on one core
+//! instead of hopping at every link. The price is that a worker that stays in one
+//! poll for long (a blocking call) holds such a task back while idle workers
 //! sleep. So while some workers run, the sleeper that holds the driver wakes every
-//! [`WATCH`] and looks at the others' LIFO slots: a task found in the same slot at
-//! two looks in a row waited a whole period, and the holder leaves its park to
-//! steal it (`steal.rs`). A woken task then waits at most about two periods for an
-//! idle worker; a busy pool pays one look per period and nothing per message. (A
-//! task that ran and was woken into the same slot again between two looks is
-//! taken for stuck: one needless steal, nothing worse.) Tasks queued elsewhere
-//! need no watch: pushing to a local queue or the injector notifies a sleeper.
+//! [`WATCH`] and looks at the others: a task found in the same LIFO slot at two
+//! looks in a row, or a local queue that held tasks at both looks and gave none
+//! out between them, waited a whole period, and the holder leaves its park to
+//! steal (`steal.rs`). Such a task then waits at most about two periods for an
+//! idle worker; a busy pool pays one look per period and nothing per message or
+//! spawn. (A task that ran and was woken into the same slot again between two
+//! looks is taken for stuck: one needless steal, nothing worse.) Tasks pushed to
+//! the injector, or to a local queue where others already wait, notify a sleeper
+//! and need no watch.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::Pool;
+use super::{Pool, WorkerShared};
 use crate::runtime::shared::Shared;
 use crate::runtime::step;
 
 /// How often the driver holder looks at the running workers.
 const WATCH: Duration = Duration::from_millis(4);
 
+/// What a look saw of one worker.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Look {
+    /// The address of the task in its LIFO slot (0 when empty).
+    lifo: usize,
+    /// How many tasks its local queue had given out, if it held any.
+    queue: Option<u64>,
+}
+
+impl Look {
+    fn of(worker: &WorkerShared) -> Look {
+        Look {
+            lifo: worker.lifo.peek(),
+            queue: worker.queue.taken_while_waiting(),
+        }
+    }
+
+    /// Whether a task waited through the whole period between `earlier` and this
+    /// look.
+    fn stuck_since(self, earlier: Look) -> bool {
+        (self.lifo != 0 && self.lifo == earlier.lifo)
+            || (self.queue.is_some() && self.queue == earlier.queue)
+    }
+}
+
 /// Parks worker `index`, which holds the driver, in it: until the next timer, an
 /// unpark or I/O; and while other workers run, no longer than until a look finds
-/// a task stuck in a LIFO slot. `seen` keeps the slots' tasks between looks.
-pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &mut Vec<usize>) {
+/// a task stuck behind a long poll. `seen` keeps the looks between periods.
+pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &mut Vec<Look>) {
     // Shutdown counts as work: its unpark may be consumed by the driver polls of
     // the idle check, which must then see the flag instead of parking again.
     let has_work = || pool.has_work() || pool.shutdown.load(Ordering::SeqCst);
     seen.clear();
-    seen.extend(pool.workers.iter().map(|w| w.lifo.peek()));
+    seen.extend(pool.workers.iter().map(Look::of));
     let alone = || pool.all_idle();
     loop {
         if pool.idle.park_unwatched() {
@@ -57,16 +87,16 @@ pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &
     }
 }
 
-/// Whether a worker other than `index` holds the same LIFO task as at the
-/// previous look; records the slots for the next look.
-fn stuck(pool: &Pool, index: usize, seen: &mut [usize]) -> bool {
+/// Whether a worker other than `index` holds a task that waited since the
+/// previous look; records the looks for the next one.
+fn stuck(pool: &Pool, index: usize, seen: &mut [Look]) -> bool {
     let mut found = false;
     for (i, (w, seen)) in pool.workers.iter().zip(seen.iter_mut()).enumerate() {
-        let task = w.lifo.peek();
-        if i != index && task != 0 && task == *seen {
+        let look = Look::of(w);
+        if i != index && look.stuck_since(*seen) {
             found = true;
         }
-        *seen = task;
+        *seen = look;
     }
     found
 }

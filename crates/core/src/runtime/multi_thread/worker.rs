@@ -128,8 +128,8 @@ pub(super) struct Worker<'a> {
     lifo_streak: u32,
     searching: bool,
     pub(super) rng: fastrand::Rng,
-    /// The other workers' LIFO tasks at the driver holder's last look.
-    seen: Vec<usize>,
+    /// What the driver holder's last look saw of each worker.
+    seen: Vec<watch::Look>,
 }
 
 /// The body of worker thread `index`, owning local queue `local`.
