@@ -9,8 +9,9 @@
 //! turn. A spawned task goes to the back of the local queue (never the LIFO slot);
 //! a sleeping worker is notified when other tasks already wait on this worker, so a
 //! busy spawner's children run on another worker, while a task that spawns one
-//! successor (a chain) keeps it on its own core. A task that yields goes to the back of the local queue. Wakes from
-//! outside the workers go to the global injector.
+//! successor (a chain) keeps it on its own core. A task that yields goes to the
+//! back of the local queue. Wakes from outside the workers go to the global
+//! injector.
 //!
 //! # One turn of a worker (`worker.rs`)
 //!

@@ -29,7 +29,7 @@ use crate::runtime::step;
 const WATCH: Duration = Duration::from_millis(4);
 
 /// What a look saw of one worker.
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub(super) struct Look {
     /// The address of the task in its LIFO slot (0 when empty).
     lifo: usize,
