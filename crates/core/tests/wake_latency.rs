@@ -1,7 +1,8 @@
 //! The multi-thread executor: a task woken by a worker that then stays busy in a
 //! long poll is picked up by an idle worker, instead of waiting in the busy
 //! worker's LIFO slot until that poll ends; so is a task spawned by such a poll
-//! (queued on the busy worker with no sleeper notified).
+//! (queued on the busy worker with no sleeper notified), and one spawned by a task
+//! that was itself stolen that way and then blocks.
 #![cfg(not(miri))]
 
 use std::future::{poll_fn, Future};
@@ -138,6 +139,39 @@ async fn spawn_latency() -> Duration {
     started.saturating_duration_since(spawned_at)
 }
 
+/// How long a task waited to start when its spawner was itself stolen by the watch
+/// from behind a blocking poll, and then blocked too: the worker that stole it
+/// left the driver, so another sleeper must have taken the watch over.
+async fn second_spawn_latency() -> Duration {
+    sleep(Duration::from_millis(1)).await;
+    let first = spawn(async {
+        // Long enough for the other workers to stop searching and park.
+        std::thread::sleep(Duration::from_millis(20));
+        let stolen = spawn(async {
+            let spawned_at = Instant::now();
+            let child = spawn(async { Instant::now() });
+            std::thread::sleep(BLOCK);
+            (spawned_at, child)
+        });
+        // Longer than `stolen`'s poll: it must be stolen to run at all.
+        std::thread::sleep(2 * BLOCK);
+        stolen
+    });
+    let stolen = timeout(Duration::from_secs(10), first)
+        .await
+        .expect("the first spawner ran")
+        .unwrap();
+    let (spawned_at, child) = timeout(Duration::from_secs(10), stolen)
+        .await
+        .expect("the stolen spawner ran")
+        .unwrap();
+    let started = timeout(Duration::from_secs(10), child)
+        .await
+        .expect("the child ran")
+        .unwrap();
+    started.saturating_duration_since(spawned_at)
+}
+
 /// One measurement at a time: the tests of this file run as threads of one process,
 /// and a dozen other workers spinning on two cores would measure the machine, not
 /// the watch.
@@ -196,4 +230,14 @@ fn spawned_task_starts_while_its_spawner_blocks_in_a_task_2_workers() {
 #[test]
 fn spawned_task_starts_while_its_spawner_blocks_in_a_task_8_workers() {
     check("spawned", spawn_latency, 8, Main::Task);
+}
+
+#[test]
+fn task_spawned_by_a_stolen_spawner_starts_while_both_block_3_workers() {
+    check("second spawned", second_spawn_latency, 3, Main::BlockOn);
+}
+
+#[test]
+fn task_spawned_by_a_stolen_spawner_starts_while_both_block_8_workers() {
+    check("second spawned", second_spawn_latency, 8, Main::BlockOn);
 }

@@ -46,8 +46,11 @@ pub(super) struct Idle {
     /// Some sleeping worker holds the driver (or a worker polls it in maintenance).
     driver_taken: AtomicBool,
     /// The driver holder parks with no deadline because every worker slept when
-    /// it looked, so it watches no LIFO slot (`watch.rs`).
+    /// it looked, so it watches no other worker (`watch.rs`).
     unwatched: AtomicBool,
+    /// The driver holder is parked watching the running workers (`watch.rs`):
+    /// a task queued on a worker without notifying anyone will be found.
+    watching: AtomicBool,
     workers: Box<[Sleeper]>,
 }
 
@@ -67,6 +70,7 @@ impl Idle {
             num_searching: AtomicUsize::new(0),
             driver_taken: AtomicBool::new(false),
             unwatched: AtomicBool::new(false),
+            watching: AtomicBool::new(false),
             workers: (0..workers)
                 .map(|_| Sleeper {
                     sleeping: AtomicBool::new(false),
@@ -204,9 +208,24 @@ impl Idle {
 
     /// A notifier woke a worker on its own parker (after `num_sleeping` went
     /// down): whether the driver holder parks unwatched and must be unparked to
-    /// start watching the running worker's LIFO slot.
+    /// start watching the running worker.
     pub(super) fn woke_unwatched(&self) -> bool {
         self.unwatched.load(Ordering::SeqCst)
+    }
+
+    /// The driver holder starts (`true`) or stops (`false`) watching the running
+    /// workers from its park.
+    pub(super) fn set_watching(&self, watching: bool) {
+        self.watching.store(watching, Ordering::Release);
+    }
+
+    /// Whether the driver holder is parked watching the running workers (a
+    /// snapshot): only then may a worker queue a task for itself without waking
+    /// anyone. When no sleeper watches (the holder left its park, or sleepers sit
+    /// on their own parkers because the driver was taken when they parked), a task
+    /// left unannounced behind a long poll would wait for that poll to end.
+    pub(super) fn watching(&self) -> bool {
+        self.watching.load(Ordering::Acquire)
     }
 
     /// Whether worker `index` is still on the list of sleepers (no notifier chose

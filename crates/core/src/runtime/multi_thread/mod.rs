@@ -7,9 +7,9 @@
 //! on the same worker goes to the LIFO slot, so message ping-pong stays hot in
 //! cache; at most three LIFO tasks run in a row before the local queue gets its
 //! turn. A spawned task goes to the back of the local queue (never the LIFO slot);
-//! a sleeping worker is notified when other tasks already wait on this worker, so a
-//! busy spawner's children run on another worker, while a task that spawns one
-//! successor (a chain) keeps it on its own core. A task that yields goes to the
+//! a sleeping worker is notified when other tasks already wait on this worker (or
+//! no sleeper watches, below), so a busy spawner's children run on another worker,
+//! while a task that spawns one successor (a chain) keeps it on its own core. A task that yields goes to the
 //! back of the local queue. Wakes from outside the workers go to the global
 //! injector.
 //!
@@ -32,9 +32,10 @@
 //! others park on their own parkers. New work wakes one sleeper (preferring one not
 //! in the driver) unless a worker is already searching for work. `idle.rs` gives
 //! the protocol and why no wake-up is lost. A task woken into the LIFO slot, or
-//! spawned onto a worker with nothing else waiting, notifies no one; while workers
-//! run, the sleeper in the driver looks every few milliseconds for such a task
-//! stuck behind a long poll and steals it (`watch.rs`).
+//! spawned onto a worker with nothing else waiting while the driver holder
+//! watches, notifies no one; while workers run, the sleeper in the driver looks
+//! every few milliseconds for such a task stuck behind a long poll and steals it
+//! (`watch.rs`).
 //!
 //! # `block_on`
 //!
@@ -208,8 +209,9 @@ impl Pool {
                 // as the spawner's poll ends. Waking a sleeper for it would only
                 // have the two race for it, and a chain of tasks that each spawn
                 // the next would hop between cores at every link. If the poll runs
-                // long instead, the driver holder's watch finds the task (`watch.rs`).
-                if !waiting {
+                // long instead, the driver holder's watch finds the task
+                // (`watch.rs`); so only while the holder watches.
+                if !waiting && self.idle.watching() {
                     return;
                 }
             }

@@ -11,12 +11,19 @@
 //! [`WATCH`] and looks at the others: a task found in the same LIFO slot at two
 //! looks in a row, or a local queue that held tasks at both looks and gave none
 //! out between them, waited a whole period, and the holder leaves its park to
-//! steal (`steal.rs`). Such a task then waits at most about two periods for an
-//! idle worker; a busy pool pays one look per period and nothing per message or
-//! spawn. (A task that ran and was woken into the same slot again between two
-//! looks is taken for stuck: one needless steal, nothing worse.) Tasks pushed to
-//! the injector, or to a local queue where others already wait, notify a sleeper
-//! and need no watch.
+//! steal (`steal.rs`), waking another sleeper to take the watch over. Such a task
+//! then waits about two periods for an idle worker; a busy pool pays one look per
+//! period and nothing per message or spawn. (A task that ran and was woken into
+//! the same slot again between two looks is taken for stuck: one needless steal,
+//! nothing worse.)
+//!
+//! The watch is there only while the holder is parked in it
+//! ([`Idle::watching`](super::idle::Idle::watching)); a spawn skips its
+//! notification only then. With no one watching (the holder left its park, or
+//! the others sleep on their own parkers because the driver was taken when they
+//! parked) a spawn notifies a sleeper as any push to a local queue where others
+//! already wait, or to the injector, does. A LIFO wake never notifies: while no
+//! one watches, it waits for its waker's poll to end.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -56,21 +63,30 @@ impl Look {
 /// Parks worker `index`, which holds the driver, in it: until the next timer, an
 /// unpark or I/O; and while other workers run, no longer than until a look finds
 /// a task stuck behind a long poll. `seen` keeps the looks between periods.
-pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &mut Vec<Look>) {
+/// Returns whether it left for a stuck task: the caller then hands the watch on.
+pub(super) fn park_in_driver(
+    shared: &Shared,
+    pool: &Pool,
+    index: usize,
+    seen: &mut Vec<Look>,
+) -> bool {
     // Shutdown counts as work: its unpark may be consumed by the driver polls of
     // the idle check, which must then see the flag instead of parking again.
     let has_work = || pool.has_work() || pool.shutdown.load(Ordering::SeqCst);
     seen.clear();
     seen.extend(pool.workers.iter().map(Look::of));
     let alone = || pool.all_idle();
+    let _stop_watching = StopWatching(pool);
     loop {
         if pool.idle.park_unwatched() {
             // No worker runs: nothing to watch. A worker woken from here on
             // unparks this one, which then watches it (`Idle::woke_unwatched`).
+            pool.idle.set_watching(false);
             step::park_in_driver(shared, alone, None, has_work);
             pool.idle.end_unwatched();
-            return;
+            return false;
         }
+        pool.idle.set_watching(true);
         let start = Instant::now();
         step::park_in_driver(shared, alone, Some(WATCH), has_work);
         let me = &pool.workers[index];
@@ -81,9 +97,22 @@ pub(super) fn park_in_driver(shared: &Shared, pool: &Pool, index: usize, seen: &
             || me.lifo.is_occupied()
             || !me.queue.is_empty();
         // The look runs every round, so `seen` stays one period old.
-        if stuck(pool, index, seen) || woken {
-            return;
+        if stuck(pool, index, seen) {
+            return true;
         }
+        if woken {
+            return false;
+        }
+    }
+}
+
+/// Clears [`Idle::watching`](super::idle::Idle::watching) when the holder leaves
+/// its park, whichever way.
+struct StopWatching<'a>(&'a Pool);
+
+impl Drop for StopWatching<'_> {
+    fn drop(&mut self) {
+        self.0.idle.set_watching(false);
     }
 }
 

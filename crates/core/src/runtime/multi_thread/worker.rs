@@ -306,6 +306,7 @@ impl Worker<'_> {
         }
         let me = &pool.workers[self.index];
         let mut parked = false;
+        let mut left_for_stuck = false;
         let has_work = || pool.has_work() || pool.shutdown.load(Ordering::SeqCst);
         let searching = std::mem::take(&mut self.searching);
         let index = self.index;
@@ -313,7 +314,7 @@ impl Worker<'_> {
         self.searching = pool.idle.park(index, searching, has_work, |on_driver| {
             parked = true;
             if on_driver {
-                watch::park_in_driver(shared, pool, index, seen);
+                left_for_stuck = watch::park_in_driver(shared, pool, index, seen);
             } else {
                 if pool.all_idle() && shared.auto_advance {
                     // The driver holder waits with no deadline while others run;
@@ -323,6 +324,13 @@ impl Worker<'_> {
                 me.parker.park(None);
             }
         });
+        if left_for_stuck {
+            // This worker is off to run the stuck task and has given the driver
+            // up: another sleeper takes the watch over (it parks in the driver
+            // after its search), or a task that the stolen one spawns before a
+            // long poll of its own would wait for that poll.
+            pool.notify_parked(shared);
+        }
         if parked {
             step::after_park(shared);
         }
