@@ -32,8 +32,8 @@
 //! others park on their own parkers. New work wakes one sleeper (preferring one not
 //! in the driver) unless a worker is already searching for work. `idle.rs` gives
 //! the protocol and why no wake-up is lost. A task woken into the LIFO slot, or
-//! spawned onto a worker with nothing else waiting while the driver holder
-//! watches, notifies no one; while workers run, the sleeper in the driver looks
+//! spawned onto a worker with nothing else waiting, notifies no one while the
+//! driver holder watches; while workers run, the sleeper in the driver looks
 //! every few milliseconds for such a task stuck behind a long poll and steals it
 //! (`watch.rs`).
 //!
@@ -248,6 +248,14 @@ impl Pool {
             }
             Some(index) => {
                 let Some(displaced) = self.workers[index].lifo.put(runnable) else {
+                    // As for a spawn: unannounced only while the driver holder
+                    // watches. Otherwise a sleeper is woken (it then parks in the
+                    // driver and watches), or the woken task would wait for all of
+                    // a long poll of its waker. Two plain loads when someone
+                    // watches or no one sleeps.
+                    if !self.idle.watching() && self.idle.num_sleeping() > 0 {
+                        self.notify_parked(shared);
+                    }
                     return;
                 };
                 self.push_local(displaced);

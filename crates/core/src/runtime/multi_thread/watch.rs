@@ -21,9 +21,9 @@
 //! ([`Idle::watching`](super::idle::Idle::watching)); a spawn skips its
 //! notification only then. With no one watching (the holder left its park, or
 //! the others sleep on their own parkers because the driver was taken when they
-//! parked) a spawn notifies a sleeper as any push to a local queue where others
-//! already wait, or to the injector, does. A LIFO wake never notifies: while no
-//! one watches, it waits for its waker's poll to end.
+//! parked) a spawn or a LIFO wake notifies a sleeper, as any push to a local queue
+//! where others already wait, or to the injector, does; the sleeper it wakes parks
+//! in the driver again after its search and watches.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
