@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
-use ferrio_core::{sleep, spawn, timeout, Builder};
+use ferrio_core::{sleep, spawn, timeout, Builder, Task};
 
 /// How long the waker's poll blocks after the wake.
 const BLOCK: Duration = Duration::from_millis(300);
@@ -81,6 +81,36 @@ where
     })
 }
 
+/// Keeps this worker busy long enough for the others to stop searching and park.
+fn let_the_others_park() {
+    std::thread::sleep(Duration::from_millis(20));
+}
+
+/// Awaits `task`, which must end well within the test's life.
+async fn finished<T>(task: Task<T>, what: &str) -> T {
+    timeout(Duration::from_secs(10), task)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish in 10 s"))
+        .unwrap()
+}
+
+/// Spawns a child onto this worker, where nothing else waits, then keeps the
+/// worker busy in this poll: when the spawn happened, and the child (which
+/// returns when it started).
+fn spawn_child_then_block() -> (Instant, Task<Instant>) {
+    let spawned_at = Instant::now();
+    let child = spawn(async { Instant::now() });
+    std::thread::sleep(BLOCK);
+    (spawned_at, child)
+}
+
+/// How long the child of [`spawn_child_then_block`] waited to start.
+async fn child_wait((spawned_at, child): (Instant, Task<Instant>)) -> Duration {
+    finished(child, "the child")
+        .await
+        .saturating_duration_since(spawned_at)
+}
+
 /// How long the woken task waited to start while its waker's poll blocked.
 async fn wake_latency() -> Duration {
     let gate = Arc::new(Gate::default());
@@ -97,8 +127,7 @@ async fn wake_latency() -> Duration {
         sleep(Duration::from_millis(1)).await;
     }
     let waker = spawn(async move {
-        // Long enough for the other workers to stop searching and park.
-        std::thread::sleep(Duration::from_millis(20));
+        let_the_others_park();
         let woke_at = Instant::now();
         // The woken task lands in this worker's LIFO slot...
         gate.open();
@@ -106,10 +135,7 @@ async fn wake_latency() -> Duration {
         std::thread::sleep(BLOCK);
         woke_at
     });
-    let started = timeout(Duration::from_secs(10), woken)
-        .await
-        .expect("the woken task ran")
-        .unwrap();
+    let started = finished(woken, "the woken task").await;
     let woke_at = waker.await.unwrap();
     started.saturating_duration_since(woke_at)
 }
@@ -119,24 +145,10 @@ async fn spawn_latency() -> Duration {
     // A timer first: its wake-up takes the worker in the driver out of it.
     sleep(Duration::from_millis(1)).await;
     let spawner = spawn(async {
-        // Long enough for the other workers to stop searching and park.
-        std::thread::sleep(Duration::from_millis(20));
-        let spawned_at = Instant::now();
-        // Queued on this worker, where nothing else waits...
-        let child = spawn(async { Instant::now() });
-        // ...and this poll keeps the worker busy.
-        std::thread::sleep(BLOCK);
-        (spawned_at, child)
+        let_the_others_park();
+        spawn_child_then_block()
     });
-    let (spawned_at, child) = timeout(Duration::from_secs(10), spawner)
-        .await
-        .expect("the spawner ran")
-        .unwrap();
-    let started = timeout(Duration::from_secs(10), child)
-        .await
-        .expect("the child ran")
-        .unwrap();
-    started.saturating_duration_since(spawned_at)
+    child_wait(finished(spawner, "the spawner").await).await
 }
 
 /// How long a task waited to start when its spawner was itself stolen by the watch
@@ -148,31 +160,14 @@ async fn spawn_latency() -> Duration {
 async fn second_spawn_latency() -> Duration {
     sleep(Duration::from_millis(1)).await;
     let first = spawn(async {
-        // Long enough for the other workers to stop searching and park.
-        std::thread::sleep(Duration::from_millis(20));
-        let stolen = spawn(async {
-            let spawned_at = Instant::now();
-            let child = spawn(async { Instant::now() });
-            std::thread::sleep(BLOCK);
-            (spawned_at, child)
-        });
+        let_the_others_park();
+        let stolen = spawn(async { spawn_child_then_block() });
         // Longer than `stolen`'s poll: it must be stolen to run at all.
         std::thread::sleep(2 * BLOCK);
         stolen
     });
-    let stolen = timeout(Duration::from_secs(10), first)
-        .await
-        .expect("the first spawner ran")
-        .unwrap();
-    let (spawned_at, child) = timeout(Duration::from_secs(10), stolen)
-        .await
-        .expect("the stolen spawner ran")
-        .unwrap();
-    let started = timeout(Duration::from_secs(10), child)
-        .await
-        .expect("the child ran")
-        .unwrap();
-    started.saturating_duration_since(spawned_at)
+    let stolen = finished(first, "the first spawner").await;
+    child_wait(finished(stolen, "the stolen spawner").await).await
 }
 
 /// One measurement at a time: the tests of this file run as threads of one process,
@@ -195,52 +190,31 @@ where
     }
 }
 
-#[test]
-fn woken_task_starts_while_its_waker_blocks_2_workers() {
-    check("woken", wake_latency, 2, Main::BlockOn);
+/// One test per case: `name: (what, body, workers, main)`.
+macro_rules! latency_tests {
+    ($($name:ident: ($what:literal, $body:ident, $workers:literal, $main:ident),)*) => {
+        $(
+            #[test]
+            fn $name() {
+                check($what, $body, $workers, Main::$main);
+            }
+        )*
+    };
 }
 
-#[test]
-fn woken_task_starts_while_its_waker_blocks_8_workers() {
-    check("woken", wake_latency, 8, Main::BlockOn);
-}
-
-#[test]
-fn woken_task_starts_while_its_waker_blocks_in_a_task_2_workers() {
-    check("woken", wake_latency, 2, Main::Task);
-}
-
-#[test]
-fn woken_task_starts_while_its_waker_blocks_in_a_task_8_workers() {
-    check("woken", wake_latency, 8, Main::Task);
-}
-
-#[test]
-fn spawned_task_starts_while_its_spawner_blocks_2_workers() {
-    check("spawned", spawn_latency, 2, Main::BlockOn);
-}
-
-#[test]
-fn spawned_task_starts_while_its_spawner_blocks_8_workers() {
-    check("spawned", spawn_latency, 8, Main::BlockOn);
-}
-
-#[test]
-fn spawned_task_starts_while_its_spawner_blocks_in_a_task_2_workers() {
-    check("spawned", spawn_latency, 2, Main::Task);
-}
-
-#[test]
-fn spawned_task_starts_while_its_spawner_blocks_in_a_task_8_workers() {
-    check("spawned", spawn_latency, 8, Main::Task);
-}
-
-#[test]
-fn task_spawned_by_a_stolen_spawner_starts_while_both_block_3_workers() {
-    check("second spawned", second_spawn_latency, 3, Main::BlockOn);
-}
-
-#[test]
-fn task_spawned_by_a_stolen_spawner_starts_while_both_block_8_workers() {
-    check("second spawned", second_spawn_latency, 8, Main::BlockOn);
+latency_tests! {
+    woken_task_starts_while_its_waker_blocks_2_workers: ("woken", wake_latency, 2, BlockOn),
+    woken_task_starts_while_its_waker_blocks_8_workers: ("woken", wake_latency, 8, BlockOn),
+    woken_task_starts_while_its_waker_blocks_in_a_task_2_workers: ("woken", wake_latency, 2, Task),
+    woken_task_starts_while_its_waker_blocks_in_a_task_8_workers: ("woken", wake_latency, 8, Task),
+    spawned_task_starts_while_its_spawner_blocks_2_workers: ("spawned", spawn_latency, 2, BlockOn),
+    spawned_task_starts_while_its_spawner_blocks_8_workers: ("spawned", spawn_latency, 8, BlockOn),
+    spawned_task_starts_while_its_spawner_blocks_in_a_task_2_workers:
+        ("spawned", spawn_latency, 2, Task),
+    spawned_task_starts_while_its_spawner_blocks_in_a_task_8_workers:
+        ("spawned", spawn_latency, 8, Task),
+    task_spawned_by_a_stolen_spawner_starts_while_both_block_3_workers:
+        ("second spawned", second_spawn_latency, 3, BlockOn),
+    task_spawned_by_a_stolen_spawner_starts_while_both_block_8_workers:
+        ("second spawned", second_spawn_latency, 8, BlockOn),
 }

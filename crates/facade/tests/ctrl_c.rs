@@ -12,12 +12,10 @@ use std::time::Duration;
 
 #[path = "../../../test-support/threads.rs"]
 mod threads;
+use libc::SIGINT;
 use threads::thread_names;
 
 const CHILD_ENV: &str = "FERRIO_CTRL_C_CHILD";
-
-/// SIGINT's number, the same on every Unix.
-const SIGINT: i32 = 2;
 
 /// Prints when the main future is dropped: its cancellation.
 struct Cancelled;

@@ -4,10 +4,11 @@
 
 #![cfg(unix)]
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-/// SIGINT's number, the same on every Unix.
-const SIGINT: i32 = 2;
+use libc::SIGINT;
 
 /// Signals are process-wide, and the harness runs this file's tests on threads of
 /// one process: each test holds this while it raises, so one test's Ctrl-C cannot
@@ -83,10 +84,6 @@ fn a_second_ctrl_c_stops_the_run() {
 #[test]
 fn a_ctrl_c_interrupts_a_main_that_only_yields() {
     let _serial = one_at_a_time();
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    use std::time::Instant;
-
     for runner in runners() {
         let turns = Arc::new(AtomicUsize::new(0));
         let sender = std::thread::spawn({

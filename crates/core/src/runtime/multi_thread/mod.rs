@@ -9,9 +9,9 @@
 //! turn. A spawned task goes to the back of the local queue (never the LIFO slot);
 //! a sleeping worker is notified when other tasks already wait on this worker (or
 //! no sleeper watches, below), so a busy spawner's children run on another worker,
-//! while a task that spawns one successor (a chain) keeps it on its own core. A task that yields goes to the
-//! back of the local queue. Wakes from outside the workers go to the global
-//! injector.
+//! while a task that spawns one successor (a chain) keeps it on its own core. A
+//! task that yields goes to the back of the local queue. Wakes from outside the
+//! workers go to the global injector.
 //!
 //! # One turn of a worker (`worker.rs`)
 //!
@@ -208,10 +208,9 @@ impl Pool {
                 // Nothing else waits here: this worker runs the new task as soon
                 // as the spawner's poll ends. Waking a sleeper for it would only
                 // have the two race for it, and a chain of tasks that each spawn
-                // the next would hop between cores at every link. If the poll runs
-                // long instead, the driver holder's watch finds the task
-                // (`watch.rs`); so only while the holder watches.
-                if !waiting && self.idle.watching() {
+                // the next would hop between cores at every link.
+                if !waiting {
+                    self.notify_unless_watched(shared);
                     return;
                 }
             }
@@ -248,14 +247,7 @@ impl Pool {
             }
             Some(index) => {
                 let Some(displaced) = self.workers[index].lifo.put(runnable) else {
-                    // As for a spawn: unannounced only while the driver holder
-                    // watches. Otherwise a sleeper is woken (it then parks in the
-                    // driver and watches), or the woken task would wait for all of
-                    // a long poll of its waker. Two plain loads when someone
-                    // watches or no one sleeps.
-                    if !self.idle.watching() && self.idle.num_sleeping() > 0 {
-                        self.notify_parked(shared);
-                    }
+                    self.notify_unless_watched(shared);
                     return;
                 };
                 self.push_local(displaced);
@@ -263,6 +255,21 @@ impl Pool {
             None => self.push_injector(runnable),
         }
         self.notify_parked(shared);
+    }
+
+    /// After queueing a task on this worker's own LIFO slot or queue with nothing
+    /// else waiting there: this worker runs it when its current poll ends, so a
+    /// sleeper is needed only if that poll runs long. While the driver holder
+    /// watches (`watch.rs`) it finds such a task; otherwise one sleeper is woken,
+    /// which parks in the driver again after its search and watches. Best effort
+    /// without a fence (nothing is lost if it misses a sleeper that registers right
+    /// now: the task is this worker's own), and two plain loads when someone
+    /// watches or no one sleeps: message ping-pong comes through here.
+    #[inline]
+    fn notify_unless_watched(&self, shared: &Shared) {
+        if !self.idle.watching() && self.idle.num_sleeping() > 0 {
+            self.notify_parked(shared);
+        }
     }
 
     /// Wakes one sleeping worker if none is already searching for work.
