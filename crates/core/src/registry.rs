@@ -5,7 +5,20 @@
 //! by every other thread), so spawning takes only its own thread's uncontended
 //! lock. A task is inserted when it is spawned and removed when its future is
 //! dropped (right after its last poll), each a slab operation under the shard's
-//! lock: no sweep, no queue of retired keys, and an entry is exactly a live future.
+//! lock: no sweep, and the count of entries is the count of live futures.
+//!
+//! A task often ends on another thread than the one that spawned it (a worker
+//! stole it). Taking the owner's lock there made the two workers of
+//! `spawn_many` spin on each other's lock a sixth of their time. Such a removal
+//! retires the slot instead: it appends it to the shard's retired list (a lock
+//! of its own, which only other threads and a batch drain take), and the owner
+//! removes the entries once [`DRAIN_AT`] gathered, as do walks and shutdown. The
+//! shared external shard has no one owner: a removal there takes its lock if
+//! free and retires only if not. A retired entry stays in the slab until
+//! removed (its task is no longer alive, so walks skip it; its allocation, not
+//! its future, is kept), but leaves the count at once: the count is one word
+//! that every insert, removal and retirement changes with one atomic add, so it
+//! is exact at every moment.
 //!
 //! Introspection never stalls the loop: the count of live tasks is a counter per
 //! shard, read without its lock, and the walks (`all_tasks()`, cancelling by id or
@@ -15,7 +28,7 @@
 //! may not be.
 
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::task::Waker;
 use std::time::Instant;
 
@@ -34,6 +47,15 @@ const CHUNK: usize = 256;
 /// Slots (free ones included) a walk scans per lock hold: a slab keeps its size
 /// after a burst of tasks ended, and scanning its free slots is cheap but not free.
 const SCAN: usize = 16 * CHUNK;
+/// Retired entries removed per lock hold; their wakers are dropped once the lock
+/// is released (dropping one may free its task and run user code).
+const DRAIN: usize = 16;
+/// Retired slots at which an insert removes them: in batches, so the owner
+/// takes the retired list's lock once per batch, not once per task, and at most
+/// this many ended tasks keep their allocation (not their future) a while.
+const DRAIN_AT: usize = 32;
+/// The key of a task that was never inserted (its runtime had closed).
+pub(crate) const UNREGISTERED: u32 = u32::MAX;
 
 struct Entry {
     header: NonNull<Header>,
@@ -64,8 +86,24 @@ struct ShardInner {
 #[repr(align(128))]
 struct Shard {
     inner: SpinLock<ShardInner>,
-    /// How many entries `inner` holds; written under the lock, read without it.
-    len: AtomicUsize,
+    /// How many live tasks `inner` holds (retired entries are not counted), read
+    /// without the lock. Below zero only after `close`, when a task forgotten
+    /// there retires (reads take it as zero).
+    len: AtomicIsize,
+    /// The thread that runs as this shard's worker or loop ([`this_thread`],
+    /// set by [`Registry::claim`]); none for the external shard.
+    owner: AtomicUsize,
+    /// Slots whose task ended on another thread, for the owner to remove.
+    retired: Retired,
+}
+
+/// A shard's retired slots, on their own cache line: the other threads write it,
+/// the owner reads the count on each insert and takes the slots in batches.
+#[repr(align(128))]
+struct Retired {
+    /// How many slots `slots` holds, read without its lock.
+    count: AtomicUsize,
+    slots: SpinLock<Vec<usize>>,
 }
 
 pub(crate) struct Registry {
@@ -86,9 +124,25 @@ impl Registry {
                         entries: Slab::new(),
                         closed: false,
                     }),
-                    len: AtomicUsize::new(0),
+                    len: AtomicIsize::new(0),
+                    owner: AtomicUsize::new(0),
+                    retired: Retired {
+                        count: AtomicUsize::new(0),
+                        slots: SpinLock::new(Vec::new()),
+                    },
                 })
                 .collect(),
+        }
+    }
+
+    /// Makes this thread the owner of shard `index`: it now runs as that worker
+    /// or as the loop, and spawns there. Threads past the last shard but one
+    /// share the external one, which has no owner.
+    pub(crate) fn claim(&self, index: usize) {
+        if index < self.external_shard() {
+            self.shards[index]
+                .owner
+                .store(this_thread(), Ordering::Relaxed);
         }
     }
 
@@ -102,6 +156,9 @@ impl Registry {
     pub(crate) fn insert(&self, shard: usize, header: &Header, waker: Waker) {
         let index = shard.min(self.shards.len() - 1);
         let shard = &self.shards[index];
+        if shard.retired.count.load(Ordering::Relaxed) >= DRAIN_AT {
+            shard.drain_retired();
+        }
         let mut inner = shard.inner.lock();
         if inner.closed {
             drop(inner);
@@ -109,7 +166,8 @@ impl Registry {
             drop(waker);
             return;
         }
-        if inner.entries.vacant_key() >> self.slot_bits != 0 {
+        // The last slot's key would be `UNREGISTERED`.
+        if (inner.entries.vacant_key() + 1) >> self.slot_bits != 0 {
             drop(inner);
             drop(waker);
             too_many_tasks(self.slot_bits);
@@ -118,7 +176,7 @@ impl Registry {
             header: NonNull::from(header),
             waker,
         });
-        shard.len.store(inner.entries.len(), Ordering::Relaxed);
+        shard.len.fetch_add(1, Ordering::Relaxed);
         drop(inner);
         let key = (index as u64) << self.slot_bits | slot as u64;
         // Fits: the shard index has `32 - slot_bits` bits, the slot was checked.
@@ -128,28 +186,55 @@ impl Registry {
     /// The shard and the slot a key names.
     #[inline]
     fn locate(&self, key: u32) -> Option<(&Shard, usize)> {
+        self.locate_indexed(key)
+            .map(|(_, shard, slot)| (shard, slot))
+    }
+
+    /// The shard's index, the shard and the slot a key names.
+    #[inline]
+    fn locate_indexed(&self, key: u32) -> Option<(usize, &Shard, usize)> {
         let key = u64::from(key);
-        let shard = self.shards.get((key >> self.slot_bits) as usize)?;
-        Some((shard, (key & ((1 << self.slot_bits) - 1)) as usize))
+        let index = (key >> self.slot_bits) as usize;
+        let shard = self.shards.get(index)?;
+        Some((index, shard, (key & ((1 << self.slot_bits) - 1)) as usize))
     }
 
     /// Removes a task whose future is gone (called once, from the drop of its
-    /// future, or when the main task of `block_on` ends).
+    /// future, or when the main task of `block_on` ends). Off the shard's own
+    /// thread, the slot is retired for that thread to remove (see the module
+    /// docs).
     #[inline(always)]
     pub(crate) fn remove(&self, header: &Header) {
-        let Some((shard, slot)) = self.locate(header.registry_key.load(Ordering::Relaxed)) else {
+        let key = header.registry_key.load(Ordering::Relaxed);
+        let Some((index, shard, slot)) = self.locate_indexed(key) else {
             return;
         };
-        let removed = {
-            let mut inner = shard.inner.lock();
-            let ours = inner
-                .entries
-                .get(slot)
-                .is_some_and(|e| std::ptr::eq(e.header.as_ptr(), header));
-            let removed = ours.then(|| inner.entries.remove(slot));
-            shard.len.store(inner.entries.len(), Ordering::Relaxed);
-            removed
+        let inner = if shard.owner.load(Ordering::Relaxed) == this_thread() {
+            Some(shard.inner.lock())
+        } else if index == self.external_shard() {
+            // Shared by every other thread: no one drains it often, so whoever
+            // finds it free removes the entry.
+            shard.inner.try_lock()
+        } else {
+            None
         };
+        let Some(mut inner) = inner else {
+            // A task never inserted has no slot to retire (under the lock, the
+            // check below finds it is not there).
+            if key != UNREGISTERED {
+                shard.retire(slot);
+            }
+            return;
+        };
+        let ours = inner
+            .entries
+            .get(slot)
+            .is_some_and(|e| std::ptr::eq(e.header.as_ptr(), header));
+        let removed = ours.then(|| {
+            shard.len.fetch_sub(1, Ordering::Relaxed);
+            inner.entries.remove(slot)
+        });
+        drop(inner);
         // Not under the lock, as in `insert` (the caller still holds a reference
         // to the task, so this does not free it).
         drop(removed);
@@ -184,6 +269,9 @@ impl Registry {
     /// held it (the lock is not fair), so spawns and completions keep going.
     fn walk(&self, mut visit: impl FnMut(&Entry) -> bool) {
         for shard in self.shards.iter() {
+            if shard.retired.count.load(Ordering::Relaxed) != 0 {
+                shard.drain_retired();
+            }
             let mut slot = 0;
             loop {
                 let inner = shard.inner.lock();
@@ -280,6 +368,10 @@ impl Registry {
                 let mut inner = shard.inner.lock();
                 inner.closed = true;
                 shard.len.store(0, Ordering::Relaxed);
+                // Its slots name nothing now.
+                let mut retired = shard.retired.slots.lock();
+                retired.clear();
+                shard.retired.count.store(0, Ordering::Relaxed);
                 std::mem::take(&mut inner.entries)
             };
             drop(entries);
@@ -291,7 +383,7 @@ impl Registry {
     pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.len.load(Ordering::Relaxed))
+            .map(|s| s.len.load(Ordering::Relaxed).max(0) as usize)
             .sum()
     }
 
@@ -310,6 +402,58 @@ impl Registry {
     }
 }
 
+impl Shard {
+    /// Leaves `slot` for the lock's next holder to remove: its task ended on a
+    /// thread that found the lock held.
+    #[cold]
+    fn retire(&self, slot: usize) {
+        self.len.fetch_sub(1, Ordering::Relaxed);
+        let mut slots = self.retired.slots.lock();
+        slots.push(slot);
+        self.retired.count.store(slots.len(), Ordering::Relaxed);
+    }
+
+    /// Removes the retired entries, [`DRAIN`] per lock hold, dropping them (their
+    /// wakers) with the lock released.
+    #[cold]
+    #[inline(never)]
+    fn drain_retired(&self) {
+        loop {
+            let mut removed: [Option<Entry>; DRAIN] = [const { None }; DRAIN];
+            let mut taken = 0;
+            {
+                let mut inner = self.inner.lock();
+                let mut slots = self.retired.slots.lock();
+                while taken < DRAIN {
+                    let Some(slot) = slots.pop() else {
+                        break;
+                    };
+                    // The slot is still the retired task's: only this removal
+                    // frees it, and `close` leaves an empty slab that no insert
+                    // refills.
+                    removed[taken] = inner.entries.try_remove(slot);
+                    taken += 1;
+                }
+                self.retired.count.store(slots.len(), Ordering::Relaxed);
+            }
+            drop(removed);
+            if taken < DRAIN {
+                return;
+            }
+        }
+    }
+}
+
+/// This thread's identity, one load of a thread-local's address: a removal made
+/// by the thread that inserts into the shard takes the lock, any other retires.
+#[inline(always)]
+fn this_thread() -> usize {
+    thread_local! {
+        static MARK: u8 = const { 0 };
+    }
+    MARK.with(|mark| std::ptr::from_ref(mark).addr())
+}
+
 /// A key has no room for the slot: a thread holds more live tasks than the
 /// header's 32-bit key can name (hundreds of millions, or sixteen million with
 /// the most shards).
@@ -320,4 +464,110 @@ fn too_many_tasks(slot_bits: u32) -> ! {
         "more than {} live tasks spawned from one runtime thread",
         1u64 << slot_bits
     );
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::mpsc;
+    use std::thread::JoinHandle;
+    use std::time::Duration;
+
+    use super::Registry;
+    use crate::runtime::{Builder, Handle};
+
+    /// Entries in the slabs, retired ones included (what `len` leaves out).
+    fn slab_entries(registry: &Registry) -> usize {
+        registry
+            .shards
+            .iter()
+            .map(|s| s.inner.lock().entries.len())
+            .sum()
+    }
+
+    fn retired(registry: &Registry) -> usize {
+        registry
+            .shards
+            .iter()
+            .map(|s| s.retired.slots.lock().len())
+            .sum()
+    }
+
+    /// Another thread holding every shard's lock until the returned sender
+    /// releases it (or ten seconds pass: a deadline, not a hang, should a removal
+    /// wait for the lock, which would keep the loop from ever sending). Its join
+    /// answers whether it was released in time.
+    fn hold_every_shard(handle: &Handle) -> (mpsc::Sender<()>, JoinHandle<bool>) {
+        let (locked_tx, locked_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let handle = handle.clone();
+        let holder = std::thread::spawn(move || {
+            let registry = &handle.shared().registry;
+            let guards: Vec<_> = registry.shards.iter().map(|s| s.inner.lock()).collect();
+            locked_tx.send(()).unwrap();
+            let released = release_rx.recv_timeout(Duration::from_secs(10));
+            drop(guards);
+            released.is_ok()
+        });
+        locked_rx.recv().unwrap();
+        (release_tx, holder)
+    }
+
+    /// A task that ends off its shard's thread while the shard's lock is held
+    /// does not wait for it: its slot is retired, no longer counted at once,
+    /// never listed, and removed by the next walk, or by a spawn into that shard
+    /// once `DRAIN_AT` gathered.
+    #[test]
+    fn a_task_ending_off_its_shard_retires_and_is_removed_later() {
+        let rt = Builder::new_current_thread().build().unwrap();
+        let handle = rt.handle();
+        // Spawned from another thread: into the external shard, which the loop
+        // does not own.
+        let spawn_elsewhere = |values: std::ops::Range<usize>| {
+            let handle = handle.clone();
+            std::thread::spawn(move || values.map(|v| handle.spawn(async move { v })).collect())
+                .join()
+                .unwrap()
+        };
+        rt.block_on(async {
+            let registry = &handle.shared().registry;
+
+            // Removed by a walk.
+            let tasks: Vec<_> = spawn_elsewhere(7..8);
+            assert_eq!(registry.len(), 2, "the main task and the spawned one");
+            let (release, holder) = hold_every_shard(&handle);
+            // The task runs and ends on the loop while the other thread holds
+            // every shard.
+            for task in tasks {
+                assert_eq!(task.await.unwrap(), 7);
+            }
+            assert_eq!(registry.len(), 1, "the ended task is still counted");
+            assert_eq!(retired(registry), 1);
+            release.send(()).unwrap();
+            assert!(holder.join().unwrap(), "the removal waited for the lock");
+            assert_eq!(slab_entries(registry), 2);
+            assert_eq!(
+                registry.snapshots().len(),
+                1,
+                "only the main task is listed"
+            );
+            assert_eq!((retired(registry), slab_entries(registry)), (0, 1));
+
+            // Removed by spawns, once enough gathered.
+            let tasks: Vec<_> = spawn_elsewhere(0..super::DRAIN_AT);
+            let (release, holder) = hold_every_shard(&handle);
+            for (i, task) in tasks.into_iter().enumerate() {
+                assert_eq!(task.await.unwrap(), i);
+            }
+            release.send(()).unwrap();
+            assert!(holder.join().unwrap(), "the removal waited for the lock");
+            assert_eq!((registry.len(), retired(registry)), (1, super::DRAIN_AT));
+            let next: Vec<_> = spawn_elsewhere(9..10);
+            assert_eq!((retired(registry), slab_entries(registry)), (0, 2));
+            for task in next {
+                assert_eq!(task.await.unwrap(), 9);
+            }
+            assert_eq!(registry.len(), 1);
+        });
+        assert_eq!(handle.metrics().live_tasks, 0);
+    }
 }

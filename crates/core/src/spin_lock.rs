@@ -3,8 +3,8 @@
 //!
 //! Every spawn and every task's end take their registry shard's lock once, and
 //! the reactor takes a source's waker slots for each registration and each event:
-//! a shard belongs to one thread, and others take it only to remove a task that
-//! ended there or to walk it a bounded chunk at a time; a source's slots are met
+//! a shard belongs to one thread, and others take it only to walk it a bounded
+//! chunk at a time or to remove a batch of retired tasks; a source's slots are met
 //! by its task and the reactor only when an event lands while the task registers.
 //! A futex mutex pays a second atomic read-modify-write to release (it must learn
 //! whether a waiter sleeps) and, in std, two reads of the thread's panic count for
@@ -85,6 +85,21 @@ impl<T> SpinLock<T> {
             self.lock_contended();
         }
         SpinGuard { lock: self }
+    }
+
+    /// Locks if no other thread holds the lock, without waiting: for a caller
+    /// that has somewhere else to leave its work (a task ending on another thread
+    /// than its registry shard's, which then leaves its key to the shard's next
+    /// holder).
+    #[inline(always)]
+    pub fn try_lock(&self) -> Option<SpinGuard<'_, T>> {
+        // Acquire, as in `lock`.
+        self.locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+            // Built only on success: a guard built and dropped on failure would
+            // release the holder's lock.
+            .then(|| SpinGuard { lock: self })
     }
 
     /// Whether another thread is waiting for the lock right now. A waiter spins
@@ -212,6 +227,23 @@ mod tests {
         assert_eq!(*lock.lock(), (THREADS * ROUNDS, THREADS * ROUNDS));
     }
 
+    /// `try_lock` fails while another guard is held and succeeds once it is
+    /// released, seeing the value as the holder left it.
+    #[test]
+    fn try_lock_fails_only_while_held() {
+        let lock = SpinLock::new(1);
+        let mut held = lock.try_lock().expect("a free lock is taken at once");
+        *held = 2;
+        assert!(lock.try_lock().is_none(), "a held lock was taken twice");
+        assert!(
+            lock.locked.load(std::sync::atomic::Ordering::Acquire),
+            "a failed try_lock released the holder's lock"
+        );
+        assert!(lock.try_lock().is_none());
+        drop(held);
+        assert_eq!(lock.try_lock().map(|g| *g), Some(2));
+    }
+
     /// A holder that panics releases the lock as it unwinds.
     #[test]
     fn a_panicking_holder_releases_the_lock() {
@@ -267,6 +299,30 @@ mod loom_models {
             assert_eq!(a, b, "the update is seen whole or not at all");
             t.join().unwrap();
             assert_eq!(*lock.lock(), (1, 1));
+        });
+    }
+
+    /// A `try_lock` that fails leaves the holder's lock held, and one that
+    /// succeeds excludes the holder: the thread that failed then waits in `lock`,
+    /// and loom's cell sees no two accesses overlap.
+    #[test]
+    fn try_lock_excludes_and_a_failed_one_leaves_the_lock_held() {
+        loom::model(|| {
+            let lock = Arc::new(SpinLock::new(0u32));
+            let other = lock.clone();
+            let t = thread::spawn(move || match other.try_lock() {
+                Some(mut g) => *g += 1,
+                None => *other.lock() += 10,
+            });
+            {
+                let mut g = lock.lock();
+                *g += 1;
+                thread::yield_now();
+                *g += 1;
+            }
+            t.join().unwrap();
+            let total = *lock.lock();
+            assert!(total == 3 || total == 12, "an update was lost: {total}");
         });
     }
 }

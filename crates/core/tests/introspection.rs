@@ -179,3 +179,40 @@ fn introspection_from_another_thread_does_not_stall_the_loop() {
         "the loop made {ticks} ticks while another thread read the registry {CALLS} times"
     );
 }
+
+/// Tasks that one worker spawns and the others steal, run and end retire their
+/// registry slot on the spawner's shard (that worker removes it later): the count
+/// of live tasks and `all_tasks()` stay exact through every round.
+#[test]
+fn tasks_ending_on_other_workers_keep_the_count_exact() {
+    const TASKS: usize = 20_000;
+    const ROUNDS: usize = 5;
+    let rt = builder(ferrio_core::Flavor::MultiThread).build().unwrap();
+    let handle = rt.handle();
+    let body = rt.spawn(async move {
+        let baseline = handle.metrics().live_tasks;
+        assert_eq!(all_tasks().len(), baseline);
+        for round in 0..ROUNDS {
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|i| {
+                    spawn(async move {
+                        yield_now().await;
+                        i
+                    })
+                })
+                .collect();
+            let sum: usize = {
+                let mut sum = 0;
+                for t in tasks {
+                    sum += t.await.unwrap();
+                }
+                sum
+            };
+            assert_eq!(sum, TASKS * (TASKS - 1) / 2);
+            assert_eq!(handle.metrics().live_tasks, baseline, "round {round}");
+            assert_eq!(all_tasks().len(), baseline, "round {round}");
+        }
+    });
+    rt.block_on(body).unwrap();
+    assert_eq!(rt.metrics().live_tasks, 0);
+}

@@ -37,6 +37,20 @@ pub(crate) enum Role {
     Blocking,
 }
 
+impl Role {
+    /// The registry shard this role spawns into and owns: its own for a worker
+    /// and for the loop thread; `None` for the others, which share the external
+    /// one.
+    #[inline]
+    fn own_shard(self) -> Option<usize> {
+        match self {
+            Role::Worker(i) => Some(i),
+            Role::Loop => Some(0),
+            _ => None,
+        }
+    }
+}
+
 /// Where a `block_in_place` call runs.
 pub(crate) enum Place {
     /// On worker `index` of this runtime.
@@ -143,11 +157,7 @@ impl Ctx {
     /// loop thread; the shared external one otherwise.
     #[inline]
     pub(crate) fn registry_shard(&self) -> usize {
-        match self.role.get() {
-            Role::Worker(i) => i,
-            Role::Loop => 0,
-            _ => usize::MAX,
-        }
+        self.role.get().own_shard().unwrap_or(usize::MAX)
     }
 
     /// Whether this thread runs `shared`'s tasks now (the loop, a worker, or a
@@ -243,6 +253,9 @@ pub(crate) fn after_blocking(index: usize, reclaimed: bool) {
         if let Some(c) = c {
             if reclaimed {
                 c.role.set(Role::Worker(index));
+                if let Some(rt) = c.rt.borrow().as_ref() {
+                    claim_shard(rt, Role::Worker(index));
+                }
             } else {
                 c.handed_off.set(true);
             }
@@ -364,7 +377,17 @@ pub(crate) fn enter(shared: &Arc<Shared>, role: Role) -> EnterGuard {
     if role != Role::Shutdown && is_running() {
         panic!("{NESTED}");
     }
-    swap(shared, role, true)
+    let guard = swap(shared, role, true);
+    claim_shard(shared, role);
+    guard
+}
+
+/// A thread that runs as the loop or as a worker owns its registry shard: the
+/// tasks that end there leave it under its lock, the others retire their slot.
+fn claim_shard(shared: &Shared, role: Role) {
+    if let Some(index) = role.own_shard() {
+        shared.registry.claim(index);
+    }
 }
 
 /// Makes `shared` the runtime that `spawn`, timers and I/O find on this thread,

@@ -450,6 +450,14 @@ pub struct Handle {
     pub(crate) shared: Arc<Shared>,
 }
 
+#[cfg(all(test, not(loom)))]
+impl Handle {
+    /// The runtime's state, for the unit tests of its parts.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+}
+
 impl Handle {
     /// The runtime running on this thread.
     ///

@@ -124,7 +124,7 @@ impl Header {
                 spawn_ms(crate::runtime::context::coarse_now()) << SPAWN_SHIFT | ALIVE | SCHEDULED,
             ),
             cancel: AtomicU32::new(0),
-            registry_key: AtomicU32::new(u32::MAX),
+            registry_key: AtomicU32::new(crate::registry::UNREGISTERED),
             link: AtomicPtr::new(std::ptr::from_ref(location).cast_mut().cast()),
             rt: rt.clone(),
         }
