@@ -5,14 +5,15 @@
 //! by every other thread), so spawning takes only its own thread's uncontended
 //! lock. A task is inserted when it is spawned and removed when its future is
 //! dropped (right after its last poll), each a slab operation under the shard's
-//! lock: no sweep, and the count of entries is the count of live futures.
+//! lock: no sweep.
 //!
 //! A task often ends on another thread than the one that spawned it (a worker
 //! stole it). Taking the owner's lock there made the two workers of
 //! `spawn_many` spin on each other's lock a sixth of their time. Such a removal
 //! retires the slot instead: it appends it to the shard's retired list (a lock
 //! of its own, which only other threads and a batch drain take), and the owner
-//! removes the entries once [`DRAIN_AT`] gathered, as do walks and shutdown. The
+//! removes the entries once [`DRAIN_AT`] gathered and before it parks, as do
+//! walks and shutdown. The
 //! shared external shard has no one owner: a removal there takes its lock if
 //! free and retires only if not. A retired entry stays in the slab until
 //! removed (its task is no longer alive, so walks skip it; its allocation, not
@@ -143,6 +144,16 @@ impl Registry {
             self.shards[index]
                 .owner
                 .store(this_thread(), Ordering::Relaxed);
+        }
+    }
+
+    /// Removes shard `index`'s retired entries, if any: its owner does so before
+    /// it parks, so a burst that ended on other threads is not kept while it
+    /// sleeps.
+    pub(crate) fn drain_retired(&self, index: usize) {
+        let shard = &self.shards[index.min(self.external_shard())];
+        if shard.retired.count.load(Ordering::Relaxed) != 0 {
+            shard.drain_retired();
         }
     }
 
@@ -403,9 +414,8 @@ impl Registry {
 }
 
 impl Shard {
-    /// Leaves `slot` for the lock's next holder to remove: its task ended on a
-    /// thread that found the lock held.
-    #[cold]
+    /// Leaves `slot` for the owner (or a walk) to remove: its task ended on
+    /// another thread, or on the external shard while its lock was held.
     fn retire(&self, slot: usize) {
         self.len.fetch_sub(1, Ordering::Relaxed);
         let mut slots = self.retired.slots.lock();
@@ -472,7 +482,8 @@ mod tests {
     use std::thread::JoinHandle;
     use std::time::Duration;
 
-    use super::Registry;
+    use super::{Registry, DRAIN_AT};
+    use crate::runtime::context::LOOP_SHARD;
     use crate::runtime::{Builder, Handle};
 
     /// Entries in the slabs, retired ones included (what `len` leaves out).
@@ -540,7 +551,7 @@ mod tests {
             for task in tasks {
                 assert_eq!(task.await.unwrap(), 7);
             }
-            assert_eq!(registry.len(), 1, "the ended task is still counted");
+            assert_eq!(registry.len(), 1, "the ended task is no longer counted");
             assert_eq!(retired(registry), 1);
             release.send(()).unwrap();
             assert!(holder.join().unwrap(), "the removal waited for the lock");
@@ -553,14 +564,14 @@ mod tests {
             assert_eq!((retired(registry), slab_entries(registry)), (0, 1));
 
             // Removed by spawns, once enough gathered.
-            let tasks: Vec<_> = spawn_elsewhere(0..super::DRAIN_AT);
+            let tasks: Vec<_> = spawn_elsewhere(0..DRAIN_AT);
             let (release, holder) = hold_every_shard(&handle);
             for (i, task) in tasks.into_iter().enumerate() {
                 assert_eq!(task.await.unwrap(), i);
             }
             release.send(()).unwrap();
             assert!(holder.join().unwrap(), "the removal waited for the lock");
-            assert_eq!((registry.len(), retired(registry)), (1, super::DRAIN_AT));
+            assert_eq!((registry.len(), retired(registry)), (1, DRAIN_AT));
             let next: Vec<_> = spawn_elsewhere(9..10);
             assert_eq!((retired(registry), slab_entries(registry)), (0, 2));
             for task in next {
@@ -569,5 +580,111 @@ mod tests {
             assert_eq!(registry.len(), 1);
         });
         assert_eq!(handle.metrics().live_tasks, 0);
+    }
+
+    /// On a shard that has an owner (a worker's, or the loop's), a task that ends
+    /// on another thread retires its slot even when the lock is free; the owner
+    /// removes the slots once `DRAIN_AT` gathered, and before it parks.
+    #[test]
+    fn an_owned_shard_removes_what_ended_elsewhere_in_batches_and_before_parking() {
+        let rt = Builder::new_current_thread().build().unwrap();
+        let handle = rt.handle();
+        rt.block_on(async {
+            let registry = &handle.shared().registry;
+            // Another thread takes the loop's shard over: the tasks the loop runs
+            // now end off their shard's owner.
+            let other = handle.clone();
+            std::thread::spawn(move || other.shared().registry.claim(LOOP_SHARD))
+                .join()
+                .unwrap();
+            for i in 0..DRAIN_AT {
+                assert_eq!(handle.spawn(async move { i }).await.unwrap(), i);
+            }
+            assert_eq!((registry.len(), retired(registry)), (1, DRAIN_AT));
+            assert_eq!(slab_entries(registry), 1 + DRAIN_AT);
+
+            let next = handle.spawn(async { 7 });
+            assert_eq!((retired(registry), slab_entries(registry)), (0, 2));
+            assert_eq!(next.await.unwrap(), 7);
+            assert_eq!((registry.len(), retired(registry)), (1, 1));
+
+            // Nothing is ready: the loop parks, and removes the slot first.
+            crate::time::sleep(Duration::from_millis(1)).await;
+            assert_eq!((retired(registry), slab_entries(registry)), (0, 1));
+        });
+    }
+
+    /// A `block_on` refused because another thread runs the loop does not take
+    /// the loop's shard: the tasks that end on the loop afterwards still leave it
+    /// under its lock, retiring nothing.
+    #[test]
+    fn a_refused_block_on_leaves_the_loop_its_shard() {
+        let rt = std::sync::Arc::new(Builder::new_current_thread().build().unwrap());
+        let (refused_tx, refused_rx) = mpsc::channel::<bool>();
+        let running = {
+            let rt = rt.clone();
+            std::thread::spawn(move || {
+                let handle = rt.handle();
+                let other = rt.clone();
+                rt.block_on(async move {
+                    let registry = &handle.shared().registry;
+                    // Another thread tries to run the loop too, while this one does.
+                    let refused = std::thread::spawn(move || {
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            other.block_on(async {})
+                        }))
+                        .is_err()
+                    })
+                    .join()
+                    .unwrap();
+                    refused_tx.send(refused).unwrap();
+                    for i in 0..10 {
+                        assert_eq!(handle.spawn(async move { i }).await.unwrap(), i);
+                        assert_eq!(retired(registry), 0, "task {i} retired its slot");
+                    }
+                    assert_eq!(slab_entries(registry), 1);
+                })
+            })
+        };
+        let refused = refused_rx.recv_timeout(Duration::from_secs(10));
+        running.join().unwrap();
+        assert_eq!(refused, Ok(true), "the second block_on was not refused");
+    }
+
+    /// A worker that spawned a burst which other workers ran keeps none of the
+    /// ended tasks once it sleeps: it removes its retired slots before parking.
+    #[test]
+    fn a_worker_removes_its_retired_slots_before_it_sleeps() {
+        const TASKS: usize = 20_000;
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let handle = rt.handle();
+        let body = rt.spawn(async move {
+            let registry = &handle.shared().registry;
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|i| {
+                    crate::spawn(async move {
+                        crate::yield_now().await;
+                        i
+                    })
+                })
+                .collect();
+            for (i, task) in tasks.into_iter().enumerate() {
+                assert_eq!(task.await.unwrap(), i);
+            }
+            let waited = std::time::Instant::now();
+            while retired(registry) != 0 {
+                assert!(
+                    waited.elapsed() < Duration::from_secs(10),
+                    "{} ended tasks still kept by idle workers",
+                    retired(registry)
+                );
+                crate::time::sleep(Duration::from_millis(5)).await;
+            }
+            assert_eq!(slab_entries(registry), registry.len());
+        });
+        rt.block_on(body).unwrap();
     }
 }

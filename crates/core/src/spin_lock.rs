@@ -4,7 +4,8 @@
 //! Every spawn and every task's end take their registry shard's lock once, and
 //! the reactor takes a source's waker slots for each registration and each event:
 //! a shard belongs to one thread, and others take it only to walk it a bounded
-//! chunk at a time or to remove a batch of retired tasks; a source's slots are met
+//! chunk at a time (a task that ends on another thread leaves its slot on a list
+//! of the shard's, which walks and the owner empty); a source's slots are met
 //! by its task and the reactor only when an event lands while the task registers.
 //! A futex mutex pays a second atomic read-modify-write to release (it must learn
 //! whether a waiter sleeps) and, in std, two reads of the thread's panic count for

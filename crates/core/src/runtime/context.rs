@@ -21,6 +21,9 @@ use super::shared::Shared;
 use crate::driver::Driver;
 use crate::task::{Header, Task};
 
+/// The registry shard of the single-thread loop's thread.
+pub(crate) const LOOP_SHARD: usize = 0;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
     /// Not running any runtime (the handle may still be set by `Handle::enter`).
@@ -35,20 +38,6 @@ pub(crate) enum Role {
     Shutdown,
     /// A former worker inside `block_in_place`: its queues went to another thread.
     Blocking,
-}
-
-impl Role {
-    /// The registry shard this role spawns into and owns: its own for a worker
-    /// and for the loop thread; `None` for the others, which share the external
-    /// one.
-    #[inline]
-    fn own_shard(self) -> Option<usize> {
-        match self {
-            Role::Worker(i) => Some(i),
-            Role::Loop => Some(0),
-            _ => None,
-        }
-    }
 }
 
 /// Where a `block_in_place` call runs.
@@ -157,7 +146,11 @@ impl Ctx {
     /// loop thread; the shared external one otherwise.
     #[inline]
     pub(crate) fn registry_shard(&self) -> usize {
-        self.role.get().own_shard().unwrap_or(usize::MAX)
+        match self.role.get() {
+            Role::Worker(i) => i,
+            Role::Loop => LOOP_SHARD,
+            _ => usize::MAX,
+        }
     }
 
     /// Whether this thread runs `shared`'s tasks now (the loop, a worker, or a
@@ -254,7 +247,7 @@ pub(crate) fn after_blocking(index: usize, reclaimed: bool) {
             if reclaimed {
                 c.role.set(Role::Worker(index));
                 if let Some(rt) = c.rt.borrow().as_ref() {
-                    claim_shard(rt, Role::Worker(index));
+                    rt.registry.claim(index);
                 }
             } else {
                 c.handed_off.set(true);
@@ -377,17 +370,7 @@ pub(crate) fn enter(shared: &Arc<Shared>, role: Role) -> EnterGuard {
     if role != Role::Shutdown && is_running() {
         panic!("{NESTED}");
     }
-    let guard = swap(shared, role, true);
-    claim_shard(shared, role);
-    guard
-}
-
-/// A thread that runs as the loop or as a worker owns its registry shard: the
-/// tasks that end there leave it under its lock, the others retire their slot.
-fn claim_shard(shared: &Shared, role: Role) {
-    if let Some(index) = role.own_shard() {
-        shared.registry.claim(index);
-    }
+    swap(shared, role, true)
 }
 
 /// Makes `shared` the runtime that `spawn`, timers and I/O find on this thread,

@@ -188,6 +188,9 @@ pub(crate) fn block_on<F: Future>(
         }
     }
     queue.wanted.store(false, Ordering::SeqCst);
+    // This thread runs the loop now (not before the check above: a `block_on`
+    // refused there would take the shard from the thread that runs it).
+    shared.registry.claim(context::LOOP_SHARD);
     context::with_ctx(|ctx| {
         let ctx = ctx.expect("the context exists while block_on runs");
         let _exit = LoopExit { ctx, queue };
@@ -281,6 +284,7 @@ fn park(shared: &Shared, queue: &LoopQueue, ctx: &Ctx, main_remote: &AtomicBool)
     if shared.time.fire_due() > 0 {
         return;
     }
+    shared.registry.drain_retired(context::LOOP_SHARD);
     let busy = || {
         !queue.injector.is_empty()
             || main_remote.load(Ordering::SeqCst)

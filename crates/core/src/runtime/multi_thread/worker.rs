@@ -135,6 +135,7 @@ pub(super) struct Worker<'a> {
 /// The body of worker thread `index`, owning local queue `local`.
 pub(super) fn run(shared: &Arc<Shared>, index: usize, local: Local) {
     let _enter = context::enter(shared, Role::Worker(index));
+    shared.registry.claim(index);
     let pool = shared.pool();
     debug_assert!(local.is_for(&pool.workers[index].queue));
     OWNER.with(|o| {
@@ -304,6 +305,9 @@ impl Worker<'_> {
         if context::fire_due_in_order(shared) > 0 {
             return;
         }
+        // Before sleeping, the tasks of this worker that ended on others: a
+        // worker that spawned a burst and then only waits would keep them.
+        shared.registry.drain_retired(self.index);
         let me = &pool.workers[self.index];
         let mut parked = false;
         let mut left_for_stuck = false;
